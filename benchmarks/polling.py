@@ -1,0 +1,131 @@
+"""Polling benchmark: the studio's JobWatcher against the vendor SDK's wait_for_completion.
+
+Several sandboxes run at real speed, each with one fixed diffusion duration (chosen so they
+do not line up with the SDK's 3 s grid). On each, N jobs are watched by the studio's adaptive
+JobWatcher and N by `legnext.AsyncClient(...).tasks.wait_for_completion` at its default 3 s
+interval, all at the same time. For every job we take
+
+- detection delay: the moment the watcher returned minus the moment the sandbox recorded the
+  job as completed (`SandboxJob.completed_at`, wall clock), and
+- requests: the GET /v1/job/{id} calls the sandbox received for that job.
+
+Run: .venv/bin/python benchmarks/polling.py   (about 40 s). Ends with one JSON line per figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
+
+from legnext import AsyncClient  # noqa: E402  the vendor SDK, the peer being compared
+
+from studio.api import JobWatcher, LegnextClient  # noqa: E402
+from studio.sandbox import SandboxServer  # noqa: E402
+
+KEY = "bench-key"
+DURATIONS = (9.2, 16.9, 23.5, 31.3)  # seconds from submission to completion, one per sandbox
+JOBS_PER_SIDE = 5  # per sandbox and per side
+STAGGER = 1.0  # submissions spread over this many seconds
+SDK_INTERVAL = 3.0  # wait_for_completion's default poll_interval, stated for the record
+
+
+def prompt(side: str, duration: float, i: int) -> str:
+    return f"benchmark {side} job {i} at {duration:g}s, a lighthouse in fog --ar 1:1"
+
+
+async def studio_side(server: SandboxServer, duration: float, rng: random.Random) -> list[tuple[str, float]]:
+    async with LegnextClient(KEY, server.base_url) as client:
+        watcher = JobWatcher(client)
+
+        async def one(i: int) -> tuple[str, float]:
+            await asyncio.sleep(rng.uniform(0, STAGGER))
+            job = await client.diffusion(prompt("studio", duration, i))
+            done = await watcher.watch(job.job_id, timeout=duration * 4 + 30)
+            return done.job_id, time.time()
+
+        return await asyncio.gather(*(one(i) for i in range(JOBS_PER_SIDE)))
+
+
+async def sdk_side(server: SandboxServer, duration: float, rng: random.Random) -> list[tuple[str, float]]:
+    async with AsyncClient(api_key=KEY, base_url=server.base_url, max_retries=0) as sdk:
+
+        async def one(i: int) -> tuple[str, float]:
+            await asyncio.sleep(rng.uniform(0, STAGGER))
+            task = await sdk.midjourney.diffusion(text=prompt("sdk", duration, i))
+            done = await sdk.tasks.wait_for_completion(task.job_id, timeout=duration * 4 + 30)
+            return done.job_id, time.time()
+
+        return await asyncio.gather(*(one(i) for i in range(JOBS_PER_SIDE)))
+
+
+def figures(server: SandboxServer, results: list[tuple[str, float]]) -> tuple[list[float], list[int]]:
+    jobs = server.state.jobs
+    delays, requests = [], []
+    for job_id, detected in results:
+        completed = jobs[job_id].completed_at
+        assert completed is not None, f"job {job_id} has no completion time"
+        delays.append(detected - completed)
+        requests.append(len(server.state.requests_to(f"/v1/job/{job_id}", "GET")))
+    return delays, requests
+
+
+async def run_all(servers: list[tuple[float, SandboxServer]]) -> dict[str, dict[str, list]]:
+    rng = random.Random(7)
+    studio_runs = [studio_side(server, d, rng) for d, server in servers]
+    sdk_runs = [sdk_side(server, d, rng) for d, server in servers]
+    outcomes = await asyncio.gather(*studio_runs, *sdk_runs)
+    sides: dict[str, dict[str, list]] = {"studio": {"delays": [], "requests": []}, "sdk": {"delays": [], "requests": []}}
+    for index, results in enumerate(outcomes):
+        side = "studio" if index < len(servers) else "sdk"
+        server = servers[index % len(servers)][1]
+        delays, requests = figures(server, results)
+        sides[side]["delays"] += delays
+        sides[side]["requests"] += requests
+    return sides
+
+
+def main() -> int:
+    servers = []
+    for duration in DURATIONS:
+        server = SandboxServer(speed=1.0, durations={"diffusion": duration}, image_size_cap=64)
+        server.start()
+        servers.append((duration, server))
+    started = time.monotonic()
+    try:
+        sides = asyncio.run(run_all(servers))
+    finally:
+        for _, server in servers:
+            server.stop()
+    elapsed = time.monotonic() - started
+
+    studio, sdk = sides["studio"], sides["sdk"]
+    mean = statistics.fmean
+    peer = f"legnext SDK wait_for_completion ({SDK_INTERVAL:g} s)"
+    lines = [
+        {"metric": "poll_jobs", "value": len(studio["delays"]), "unit": "jobs per side",
+         "durations_s": list(DURATIONS), "elapsed_s": round(elapsed, 1)},
+        {"metric": "poll_delay_mean_studio", "value": round(mean(studio["delays"]), 3), "unit": "s"},
+        {"metric": "poll_delay_mean_sdk", "value": round(mean(sdk["delays"]), 3), "unit": "s"},
+        {"metric": "poll_delay_median_studio", "value": round(statistics.median(studio["delays"]), 3), "unit": "s"},
+        {"metric": "poll_delay_median_sdk", "value": round(statistics.median(sdk["delays"]), 3), "unit": "s"},
+        {"metric": "poll_delay_ratio", "value": round(mean(studio["delays"]) / mean(sdk["delays"]), 3),
+         "unit": "x", "target": "<= 0.5", "peer": peer},
+        {"metric": "poll_requests_per_job_studio", "value": round(mean(studio["requests"]), 2), "unit": "requests"},
+        {"metric": "poll_requests_per_job_sdk", "value": round(mean(sdk["requests"]), 2), "unit": "requests"},
+        {"metric": "poll_requests_ratio", "value": round(mean(studio["requests"]) / mean(sdk["requests"]), 3),
+         "unit": "x", "target": "<= 1.0", "peer": peer},
+    ]
+    for line in lines:
+        print(json.dumps(line))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,517 @@
+"""The async Legnext client: one method per documented endpoint, on one httpx connection pool.
+
+Each method checks its arguments against the documented rules (nothing is sent when one is
+broken), builds the JSON body with the documented field names (unset optional fields left
+out), sends it under the retry policy, and returns a typed `Job` (or `Balance`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import ipaddress
+import json
+import logging
+import ssl
+from typing import Any, Awaitable, Callable, Mapping, Sequence
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from studio.api.errors import (
+    LegnextError,
+    MalformedResponseError,
+    NetworkError,
+    RequestTimeoutError,
+    ValidationError,
+    api_error,
+    parse_retry_after,
+)
+from studio.api.models import Balance, Job
+from studio.api.requests import (
+    BLEND_ASPECT_RATIOS,
+    BLEND_IMAGES,
+    OUTPAINT_SCALE,
+    PAN_DIRECTIONS,
+    PAN_SCALE,
+    REMIX_MODES,
+    TOPAZ_ASPECT_RATIOS,
+    TOPAZ_CONTENT_TYPES,
+    TOPAZ_CROP_MODES,
+    TOPAZ_FACE_ENHANCEMENT,
+    TOPAZ_OUTPUT_FORMATS,
+    TOPAZ_TARGET_RESOLUTIONS,
+    UPSCALE_TYPES,
+    VARIATION_TYPES,
+    VIDEO_TYPES,
+    Canvas,
+    CanvasImg,
+    Mask,
+    body,
+    check_choice,
+    check_image_no,
+    check_job_id,
+    check_range,
+    check_text,
+    check_url,
+)
+from studio.api.retry import RetryPolicy
+
+log = logging.getLogger("studio.api")
+
+DEFAULT_BASE_URL = "https://api.legnext.ai/api"
+USER_AGENT = "legnext-studio/0.1"
+
+# Client method name → endpoint path under the base URL: the one table of POST endpoints.
+ENDPOINTS: dict[str, str] = {
+    "diffusion": "/v1/diffusion",
+    "variation": "/v1/variation",
+    "upscale": "/v1/upscale",
+    "reroll": "/v1/reroll",
+    "blend": "/v1/blend",
+    "describe": "/v1/describe",
+    "shorten": "/v1/shorten",
+    "pan": "/v1/pan",
+    "outpaint": "/v1/outpaint",
+    "inpaint": "/v1/inpaint",
+    "remix": "/v1/remix",
+    "edit": "/v1/edit",
+    "upload_paint": "/v1/upload-paint",
+    "retexture": "/v1/retexture",
+    "remove_background": "/v1/remove-background",
+    "enhance": "/v1/enhance",
+    "video_diffusion": "/v1/video-diffusion",
+    "extend_video": "/v1/extend-video",
+    "video_upscale": "/v1/video-upscale",
+    "enhance_upscale": "/v1/enhance-upscale",
+}
+JOB_PATH = "/v1/job/{job_id}"
+BALANCE_PATH = "/account/balance"  # documented without /v1
+
+
+@functools.lru_cache(maxsize=2)
+def _ssl_context(trust_env: bool) -> ssl.SSLContext:
+    """httpx's default TLS context, built once: loading the CA bundle costs ~40 ms per client."""
+    return httpx.create_ssl_context(trust_env=trust_env)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _network_error(exc: httpx.TransportError, method: str, url: str) -> NetworkError:
+    where = f"{method} {urlsplit(url).path}"
+    # Connect/pool failures happen before a byte of the request is written: certainly not sent.
+    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return RequestTimeoutError(f"{where}: could not connect in time ({exc!r})", request_sent=False)
+    if isinstance(exc, httpx.TimeoutException):
+        return RequestTimeoutError(f"{where}: no answer in time ({type(exc).__name__})", request_sent=True)
+    if isinstance(exc, (httpx.ConnectError, httpx.UnsupportedProtocol)):
+        return NetworkError(f"{where}: could not connect ({exc})", request_sent=False)
+    return NetworkError(f"{where}: connection failed ({type(exc).__name__}: {exc})", request_sent=True)
+
+
+def _decode_json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        snippet = response.text[:200] if response.content else "(empty body)"
+        raise MalformedResponseError(
+            f"HTTP {response.status_code}: expected JSON, got {snippet!r}",
+            body=response.text,
+            status=response.status_code,
+        ) from None
+
+
+def _error_from_response(response: httpx.Response) -> LegnextError:
+    try:
+        parsed: Any = json.loads(response.content) if response.content else ""
+    except (ValueError, UnicodeDecodeError):
+        parsed = response.text
+    return api_error(
+        response.status_code,
+        parsed,
+        reason=response.reason_phrase,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def _embedded_error(data: Any) -> LegnextError | None:
+    """A 2xx answer whose body is really an error object ({"code": 4xx/5xx, "message": ...})."""
+    if not isinstance(data, Mapping) or "job_id" in data or "data" in data:
+        return None
+    code = data.get("code")
+    if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+        return api_error(code, data)
+    return None
+
+
+class LegnextClient:
+    """Async client for the Legnext API (or the sandbox, which speaks the same API).
+
+    The API key is kept only in memory and sent only to the API's own origin; it never appears
+    in repr, logs or exception texts.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timeout: float = 30,
+        retry: RetryPolicy | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        key = (api_key or "").strip()
+        if not key.isascii() or any(not ch.isprintable() for ch in key):
+            raise ValidationError("api_key", "contains characters an API key cannot have; paste it again")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
+        self._api_key = key
+        self.base_url = base_url.rstrip("/")
+        self._origin = (parts.scheme, parts.netloc.lower())
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self._owns_http = http is None
+        # Proxy settings from the environment apply to the real API, never to a loopback sandbox.
+        trust_env = not _is_loopback(parts.hostname)
+        self._http = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            trust_env=trust_env,
+            verify=_ssl_context(trust_env),
+            headers={"User-Agent": USER_AGENT},
+        )
+        self.operations: dict[str, Callable[..., Awaitable[Job]]] = {
+            name: getattr(self, name) for name in ENDPOINTS
+        }
+
+    def __repr__(self) -> str:
+        return f"LegnextClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> LegnextClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one connection pool every call (and the job watcher) goes through."""
+        return self._http
+
+    # ---- transport ------------------------------------------------------------------------
+
+    def _headers(self, url: str) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc.lower()) == self._origin:
+            headers["x-api-key"] = self._api_key
+        return headers
+
+    async def _send(self, method: str, url: str, *, json_body: dict[str, Any] | None = None,
+                    follow_redirects: bool = False) -> httpx.Response:
+        """One logical request under the retry policy; returns a 2xx response or raises."""
+        attempt = 1
+        while True:
+            try:
+                response = await self._http.request(
+                    method, url, json=json_body, headers=self._headers(url), follow_redirects=follow_redirects
+                )
+            except httpx.TransportError as exc:
+                error: LegnextError = _network_error(exc, method, url)
+                cause: BaseException | None = exc
+            else:
+                if response.is_success:
+                    return response
+                error, cause = _error_from_response(response), None
+            if not self.retry.should_retry(method, error, attempt):
+                log.info("%s %s failed after %d attempt(s): %s", method, urlsplit(url).path, attempt,
+                         type(error).__name__)
+                raise error from cause
+            delay = self.retry.delay(attempt, error)
+            log.info("%s %s: %s, retrying in %.2f s", method, urlsplit(url).path, type(error).__name__, delay)
+            await self.retry.sleep(delay)
+            attempt += 1
+
+    async def _get_json(self, path: str) -> Any:
+        response = await self._send("GET", self.base_url + path)
+        data = _decode_json(response)
+        embedded = _embedded_error(data)
+        if embedded is not None:
+            raise embedded
+        return data
+
+    async def _post_job(self, op: str, payload: dict[str, Any]) -> Job:
+        response = await self._send("POST", self.base_url + ENDPOINTS[op], json_body=payload)
+        data = _decode_json(response)
+        embedded = _embedded_error(data)
+        if embedded is not None:
+            raise embedded
+        job = Job.from_dict(data)
+        if not job.job_id:
+            raise MalformedResponseError(
+                f"{op}: the answer has no job_id, so the job cannot be followed", body=data,
+                status=response.status_code,
+            )
+        return job
+
+    # ---- dispatch ---------------------------------------------------------------------------
+
+    async def submit(self, op_name: str, **kwargs: Any) -> Job:
+        """Run the endpoint method called `op_name` (e.g. "upscale" or "upload-paint")."""
+        method = self.operations.get(op_name.replace("-", "_"))
+        if method is None:
+            raise ValidationError("op", f"unknown operation {op_name!r}; known: {', '.join(self.operations)}")
+        try:
+            inspect.signature(method).bind(**kwargs)
+        except TypeError as exc:
+            # A wrong or missing keyword from the caller: nothing is sent.
+            raise ValidationError("op", f"{op_name}: {exc}") from None
+        return await method(**kwargs)
+
+    # ---- reads ------------------------------------------------------------------------------
+
+    async def get_job(self, job_id: str) -> Job:
+        check_job_id("job_id", job_id)
+        data = await self._get_json(JOB_PATH.format(job_id=quote(job_id, safe="")))
+        job = Job.from_dict(data)
+        if not job.job_id:
+            job.job_id = job_id
+        return job
+
+    async def balance(self) -> Balance:
+        return Balance.from_dict(await self._get_json(BALANCE_PATH))
+
+    async def download(self, url: str) -> bytes:
+        """Fetch an output file (image or video) with the GET retry policy."""
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError("url", f"must be an http(s) URL, got {url!r}")
+        response = await self._send("GET", url, follow_redirects=True)
+        return response.content
+
+    # ---- image generation -------------------------------------------------------------------
+
+    @staticmethod
+    def _callback(callback: str | None) -> str | None:
+        return None if callback is None else check_url("callback", callback)
+
+    @staticmethod
+    def _remix(remix_prompt: str | None) -> str | None:
+        return None if remix_prompt is None else check_text("remixPrompt", remix_prompt)
+
+    async def diffusion(self, text: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("diffusion", body(text=check_text("text", text), callback=self._callback(callback)))
+
+    async def variation(self, job_id: str, image_no: int, type: int, remix_prompt: str | None = None, *,
+                        callback: str | None = None) -> Job:
+        return await self._post_job("variation", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            type=check_choice("type", type, VARIATION_TYPES),
+            remixPrompt=self._remix(remix_prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def upscale(self, job_id: str, image_no: int, type: int, *, callback: str | None = None) -> Job:
+        return await self._post_job("upscale", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            type=check_choice("type", type, UPSCALE_TYPES),
+            callback=self._callback(callback),
+        ))
+
+    async def reroll(self, job_id: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("reroll", body(jobId=check_job_id("jobId", job_id), callback=self._callback(callback)))
+
+    async def blend(self, img_urls: Sequence[str], aspect_ratio: str, *, callback: str | None = None) -> Job:
+        if isinstance(img_urls, str) or not isinstance(img_urls, Sequence):
+            raise ValidationError("imgUrls", "must be a list of image URLs")
+        low, high = BLEND_IMAGES
+        if not low <= len(img_urls) <= high:
+            raise ValidationError("imgUrls", f"blend takes {low} to {high} images; got {len(img_urls)}")
+        urls = [check_url(f"imgUrls[{i}]", url) for i, url in enumerate(img_urls)]
+        return await self._post_job("blend", body(
+            imgUrls=urls,
+            aspect_ratio=check_choice("aspect_ratio", aspect_ratio, BLEND_ASPECT_RATIOS),
+            callback=self._callback(callback),
+        ))
+
+    async def describe(self, img_url: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("describe", body(imgUrl=check_url("imgUrl", img_url), callback=self._callback(callback)))
+
+    async def shorten(self, prompt: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("shorten", body(prompt=check_text("prompt", prompt), callback=self._callback(callback)))
+
+    async def pan(self, job_id: str, image_no: int, direction: int, scale: float, remix_prompt: str | None = None, *,
+                  callback: str | None = None) -> Job:
+        return await self._post_job("pan", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            direction=check_choice("direction", direction, PAN_DIRECTIONS),
+            scale=check_range("scale", scale, *PAN_SCALE),
+            remixPrompt=self._remix(remix_prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def outpaint(self, job_id: str, image_no: int, scale: float, remix_prompt: str | None = None, *,
+                       callback: str | None = None) -> Job:
+        return await self._post_job("outpaint", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            scale=check_range("scale", scale, *OUTPAINT_SCALE),
+            remixPrompt=self._remix(remix_prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def inpaint(self, job_id: str, image_no: int, mask: Mask, remix_prompt: str | None = None, *,
+                      callback: str | None = None) -> Job:
+        return await self._post_job("inpaint", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            mask=Mask.from_json(mask).to_json(),
+            remixPrompt=self._remix(remix_prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def remix(self, job_id: str, image_no: int, remix_prompt: str, mode: int | None = None, *,
+                    callback: str | None = None) -> Job:
+        return await self._post_job("remix", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            remixPrompt=check_text("remixPrompt", remix_prompt),
+            mode=None if mode is None else check_choice("mode", mode, REMIX_MODES),
+            callback=self._callback(callback),
+        ))
+
+    async def edit(self, job_id: str, image_no: int, canvas: Canvas, img_pos: CanvasImg, remix_prompt: str,
+                   mask: Mask | None = None, *, callback: str | None = None) -> Job:
+        return await self._post_job("edit", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            canvas=Canvas.from_json(canvas).to_json(),
+            imgPos=CanvasImg.from_json(img_pos).to_json(),
+            remixPrompt=check_text("remixPrompt", remix_prompt),
+            mask=None if mask is None else Mask.from_json(mask).to_json(),
+            callback=self._callback(callback),
+        ))
+
+    async def upload_paint(self, img_url: str, canvas: Canvas, img_pos: CanvasImg, remix_prompt: str, mask: Mask, *,
+                           callback: str | None = None) -> Job:
+        if mask is None:
+            raise ValidationError("mask", "upload-paint needs a mask (polygon areas or a mask image url)")
+        return await self._post_job("upload_paint", body(
+            imgUrl=check_url("imgUrl", img_url),
+            canvas=Canvas.from_json(canvas).to_json(),
+            imgPos=CanvasImg.from_json(img_pos).to_json(),
+            remixPrompt=check_text("remixPrompt", remix_prompt),
+            mask=Mask.from_json(mask).to_json(),
+            callback=self._callback(callback),
+        ))
+
+    async def retexture(self, img_url: str, remix_prompt: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("retexture", body(
+            imgUrl=check_url("imgUrl", img_url),
+            remixPrompt=check_text("remixPrompt", remix_prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def remove_background(self, img_url: str, *, callback: str | None = None) -> Job:
+        return await self._post_job("remove_background", body(
+            imgUrl=check_url("imgUrl", img_url), callback=self._callback(callback)
+        ))
+
+    async def enhance(self, job_id: str, image_no: int, *, callback: str | None = None) -> Job:
+        return await self._post_job("enhance", body(
+            jobId=check_job_id("jobId", job_id),
+            imageNo=check_image_no("imageNo", image_no),
+            callback=self._callback(callback),
+        ))
+
+    # ---- video --------------------------------------------------------------------------------
+
+    async def video_diffusion(self, prompt: str | None = None, job_id: str | None = None, image_no: int | None = None,
+                              video_type: int | None = None, *, callback: str | None = None) -> Job:
+        if job_id is None and image_no is not None:
+            raise ValidationError("jobId", "is required with imageNo (animate an image of a job)")
+        if job_id is not None and image_no is None:
+            raise ValidationError("imageNo", "is required with jobId (which image of the grid to animate)")
+        if job_id is None and prompt is None:
+            raise ValidationError("prompt", "give a prompt (with an image URL) or a jobId and imageNo")
+        return await self._post_job("video_diffusion", body(
+            jobId=None if job_id is None else check_job_id("jobId", job_id),
+            imageNo=None if image_no is None else check_image_no("imageNo", image_no),
+            prompt=None if prompt is None else check_text("prompt", prompt),
+            videoType=None if video_type is None else check_choice("videoType", video_type, VIDEO_TYPES),
+            callback=self._callback(callback),
+        ))
+
+    async def extend_video(self, job_id: str, video_no: int, prompt: str | None = None, *,
+                           callback: str | None = None) -> Job:
+        return await self._post_job("extend_video", body(
+            jobId=check_job_id("jobId", job_id),
+            videoNo=check_image_no("videoNo", video_no),
+            prompt=None if prompt is None else check_text("prompt", prompt),
+            callback=self._callback(callback),
+        ))
+
+    async def video_upscale(self, job_id: str, video_no: int, *, callback: str | None = None) -> Job:
+        return await self._post_job("video_upscale", body(
+            jobId=check_job_id("jobId", job_id),
+            videoNo=check_image_no("videoNo", video_no),
+            callback=self._callback(callback),
+        ))
+
+    # ---- Topaz --------------------------------------------------------------------------------
+
+    async def enhance_upscale(
+        self,
+        image_url: str | None = None,
+        job_id: str | None = None,
+        image_no: int | None = None,
+        target_resolution: str | None = None,
+        content_type: str | None = None,
+        aspect_ratio: str | None = None,
+        crop_mode: str | None = None,
+        output_format: str | None = None,
+        face_enhancement_level: str | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        by_task = job_id is not None or image_no is not None
+        if image_url is not None and by_task:
+            raise ValidationError("image_url", "give either image_url or jobId + imageNo, not both")
+        if image_url is None and not by_task:
+            raise ValidationError("image_url", "give an image_url, or a jobId and imageNo")
+        if by_task and job_id is None:
+            raise ValidationError("jobId", "is required with imageNo")
+        if by_task and image_no is None:
+            raise ValidationError("imageNo", "is required with jobId")
+
+        def option(field: str, value: str | None, allowed: Sequence[str]) -> str | None:
+            return None if value is None else check_choice(field, value, allowed)
+
+        return await self._post_job("enhance_upscale", body(
+            image_url=None if image_url is None else check_url("image_url", image_url),
+            jobId=None if job_id is None else check_job_id("jobId", job_id),
+            imageNo=None if image_no is None else check_image_no("imageNo", image_no),
+            target_resolution=option("target_resolution", target_resolution, TOPAZ_TARGET_RESOLUTIONS),
+            content_type=option("content_type", content_type, TOPAZ_CONTENT_TYPES),
+            aspect_ratio=option("aspect_ratio", aspect_ratio, TOPAZ_ASPECT_RATIOS),
+            crop_mode=option("crop_mode", crop_mode, TOPAZ_CROP_MODES),
+            output_format=option("output_format", output_format, TOPAZ_OUTPUT_FORMATS),
+            face_enhancement_level=option("face_enhancement_level", face_enhancement_level, TOPAZ_FACE_ENHANCEMENT),
+            callback=self._callback(callback),
+        ))

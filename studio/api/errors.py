@@ -1,0 +1,280 @@
+"""The exceptions the API client raises, each with a short text fit to show the user.
+
+Every failure a caller can meet is a `LegnextError`, so one `except LegnextError` in the session
+layer is enough to turn any of them into a message; the subclasses let callers (and the retry
+policy) tell apart what happened: nothing sent (`ValidationError`), the server said no
+(`APIError` and its status classes), the wire failed (`NetworkError`), the answer was unreadable
+(`MalformedResponseError`), or the job itself failed (`JobFailedError`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from studio.api.models import Job
+
+# Error bodies can be pages of HTML from a proxy; keep only enough to recognise them.
+_SNIPPET_CHARS = 200
+
+
+class LegnextError(Exception):
+    """Base of every error the client raises; `.user_message` is short and safe to display."""
+
+    default_user_message = "Something went wrong talking to Legnext."
+
+    def __init__(self, message: str = "", *, user_message: str | None = None) -> None:
+        super().__init__(message or self.default_user_message)
+        self.message = message or self.default_user_message
+        self.user_message = user_message or self.default_user_message
+
+
+class ValidationError(LegnextError):
+    """A request argument broke a documented rule; nothing was sent. `.field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", user_message=f"Invalid {field}: {message}")
+        self.field = field
+
+
+class APIError(LegnextError):
+    """The server answered with an error status.
+
+    `.code`, `.message`, `.raw_message` and `.detail` come from the body whichever shape it had
+    (`{"code","message",...}` at the top level or under `"error"`); `.body` is the parsed JSON
+    (or the text when it was not JSON).
+    """
+
+    status_code: int | None = None
+    default_user_message = "The Legnext server refused the request."
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: Any = None,
+        raw_message: str = "",
+        detail: Any = None,
+        body: Any = None,
+        user_message: str | None = None,
+    ) -> None:
+        self.status = status if status is not None else self.status_code
+        super().__init__(message, user_message=user_message or self._user_message(message))
+        self.code = code if code is not None else self.status
+        self.raw_message = raw_message
+        self.detail = detail
+        self.body = body
+
+    def _user_message(self, message: str) -> str:
+        return self.default_user_message
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {self.message}"
+
+
+class BadRequestError(APIError):
+    status_code = 400
+    default_user_message = "The server rejected the request."
+
+    def _user_message(self, message: str) -> str:
+        # The server's 400 text names the offending flag or field: that is what the user needs.
+        return f"The server rejected the request: {message}" if message else self.default_user_message
+
+
+class AuthenticationError(APIError):
+    status_code = 401
+    default_user_message = "The API key was not accepted: check your API key in Settings."
+
+
+class InsufficientCreditsError(APIError):
+    status_code = 402
+    default_user_message = "Out of credits: top up your Legnext balance or upgrade your plan."
+
+
+class ForbiddenError(APIError):
+    status_code = 403
+    default_user_message = "Refused by the content policy (or not permitted for this account)."
+
+    def _user_message(self, message: str) -> str:
+        if message:
+            return f"Refused by the content policy or permissions: {message}"
+        return self.default_user_message
+
+
+class NotFoundError(APIError):
+    status_code = 404
+    default_user_message = "Not found: the job or image does not exist or has expired."
+
+
+class PayloadTooLargeError(APIError):
+    status_code = 413
+    default_user_message = "The file is too large for the server: reduce its size and try again."
+
+
+class UnprocessableError(APIError):
+    status_code = 422
+    default_user_message = "The server could not accept these parameter values."
+
+    def _user_message(self, message: str) -> str:
+        if message:
+            return f"The server could not accept these values: {message}"
+        return self.default_user_message
+
+
+class RateLimitError(APIError):
+    status_code = 429
+    default_user_message = "Rate limited: too many requests. Wait a moment and try again."
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    status_code = 500
+    default_user_message = "The Legnext server had a problem. Try again in a little while."
+
+    def _user_message(self, message: str) -> str:
+        return f"The Legnext server had a problem (HTTP {self.status}). Try again in a little while."
+
+
+class NetworkError(LegnextError):
+    """The connection failed or dropped.
+
+    `.request_sent` is False only when the request certainly never reached the server
+    (the connection itself could not be made); the retry policy relies on that for POSTs.
+    """
+
+    default_user_message = "Could not reach the server: check your network connection."
+
+    def __init__(self, message: str = "", *, request_sent: bool = True, user_message: str | None = None) -> None:
+        super().__init__(message, user_message=user_message)
+        self.request_sent = request_sent
+
+
+class RequestTimeoutError(NetworkError):
+    default_user_message = "The server did not answer in time."
+
+
+class MalformedResponseError(LegnextError):
+    """A response the client could not read (not JSON, wrong shape, missing job id)."""
+
+    default_user_message = "The server sent an answer the studio could not read."
+
+    def __init__(self, message: str = "", *, body: Any = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.body = body
+        self.status = status
+
+
+class JobFailedError(LegnextError):
+    """The job ended with status `failed`; `.job` is its last state, error message included."""
+
+    def __init__(self, job: Job) -> None:
+        reason = job.error_message
+        super().__init__(f"job {job.job_id} failed: {reason}", user_message=f"The job failed: {reason}")
+        self.job = job
+
+
+class WatchTimeoutError(LegnextError):
+    """The job did not finish within the watch timeout; `.job` is the last state seen (or None)."""
+
+    def __init__(self, job_id: str, timeout: float, job: Job | None = None) -> None:
+        super().__init__(
+            f"job {job_id} not finished after {timeout:g} s",
+            user_message=f"Stopped waiting for the job after {timeout:g} seconds; it may still finish.",
+        )
+        self.job_id = job_id
+        self.timeout = timeout
+        self.job = job
+
+
+STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    413: PayloadTooLargeError,
+    422: UnprocessableError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    if status in STATUS_ERRORS:
+        return STATUS_ERRORS[status]
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _error_fields(body: Any) -> Mapping[str, Any]:
+    """The mapping holding code/message: `body["error"]` when that is an object, else the body."""
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        if isinstance(inner, Mapping) and (inner.get("message") or inner.get("raw_message") or inner.get("code")):
+            return inner
+        return body
+    return {}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def api_error(
+    status: int,
+    body: Any,
+    *,
+    reason: str = "",
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the exception for an error `status` with its parsed `body` (JSON value or text)."""
+    fields = _error_fields(body)
+    code = fields.get("code", status)
+    raw_message = _text(fields.get("raw_message"))
+    detail = fields.get("detail")
+    message = _text(fields.get("message")) or raw_message
+    if not message and isinstance(detail, (str, list)):
+        # Frameworks such as FastAPI answer {"detail": "..."}.
+        message = _text(detail)
+    if not message and isinstance(body, str) and body.strip():
+        message = f"{reason or 'error'}: {body.strip()[:_SNIPPET_CHARS]}"
+    if not message:
+        message = reason or f"HTTP {status}"
+    cls = error_class_for(status)
+    kwargs: dict[str, Any] = dict(status=status, code=code, raw_message=raw_message, detail=detail, body=body)
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    return cls(message, **kwargs)

@@ -1,0 +1,370 @@
+"""The composition root: the one place that builds and wires the whole studio.
+
+    settings + key  →  connection plan (real API, another server, or the in-process sandbox)
+    LegnextClient + JobWatcher  →  JobsSession        PromptState
+                         ↘                 ↙
+                          MainWindow (prompt dock, grid, queue, status bar)
+
+`run()` starts Qt with a qasync loop, shows the window first (so start-up feels instant), then
+starts the sandbox if needed and connects the client in the background. Closing the window
+stops every job task, closes the HTTP client and stops the sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.session.settings import DEFAULT_SANDBOX_SPEED, ApiKey, KeyStore, Settings
+from studio.session.tasks import spawn
+
+if TYPE_CHECKING:
+    import asyncio
+
+log = logging.getLogger(__name__)
+
+# The demo job rendered by --screenshot and by a start on a machine with no display.
+DEMO_PROMPT = "a lighthouse on a sea cliff at dusk, volumetric fog, warm windows --ar 3:2 --v 7"
+# The sandbox accepts any non-empty key; this one only marks the requests as the studio's own.
+SANDBOX_KEY = "sandbox-local"
+# A far-off limit stands for "never stop watching" (asyncio needs a finite timeout).
+_NEVER = 7 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where the studio sends jobs, and why (shown to the user)."""
+
+    sandbox: bool
+    base_url: str
+    key: str | None
+    reason: str
+
+
+def choose_plan(*, offline: bool, base_url: str | None, settings: Settings, api_key: ApiKey) -> Plan:
+    """--offline beats everything; --base-url beats the settings; no key means the sandbox."""
+    if offline:
+        return Plan(True, "", None, "started with --offline")
+    if base_url:
+        return Plan(False, base_url.rstrip("/"), api_key.value, "server given with --base-url")
+    if settings.use_sandbox:
+        return Plan(True, "", None, "sandbox chosen in Settings")
+    if api_key.present:
+        return Plan(False, settings.base_url, api_key.value, f"API key from the {api_key.source}")
+    return Plan(True, "", None, "no API key set — add one in Settings to use your account")
+
+
+class Studio(QObject):
+    """Owns the backend (sandbox, client, watcher), the session objects and the window."""
+
+    connected = Signal()
+
+    def __init__(
+        self,
+        *,
+        offline: bool = False,
+        base_url: str | None = None,
+        sandbox_speed: float | None = None,
+        settings: Settings | None = None,
+        keys: KeyStore | None = None,
+        sandbox_options: dict[str, Any] | None = None,
+        poll_time_scale: float | None = None,
+    ) -> None:
+        super().__init__()
+        self._poll_time_scale = poll_time_scale
+        self.settings = settings or Settings()
+        self.keys = keys or KeyStore()
+        self._offline = offline
+        self._base_url_arg = base_url
+        self._sandbox_speed = sandbox_speed
+        self._sandbox_options = dict(sandbox_options or {})
+        # Decided in connect(): looking the key up loads the keyring (slow), after the window shows.
+        self.plan: Plan | None = None
+        self.sandbox: Any = None
+        self.client: Any = None
+        self.watcher: Any = None
+        self._retired: list[Any] = []  # clients replaced by a reconnect, closed at shutdown
+        self._ready: asyncio.Event | None = None
+        self.prompt_state: Any = None
+        self.jobs: Any = None
+        self.window: Any = None
+
+    # ----- building -----------------------------------------------------------------------
+    def connection_info(self) -> Any:
+        from studio.ui.main_window import ConnectionInfo
+
+        plan = self.plan
+        if plan is None:
+            if self._offline:  # known without the key
+                return ConnectionInfo(sandbox=True, base_url="", reason="started with --offline")
+            return ConnectionInfo(sandbox=False, base_url="", pending=True)
+        base = self.sandbox.base_url if (plan.sandbox and self.sandbox is not None) else plan.base_url
+        return ConnectionInfo(sandbox=plan.sandbox, base_url=base, reason=plan.reason)
+
+    async def _choose_plan(self) -> Plan:
+        # A keyring backend may talk to D-Bus or the OS: keep that off the GUI thread.
+        api_key = await _in_thread(self.keys.resolve, "key lookup")
+        return choose_plan(offline=self._offline, base_url=self._base_url_arg, settings=self.settings,
+                           api_key=api_key)
+
+    def build_window(self) -> Any:
+        from studio.session.jobs import JobsSession
+        from studio.session.prompt_state import PromptState
+        from studio.ui.main_window import MainWindow
+
+        self.prompt_state = PromptState()
+        self.jobs = JobsSession(watch_timeout=self._watch_timeout())
+        self.window = MainWindow(
+            self.jobs, self.prompt_state, self.settings, self.keys, self.connection_info(),
+            sandbox_url=lambda: self.sandbox.base_url if self.sandbox is not None else None,
+        )
+        self.window.settings_applied.connect(lambda: spawn(self.reconnect(), name="reconnect"))
+        return self.window
+
+    def _watch_timeout(self) -> float:
+        timeout = self.settings.watch_timeout
+        return timeout if timeout > 0 else _NEVER
+
+    def _sandbox_speed_value(self) -> float:
+        return self._sandbox_speed if self._sandbox_speed else self.settings.sandbox_speed
+
+    def _poll_policy(self) -> Any:
+        from studio.api.watcher import PollPolicy
+
+        if self._poll_time_scale is not None:
+            scale = self._poll_time_scale  # a fast test server outside the studio's own sandbox
+        else:
+            sandbox = self.plan is not None and self.plan.sandbox
+            scale = 1.0 / self._sandbox_speed_value() if sandbox else 1.0
+        return PollPolicy(
+            first_delay=self.settings.poll_initial,
+            max_interval=self.settings.poll_max,
+            time_scale=scale,
+        )
+
+    async def connect(self) -> None:
+        """Start the sandbox if the plan says so, then build the client and watcher."""
+        from studio.api.client import LegnextClient
+        from studio.api.watcher import JobWatcher
+        from studio.session.jobs import SessionRetryPolicy
+
+        if self.plan is None:
+            self.plan = await self._choose_plan()
+        if self.plan.sandbox and self.sandbox is None:
+            self.sandbox = await _in_thread(self._start_sandbox, "sandbox start")
+        base_url = self.sandbox.base_url if self.plan.sandbox else self.plan.base_url
+        key = SANDBOX_KEY if self.plan.sandbox else (self.plan.key or "")
+        try:
+            client = LegnextClient(key, base_url, retry=SessionRetryPolicy())
+        except Exception as exc:  # a bad base URL or key from the settings: say so, use nothing
+            self.window.banner.show_message(
+                f"Cannot use the server settings: {getattr(exc, 'user_message', exc)}",
+                action="Open Settings…", on_action=self.window.open_settings)
+            return
+        if self.client is not None:
+            self._retired.append(self.client)
+        self.client = client
+        self.watcher = JobWatcher(client, self._poll_policy())
+        self.jobs.watch_timeout = self._watch_timeout()
+        self.jobs.set_backend(self.client, self.watcher)
+        self.window.set_connection(self.connection_info())
+        self.connected.emit()
+        self._ready_event().set()
+        await self.jobs._refresh_balance()
+
+    def _ready_event(self) -> asyncio.Event:
+        import asyncio
+
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    async def wait_connected(self) -> None:
+        await self._ready_event().wait()
+
+    def _start_sandbox(self) -> Any:
+        from studio.sandbox import SandboxServer
+
+        options: dict[str, Any] = {"speed": self._sandbox_speed_value()}
+        options.update(self._sandbox_options)
+        server = SandboxServer(host="127.0.0.1", port=0, **options)
+        server.start()
+        return server
+
+    async def reconnect(self) -> None:
+        """After Settings were saved: pick the connection again and switch new jobs to it."""
+        plan = await self._choose_plan()
+        changed = plan != self.plan
+        self.plan = plan
+        if not changed and self.client is not None:
+            # Same server: only the polling options may have changed.
+            self.watcher = type(self.watcher)(self.client, self._poll_policy())
+            self.jobs.watch_timeout = self._watch_timeout()
+            self.jobs.set_backend(self.client, self.watcher)
+            return
+        await self.connect()
+
+    async def aclose(self) -> None:
+        """Stop jobs, close every client, stop the sandbox."""
+        from studio.session import tasks
+
+        if self.jobs is not None:
+            await self.jobs.aclose()
+        await tasks.cancel_all(timeout=1.0)
+        for client in [*self._retired, self.client]:
+            if client is not None:
+                try:
+                    await client.aclose()
+                except Exception:
+                    log.debug("closing a client failed", exc_info=True)
+        self._retired.clear()
+        if self.sandbox is not None:
+            sandbox, self.sandbox = self.sandbox, None
+            await _in_thread(sandbox.stop, "sandbox stop")
+
+    # ----- the demo -----------------------------------------------------------------------
+    async def render_demo(self, path: Path, *, timeout: float = 90.0) -> Path:
+        """Run the demo prompt, wait until its grid is on screen, save the window as a PNG."""
+        import asyncio
+
+        await asyncio.wait_for(self.wait_connected(), timeout)
+        entry = self.window.submit_prompt(DEMO_PROMPT)
+        if entry is None:
+            raise RuntimeError("the demo prompt was refused by the prompt checker")
+        deadline = time.monotonic() + timeout
+        while not (entry.finished and self.window.grid_ready(entry.key)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the demo job did not finish in {timeout:.0f} s ({entry.status_word()})")
+            await asyncio.sleep(0.05)
+        if not entry.ok:
+            raise RuntimeError(f"the demo job failed: {entry.error}")
+        await asyncio.sleep(0.1)  # let the last paint land
+        path = Path(path).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.window.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
+
+
+async def _in_thread(fn: Any, name: str) -> Any:
+    """Run a blocking call (starting/stopping the sandbox) on a daemon thread and await it.
+
+    A plain thread rather than the loop's executor: qasync's executor is made of QThreads,
+    which Qt complains about when a test's loop is never closed.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def work() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # handed to the awaiting coroutine
+            loop.call_soon_threadsafe(settle, False, exc)
+        else:
+            loop.call_soon_threadsafe(settle, True, result)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return await future
+
+
+def run(
+    *,
+    offline: bool = False,
+    base_url: str | None = None,
+    screenshot: Path | None = None,
+    sandbox_speed: float | None = None,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """Start the studio; returns the process exit code."""
+    import asyncio
+
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Legnext Studio")
+    app.setOrganizationName("Legnext")
+    app.setQuitOnLastWindowClosed(False)  # the loop below ends the app after a clean shutdown
+    apply_theme(app)
+
+    if screenshot is not None and sandbox_speed is None:
+        sandbox_speed = 40.0  # the demo should render in a second or two
+    studio = Studio(offline=offline or screenshot is not None, base_url=None if screenshot else base_url,
+                    sandbox_speed=sandbox_speed)
+    window = studio.build_window()
+    if size is not None:
+        window.resize(*size)
+    elif screenshot is not None:
+        window.resize(1440, 900)
+    _maybe_report_startup(window)
+    window.show()
+    # Paint the window now; the event loop, the key lookup, the sandbox and the HTTP client
+    # all come after the user already sees the studio.
+    app.processEvents()
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def main() -> int:
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        if not window.isVisible():  # closed already while the first paint was processed
+            closed.set()
+        spawn(studio.connect(), name="connect")
+        code = 0
+        try:
+            if screenshot is not None:
+                try:
+                    saved = await studio.render_demo(Path(screenshot))
+                except Exception as exc:
+                    print(f"legnext-studio: the demo could not be rendered: {exc}", file=sys.stderr)
+                    code = 1
+                else:
+                    print(f"legnext-studio: saved a screenshot of the studio to {saved}")
+                window.close()
+            else:
+                await closed.wait()
+        finally:
+            await studio.aclose()
+        return code
+
+    try:
+        with loop:
+            return loop.run_until_complete(main())
+    finally:
+        asyncio.set_event_loop(None)
+
+
+def _maybe_report_startup(window: Any) -> None:
+    """For benchmarks/startup.py: print the time the window is first painted, then quit."""
+    if not os.environ.get("LEGNEXT_STUDIO_STARTUP_PROBE"):
+        return
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _Probe(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802
+            if event.type() in (QEvent.Type.Paint, QEvent.Type.Expose) and not hasattr(self, "done"):
+                self.done = True
+                print(f"window-shown {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, window.close)
+            return False
+
+    probe = _Probe(window)
+    window.installEventFilter(probe)

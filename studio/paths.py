@@ -1,0 +1,11 @@
+"""Where the studio's own files live: resources shipped with it, and per-user folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource(*parts: str) -> Path:
+    return RESOURCES.joinpath(*parts)

@@ -1,0 +1,302 @@
+"""Turning a job's recipe into pixels (on first download, then cached) and text outputs.
+
+A job stores a recipe name and its parameters; its images are rendered lazily when a
+client fetches them, which keeps job polling cheap. A recipe names its source as
+{"job": id, "index": n} (a sandbox image), {"url": u} (a URL: a sandbox CDN URL is
+resolved to that image, any other URL gets a stand-in picture seeded by the URL since the
+sandbox never touches the network), or {"art": [w, h]}.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from PIL import Image
+
+from . import images
+from .images import mix_seed
+from .jobs import SandboxJob
+from .prompt_info import cap_size
+from .state import SandboxState
+
+CDN_IMAGE = re.compile(r"^/cdn/mj/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d|grid)\.png$")
+CDN_VIDEO = re.compile(r"^/cdn/video/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d)\.gif$")
+
+STAND_IN_EDGE = 1024  # outside URLs become a square picture of this size (capped)
+VIDEO_EDGE = {0: 240, 1: 320}  # GIF stand-in long edge for 480p / 720p
+RENDER_CEILING = 2048  # Topaz targets up to 12K are served at most this large
+
+# Blend strength of fresh art over the parent: variation type 0 subtle / 1 strong;
+# remix mode 0 strong / 1 subtle (REFERENCE.md tables).
+VARIATION_ALPHA = {0: 0.18, 1: 0.45}
+REMIX_ALPHA = {0: 0.55, 1: 0.3}
+
+
+# Cache budgets: decoded images (bytes of pixel data) and encoded files. Everything is
+# deterministic, so an evicted entry is simply rendered again when asked for.
+IMAGE_CACHE_BYTES = 96 * 1024 * 1024
+FILE_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class _Cache:
+    """A least-recently-used cache bounded by the total weight of its values."""
+
+    def __init__(self, budget: int, weigh: Callable[[Any], int]) -> None:
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._budget = budget
+        self._weigh = weigh
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        value = make()  # outside the lock; a rare double render is harmless
+        weight = self._weigh(value)
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = (value, weight)
+                self._total += weight
+            while self._total > self._budget and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._total -= dropped
+        return value
+
+
+def _image_bytes(image: Image.Image) -> int:
+    return image.width * image.height * len(image.getbands())
+
+
+class Renderer:
+    def __init__(self, state: SandboxState, cap: int | None) -> None:
+        self._state = state
+        self._cap = cap
+        self._images = _Cache(IMAGE_CACHE_BYTES, _image_bytes)
+        self._files = _Cache(FILE_CACHE_BYTES, len)
+
+    def image(self, job_id: str, index: int) -> Image.Image:
+        job = self._state.peek(job_id)
+        if job is None or not 0 <= index < job.outputs:
+            raise KeyError((job_id, index))
+        return self._images.get_or_make((job_id, index), lambda: self._render(job, index))
+
+    def png(self, job_id: str, which: str) -> bytes:
+        def make() -> bytes:
+            if which == "grid":
+                job = self._state.peek(job_id)
+                if job is None:
+                    raise KeyError(job_id)
+                return images.png_bytes(images.grid([self.image(job_id, i) for i in range(job.outputs)]))
+            return images.png_bytes(self.image(job_id, int(which)))
+
+        return self._files.get_or_make((job_id, which), make)
+
+    def gif(self, job_id: str, index: int) -> bytes:
+        job = self._state.peek(job_id)
+        if job is None or not 0 <= index < job.outputs:
+            raise KeyError((job_id, index))
+        return self._files.get_or_make((job_id, f"v{index}"), lambda: self._render_video(job, index))
+
+    # --- sources ------------------------------------------------------------------------
+
+    def url_image(self, url: str) -> Image.Image | None:
+        """The sandbox image a CDN URL points at (whatever host it names), else None."""
+        match = CDN_IMAGE.match(urlparse(url).path)
+        if not match:
+            return None
+        job = self._state.peek(match["job"])
+        if job is None or job.status != "completed":
+            return None
+        if match["index"] == "grid":
+            return images.grid([self.image(job.job_id, i) for i in range(job.outputs)])
+        index = int(match["index"])
+        return self.image(job.job_id, index) if index < job.outputs else None
+
+    def stand_in(self, url: str) -> Image.Image:
+        w, h = cap_size((STAND_IN_EDGE, STAND_IN_EDGE), self._cap)
+        return images.abstract_art(w, h, mix_seed("url", url))
+
+    def source(self, spec: dict[str, Any]) -> Image.Image:
+        if "job" in spec:
+            return self.image(spec["job"], spec["index"])
+        if "url" in spec:
+            return self.url_image(spec["url"]) or self.stand_in(spec["url"])
+        w, h = spec["art"]
+        return images.abstract_art(w, h, spec.get("seed", 0))
+
+    def _mask(self, params: dict[str, Any], size: tuple[int, int]) -> Image.Image | None:
+        if params.get("polygons"):
+            return images.polygon_mask(size, params["polygons"])
+        if params.get("mask_url"):
+            found = self.url_image(params["mask_url"])
+            return images.image_mask(found, size) if found is not None else images.default_mask(size)
+        return None
+
+    # --- recipes ------------------------------------------------------------------------
+
+    def _render(self, job: SandboxJob, index: int) -> Image.Image:
+        p = job.params
+        seed = mix_seed(job.seed, index, job.recipe)
+        recipe = job.recipe
+        if recipe == "generate":
+            out = images.abstract_art(*p["size"], seed)
+            images.draw_index(out, index)
+            return out
+        if recipe == "blend":
+            sources = [self.source({"url": u}) for u in p["urls"]]
+            out = images.blend(sources, tuple(p["size"]), seed)
+            images.draw_index(out, index)
+            return out
+        src = self.source(p["source"])
+        if recipe == "variation":
+            out = images.blend_with_art(src, seed, VARIATION_ALPHA[p["type"]])
+        elif recipe == "remix":
+            out = images.blend_with_art(src, seed, REMIX_ALPHA[p["mode"]])
+        elif recipe == "retexture":
+            out = images.retexture(src, seed)
+        elif recipe == "upscale":
+            return images.upscale(src, p["type"] == 1, seed)
+        elif recipe == "enhance":
+            return images.enhance(src)
+        elif recipe == "remove_background":
+            return images.remove_background(src)
+        elif recipe == "enhance_upscale":
+            edge = min(p["long_edge"], RENDER_CEILING, 2 * self._cap if self._cap else RENDER_CEILING)
+            return images.fit_long_edge(src, max(edge, max(src.size)))
+        elif recipe == "pan":
+            out, new_area = images.pan(src, p["direction"], p["scale"], seed)
+            images.draw_index(out, index, new_area)
+            return out
+        elif recipe == "outpaint":
+            out, (_, top) = images.outpaint(src, p["scale"], seed)
+            images.draw_index(out, index, (0, 0, out.width, top))
+            return out
+        elif recipe == "inpaint":
+            return images.repaint(src, self._mask(p, src.size), index)
+        elif recipe in ("edit", "upload_paint"):
+            return self._render_canvas(src, p, seed, index)
+        else:  # pragma: no cover - every recipe above is built by submit.py
+            raise ValueError(f"unknown recipe {recipe}")
+        images.draw_index(out, index)
+        return out
+
+    def _render_canvas(self, src: Image.Image, p: dict[str, Any], seed: int, index: int) -> Image.Image:
+        """Edit / upload-paint: the image at imgPos on the canvas, repainted inside the mask.
+
+        The output is the canvas (shrunk to image_size_cap when set, imgPos scaled alike);
+        mask polygons map from their own width/height onto the whole canvas.
+        """
+        cw, ch = p["canvas"]
+        out_size = cap_size((cw, ch), self._cap)
+        fx, fy = out_size[0] / cw, out_size[1] / ch
+        x, y, w, h = p["box"]
+        box = (round(x * fx), round(y * fy), max(1, round(w * fx)), max(1, round(h * fy)))
+        out = images.place_on_canvas(src, out_size, box, seed)
+        mask = self._mask(p, out_size)
+        return images.repaint(out, mask, index) if mask is not None else out
+
+    def _render_video(self, job: SandboxJob, index: int) -> bytes:
+        p = job.params
+        still = self.source(p["still"])
+        return images.video_gif(still, p["edge"], mix_seed(job.seed, index, "video"))
+
+    # --- text outputs -------------------------------------------------------------------
+
+    def describe(self, url: str) -> dict[str, Any]:
+        image = self.url_image(url)
+        if image is None:
+            image = self.stand_in(url)
+        return describe_image(image)
+
+
+# --- describe / shorten -----------------------------------------------------------------
+
+_NAMED = (
+    ("crimson", 0.0), ("amber", 0.08), ("golden", 0.14), ("lime", 0.22), ("emerald", 0.36),
+    ("teal", 0.47), ("azure", 0.56), ("cobalt", 0.64), ("violet", 0.75), ("magenta", 0.86),
+    ("rose", 0.95),
+)
+
+
+def colour_name(rgb: tuple[int, int, int]) -> str:
+    import colorsys
+
+    h, s, v = colorsys.rgb_to_hsv(*(c / 255 for c in rgb))
+    if v < 0.2:
+        return "charcoal"
+    if s < 0.15:
+        return "ivory" if v > 0.8 else "slate grey"
+    return min(_NAMED, key=lambda named: min(abs(h - named[1]), 1 - abs(h - named[1])))[0]
+
+
+_COMMON_RATIOS = ((1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (9, 16), (5, 4), (4, 5), (2, 1), (1, 2),
+                  (21, 9), (9, 21), (7, 4), (4, 7))
+
+
+def _aspect(size: tuple[int, int]) -> str:
+    """The --ar a picture reads as: a common ratio within 2 % (sizes are rounded), else a
+    small-number approximation."""
+    w, h = size
+    ratio = w / h
+    for a, b in _COMMON_RATIOS:
+        if abs(ratio / (a / b) - 1) < 0.02:
+            return f"{a}:{b}"
+    approx = Fraction(w, h).limit_denominator(12)
+    return f"{approx.numerator}:{approx.denominator}"
+
+
+def describe_image(image: Image.Image) -> dict[str, Any]:
+    names = []
+    for rgb in images.dominant_colours(image, 3):
+        name = colour_name(rgb)
+        if name not in names:
+            names.append(name)
+    while len(names) < 2:
+        names.append("pearl")
+    first, second = names[0], names[1]
+    ar = _aspect(image.size)
+    prompts = [
+        f"an abstract composition of {first} and {second} gradients with soft translucent shapes --ar {ar}",
+        f"dreamy {first} color field, floating {second} circles, minimal modern art --ar {ar}",
+        f"soft focus geometric shapes in {first}, {second} light rings, calm atmosphere --ar {ar}",
+        f"generative art poster, {first} to {second} gradient, overlapping translucent forms --ar {ar}",
+    ]
+    return {
+        "promptEn": prompts[0],
+        "description": f"A {ar} abstract image dominated by {first} and {second} tones, "
+        "with blurred overlapping shapes and thin light rings.",
+        "finalPrompt": prompts[0],
+        "prompts": prompts,
+    }
+
+
+_FILLER = frozenset(
+    "a an the very really quite some of with and in on at to for by from that this is are "
+    "beautiful amazing stunning highly extremely incredibly detailed ultra".split()
+)
+
+
+def shorten_prompt(prompt: str) -> dict[str, Any]:
+    """Four progressively shorter versions; parameters (--flags) are kept as they are."""
+    text, sep, flags = prompt.partition(" --")
+    flags = f"--{flags}" if sep else ""
+    words = re.findall(r"[^\s,]+", text)
+    essential = [w for w in words if w.lower().strip(".;:!") not in _FILLER] or words[:1]
+    versions = []
+    for keep in (1.0, 0.75, 0.5, 0.3):
+        count = max(1, math.ceil(len(essential) * keep))
+        versions.append(" ".join(essential[:count] + ([flags] if flags else [])).strip())
+    return {
+        "promptEn": prompt,
+        "description": f"Kept {len(essential)} of {len(words)} words; parameters unchanged.",
+        "finalPrompt": versions[0],
+        "prompts": versions,
+    }

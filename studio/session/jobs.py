@@ -1,0 +1,605 @@
+"""The jobs the user started: submit, watch, download, and the errors told in plain words.
+
+One `JobsSession` holds every job of this run in submit order. The queue panel, the grid and
+the status bar are views of it: they listen to its signals and read `JobEntry` objects, never
+keeping their own copy.
+
+Keys: an entry gets a local key (`entry.key`, e.g. "local-3") the moment it is submitted, before
+the server has answered, so a request the server refuses (400, 402, ...) still has a row to show
+its error on. Once the server accepts it, `entry.job_id` holds the server's id and
+`session.entry(...)` finds the entry by either. Signals carry the local key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.session.tasks import spawn
+
+# studio.api (and httpx under it) is imported only when the first job runs: the window is
+# built and on screen before any of that is needed (benchmarks/startup.py).
+
+if TYPE_CHECKING:
+    import asyncio
+
+log = logging.getLogger(__name__)
+
+# Entry states beyond the server's own job statuses (pending/staged/processing/completed/failed).
+SUBMITTING = "submitting"   # the POST is on its way
+RATE_LIMITED = "rate_limited"  # waiting to try the POST (or the poll) again after a 429
+DOWNLOADING = "downloading"  # the job completed; its images are being fetched
+ERROR = "error"             # the request never became a job, or watching it failed
+CANCELLED = "cancelled"     # the user stopped watching; the job may still run on the server
+COMPLETED = "completed"
+FAILED = "failed"
+
+_ACTIVE = {SUBMITTING, RATE_LIMITED, "pending", "staged", "processing", DOWNLOADING}
+_FLAG_IN_MESSAGE = re.compile(r"--([A-Za-z][\w-]*)")
+
+
+_retry_policy_class: Any = None
+
+
+def _session_retry_policy_class() -> Any:
+    global _retry_policy_class
+    if _retry_policy_class is None:
+        from studio.api.errors import LegnextError, RateLimitError
+        from studio.api.retry import RetryPolicy
+
+        @dataclass(frozen=True)
+        class SessionRetryPolicy(RetryPolicy):
+            """The client's retry policy, except that a POST turned away with 429 comes back.
+
+            The session then retries it itself, so the job's row can say "rate limited,
+            retrying" instead of sitting silent inside the client (a 429 means nothing was
+            created, so the retry is safe either way).
+            """
+
+            def should_retry(self, method: str, error: LegnextError, attempt: int) -> bool:
+                if isinstance(error, RateLimitError) and method.upper() not in ("GET", "HEAD"):
+                    return False
+                return super().should_retry(method, error, attempt)
+
+        SessionRetryPolicy.__module__ = __name__
+        _retry_policy_class = SessionRetryPolicy
+    return _retry_policy_class
+
+
+def __getattr__(name: str) -> Any:
+    # `from studio.session.jobs import SessionRetryPolicy` builds the class on first use.
+    if name == "SessionRetryPolicy":
+        return _session_retry_policy_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass
+class JobEntry:
+    """One job as the studio sees it, from the moment it is submitted."""
+
+    key: str
+    op: str
+    request: dict[str, Any]
+    prompt: str | None = None
+    parent: tuple[str, int] | None = None
+    job_id: str | None = None
+    job: Any = None  # studio.api.models.Job once the server has answered
+    status: str = SUBMITTING
+    progress: int | None = None
+    error: str | None = None
+    # For a 400 that names a flag: the flag's name and its span in `prompt`, when locatable,
+    # so the prompt editor can highlight it.
+    error_flag: str | None = None
+    error_span: tuple[int, int] | None = None
+    error_status: int | None = None
+    notice: str | None = None  # a transient note such as "rate limited, retrying in 2 s"
+    credits: int | None = None
+    model: str | None = None
+    submitted_at: float = field(default_factory=time.time)
+    _t0: float = field(default_factory=time.monotonic, repr=False)
+    _t1: float | None = field(default=None, repr=False)
+    image_urls: list[str] = field(default_factory=list)
+    images: list[bytes | None] = field(default_factory=list)
+    image_errors: dict[int, str] = field(default_factory=dict)
+    hidden: bool = False
+    # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
+    client: Any = field(default=None, repr=False, compare=False)
+    watcher: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def task_type(self) -> str:
+        task = getattr(self.job, "task_type", None)
+        return task or self.op
+
+    @property
+    def active(self) -> bool:
+        return self.status in _ACTIVE
+
+    @property
+    def finished(self) -> bool:
+        return not self.active
+
+    @property
+    def ok(self) -> bool:
+        return self.status == COMPLETED
+
+    @property
+    def elapsed(self) -> float:
+        end = self._t1 if self._t1 is not None else time.monotonic()
+        return max(0.0, end - self._t0)
+
+    @property
+    def images_ready(self) -> bool:
+        return bool(self.image_urls) and all(b is not None for b in self.images)
+
+    @property
+    def seed(self) -> str:
+        output = getattr(self.job, "output", None)
+        return str(getattr(output, "seed", "") or "")
+
+    @property
+    def available_actions(self) -> dict[str, Any]:
+        output = getattr(self.job, "output", None)
+        return dict(getattr(output, "available_actions", None) or {})
+
+    def status_word(self) -> str:
+        """What the queue shows: queued, processing 62%, done, failed, ..."""
+        if self.status in (SUBMITTING,):
+            return "sending"
+        if self.status in ("pending", "staged"):
+            return "queued"
+        if self.status == "processing":
+            return f"processing {self.progress}%" if self.progress is not None else "processing"
+        if self.status == RATE_LIMITED:
+            return "rate limited"
+        if self.status == DOWNLOADING:
+            return "downloading"
+        if self.status == COMPLETED:
+            return "done"
+        if self.status == CANCELLED:
+            return "not watched"
+        if self.status in (FAILED, ERROR):
+            return f"error {self.error_status}" if self.error_status else "failed"
+        return self.status
+
+    def _mark_finished(self) -> None:
+        if self._t1 is None:
+            self._t1 = time.monotonic()
+
+
+class JobsSession(QObject):
+    """Submit jobs through a `LegnextClient`, watch them with a `JobWatcher`, keep them in order."""
+
+    job_added = Signal(str)
+    job_changed = Signal(str)
+    job_finished = Signal(str)
+    job_hidden = Signal(str)
+    balance_changed = Signal(object)
+    message = Signal(str)
+    # A request was refused for the key (401): the window offers to open the settings.
+    auth_failed = Signal(str)
+
+    def __init__(
+        self,
+        client: Any = None,
+        watcher: Any = None,
+        *,
+        parent: QObject | None = None,
+        rate_limit_retries: int = 6,
+        rate_limit_max_delay: float = 30.0,
+        watch_timeout: float | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.watcher = watcher
+        self.rate_limit_retries = rate_limit_retries
+        self.rate_limit_max_delay = rate_limit_max_delay
+        self.watch_timeout = watch_timeout
+        self.balance: Any = None
+        self._entries: dict[str, JobEntry] = {}
+        self._by_job_id: dict[str, str] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._counter = itertools.count(1)
+        self._backend_ready: asyncio.Event | None = None
+
+    def set_backend(self, client: Any, watcher: Any) -> None:
+        """Point new jobs at another client/watcher (jobs already running keep theirs).
+
+        The app may build the window before the backend exists (the sandbox starts after the
+        window is on screen); jobs submitted until then wait here.
+        """
+        self.client = client
+        self.watcher = watcher
+        if self._backend_ready is not None:
+            self._backend_ready.set()
+
+    async def _backend(self) -> tuple[Any, Any]:
+        import asyncio
+
+        while self.client is None or self.watcher is None:
+            if self._backend_ready is None:
+                self._backend_ready = asyncio.Event()
+            self._backend_ready.clear()
+            await self._backend_ready.wait()
+        return self.client, self.watcher
+
+    # ----- reading ------------------------------------------------------------------------
+    def entry(self, key_or_job_id: str) -> JobEntry | None:
+        """The entry for a local key or a server job id."""
+        found = self._entries.get(key_or_job_id)
+        if found is None and key_or_job_id in self._by_job_id:
+            found = self._entries.get(self._by_job_id[key_or_job_id])
+        return found
+
+    def __getitem__(self, key_or_job_id: str) -> JobEntry:
+        found = self.entry(key_or_job_id)
+        if found is None:
+            raise KeyError(key_or_job_id)
+        return found
+
+    def __contains__(self, key_or_job_id: object) -> bool:
+        return isinstance(key_or_job_id, str) and self.entry(key_or_job_id) is not None
+
+    def entries(self, *, include_hidden: bool = False) -> list[JobEntry]:
+        """Every entry in submit order (oldest first)."""
+        return [e for e in self._entries.values() if include_hidden or not e.hidden]
+
+    def children(self, key_or_job_id: str) -> list[JobEntry]:
+        """Entries started from an image of this job (lineage)."""
+        parent = self.entry(key_or_job_id)
+        if parent is None or parent.job_id is None:
+            return []
+        return [e for e in self._entries.values() if e.parent and e.parent[0] == parent.job_id]
+
+    def lineage(self, key_or_job_id: str) -> list[JobEntry]:
+        """The chain of ancestors known to this session, root first, ending with this entry."""
+        chain: list[JobEntry] = []
+        current = self.entry(key_or_job_id)
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.entry(current.parent[0]) if current.parent else None
+        return list(reversed(chain))
+
+    # ----- acting -------------------------------------------------------------------------
+    def submit(
+        self,
+        op: str,
+        *,
+        parent: tuple[str, int] | None = None,
+        prompt: str | None = None,
+        **kwargs: Any,
+    ) -> JobEntry:
+        """Start `client.<op>(**kwargs)` and watch the job; returns its entry at once."""
+        if prompt is None:
+            prompt = kwargs.get("text") or kwargs.get("remix_prompt") or kwargs.get("prompt")
+        key = f"local-{next(self._counter)}"
+        entry = JobEntry(key=key, op=op, request=dict(kwargs), prompt=prompt, parent=parent)
+        entry.model = self._model_for(entry)
+        self._entries[key] = entry
+        self.job_added.emit(key)
+        self._tasks[key] = spawn(self._run(entry), name=f"job {key} {op}")
+        return entry
+
+    def resubmit(self, key_or_job_id: str) -> JobEntry | None:
+        """Send the same request again as a new job (after an error the user fixed)."""
+        old = self.entry(key_or_job_id)
+        if old is None:
+            return None
+        return self.submit(old.op, parent=old.parent, prompt=old.prompt, **old.request)
+
+    def hide(self, key_or_job_id: str) -> None:
+        """Take the entry out of the queue view; a running job keeps being watched."""
+        entry = self.entry(key_or_job_id)
+        if entry is None or entry.hidden:
+            return
+        entry.hidden = True
+        self.job_hidden.emit(entry.key)
+
+    def cancel_watch(self, key_or_job_id: str) -> None:
+        """Stop watching (the server may still finish and charge the job; we just stop asking)."""
+        entry = self.entry(key_or_job_id)
+        if entry is None or not entry.active:
+            return
+        task = self._tasks.get(entry.key)
+        if entry.job_id is not None and hasattr(entry.watcher, "cancel"):
+            try:
+                entry.watcher.cancel(entry.job_id)
+            except Exception:
+                log.debug("watcher.cancel failed", exc_info=True)
+        if task is not None and not task.done():
+            task.cancel()
+        entry.status = CANCELLED
+        entry.notice = "Stopped watching; the job may still finish on the server"
+        entry._mark_finished()
+        self.job_changed.emit(entry.key)
+        self.job_finished.emit(entry.key)
+
+    def refresh_balance(self) -> asyncio.Task[Any]:
+        return spawn(self._refresh_balance(), name="balance")
+
+    async def aclose(self) -> None:
+        """Stop every job task of this session (at shutdown)."""
+        import asyncio
+
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2.0)
+
+    # ----- the life of one job ------------------------------------------------------------
+    async def _run(self, entry: JobEntry) -> None:
+        import asyncio
+
+        try:
+            entry.client, entry.watcher = await self._backend()
+            job = await self._submit_with_retries(entry)
+            if job is None:
+                return
+            self._accept(entry, job)
+            final = await self._watch_with_retries(entry)
+            if final is None:
+                return
+            self._apply(entry, final)
+            if entry.image_urls:
+                entry.status = DOWNLOADING
+                self.job_changed.emit(entry.key)
+                await self._download_images(entry)
+            entry.status = COMPLETED
+            entry.notice = None
+            entry._mark_finished()
+            self.job_changed.emit(entry.key)
+            self.job_finished.emit(entry.key)
+            await self._refresh_balance()
+        except asyncio.CancelledError:
+            if entry.status != CANCELLED:
+                entry.status = CANCELLED
+                entry._mark_finished()
+                self.job_changed.emit(entry.key)
+            raise
+        except Exception as exc:  # every failure ends as a message on its row, never a crash
+            await self._fail(entry, exc)
+        finally:
+            self._tasks.pop(entry.key, None)
+
+    async def _submit_with_retries(self, entry: JobEntry) -> Any:
+        from studio.api.errors import RateLimitError
+
+        attempt = 0
+        while True:
+            try:
+                return await entry.client.submit(entry.op, **entry.request)
+            except RateLimitError as exc:
+                attempt += 1
+                if attempt > self.rate_limit_retries:
+                    raise
+                await self._wait_rate_limited(entry, exc, attempt)
+                entry.status = SUBMITTING
+                self.job_changed.emit(entry.key)
+
+    async def _watch_with_retries(self, entry: JobEntry) -> Any:
+        from studio.api.errors import RateLimitError
+
+        attempt = 0
+        assert entry.job_id is not None
+        while True:
+            try:
+                return await entry.watcher.watch(
+                    entry.job_id,
+                    on_update=lambda job: self._on_update(entry, job),
+                    timeout=self.watch_timeout,
+                )
+            except RateLimitError as exc:
+                attempt += 1
+                if attempt > self.rate_limit_retries:
+                    raise
+                await self._wait_rate_limited(entry, exc, attempt)
+
+    async def _wait_rate_limited(self, entry: JobEntry, exc: Any, attempt: int) -> None:
+        import asyncio
+
+        delay = getattr(exc, "retry_after", None)
+        if delay is None or delay <= 0:
+            delay = 2.0 ** (attempt - 1)
+        delay = min(float(delay), self.rate_limit_max_delay)
+        previous = entry.status
+        entry.status = RATE_LIMITED if previous == SUBMITTING else previous
+        entry.notice = f"Rate limited, retrying in {delay:.0f} s" if delay >= 1 else "Rate limited, retrying"
+        self.job_changed.emit(entry.key)
+        self.message.emit(f"{_label(entry)}: {entry.notice}")
+        await asyncio.sleep(delay)
+        entry.notice = None
+
+    def _accept(self, entry: JobEntry, job: Any) -> None:
+        entry.job = job
+        entry.job_id = job.job_id
+        if job.job_id:
+            self._by_job_id[job.job_id] = entry.key
+        self._apply(entry, job)
+
+    def _on_update(self, entry: JobEntry, job: Any) -> None:
+        if entry.status == CANCELLED:
+            return
+        self._apply(entry, job)
+
+    def _apply(self, entry: JobEntry, job: Any) -> None:
+        entry.job = job
+        status = str(getattr(job, "status", "") or "pending")
+        # "completed" becomes final only after the images are in; until then it reads processing.
+        entry.status = "processing" if status == COMPLETED else status
+        progress = getattr(job, "progress", None)
+        if status == COMPLETED:
+            progress = 100
+        entry.progress = progress
+        usage = getattr(getattr(job, "meta", None), "usage", None)
+        if usage is not None:
+            consumed = getattr(usage, "consume", 0) or 0
+            frozen = getattr(usage, "frozen", 0) or 0
+            entry.credits = int(consumed or frozen) if (consumed or frozen) else entry.credits
+        images = list(getattr(job, "images", None) or [])
+        if images and images != entry.image_urls:
+            entry.image_urls = images
+            entry.images = [None] * len(images)
+        self.job_changed.emit(entry.key)
+
+    async def _download_images(self, entry: JobEntry) -> None:
+        import asyncio
+
+        from studio.api.errors import LegnextError
+
+        async def fetch(index: int, url: str) -> None:
+            try:
+                entry.images[index] = await entry.client.download(url)
+            except LegnextError as exc:
+                entry.image_errors[index] = exc.user_message
+            self.job_changed.emit(entry.key)
+
+        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(entry.image_urls)))
+
+    async def _fail(self, entry: JobEntry, exc: BaseException) -> None:
+        from studio.api.errors import APIError, AuthenticationError, JobFailedError
+
+        # The message may need a server round trip (402 names the balance): build it before
+        # the entry reads as finished, so nobody sees a finished entry without its error.
+        error = await self._message_for(entry, exc)
+        if isinstance(exc, JobFailedError) and getattr(exc, "job", None) is not None:
+            self._apply(entry, exc.job)
+        entry.status = FAILED if isinstance(exc, JobFailedError) else ERROR
+        entry.notice = None
+        entry.error_status = getattr(exc, "status", None) if isinstance(exc, APIError) else None
+        entry.error = error
+        entry._mark_finished()
+        self.job_changed.emit(entry.key)
+        self.job_finished.emit(entry.key)
+        self.message.emit(f"{_label(entry)} failed: {entry.error}")
+        if isinstance(exc, AuthenticationError):
+            self.auth_failed.emit(entry.error)
+        if not isinstance(exc, AuthenticationError):
+            await self._refresh_balance()
+
+    async def _message_for(self, entry: JobEntry, exc: BaseException) -> str:
+        """The words the user reads for an error (issue 4: one clear message per status)."""
+        from studio.api.errors import (
+            AuthenticationError,
+            BadRequestError,
+            ForbiddenError,
+            InsufficientCreditsError,
+            JobFailedError,
+            LegnextError,
+            RateLimitError,
+            WatchTimeoutError,
+        )
+
+        if isinstance(exc, AuthenticationError):
+            return "The API key was refused (401). Open Settings to set a valid key."
+        if isinstance(exc, InsufficientCreditsError):
+            balance = await self._fetch_balance_quietly()
+            credits = _credits_of(balance)
+            left = f" Balance: {credits:,} credits." if credits is not None else ""
+            return f"No credits left for this job (402).{left} Top up your Legnext account."
+        if isinstance(exc, ForbiddenError):
+            detail = _server_text(exc)
+            return "Refused by the content policy (403)" + (f": {detail}" if detail else ".")
+        if isinstance(exc, RateLimitError):
+            return "Rate limited (429) and still refused after retrying; try again in a minute."
+        if isinstance(exc, BadRequestError):
+            text = _server_text(exc) or "The server refused the request (400)."
+            self._locate_flag(entry, text)
+            return text
+        if isinstance(exc, JobFailedError):
+            return exc.user_message
+        if isinstance(exc, WatchTimeoutError):
+            return "Stopped waiting for this job; it may still finish on the server."
+        if isinstance(exc, LegnextError):
+            return exc.user_message or str(exc)
+        log.exception("unexpected error in job %s", entry.key, exc_info=exc)
+        return f"Unexpected error: {exc}"
+
+    def _locate_flag(self, entry: JobEntry, message: str) -> None:
+        match = _FLAG_IN_MESSAGE.search(message)
+        if match is None:
+            return
+        named = match.group(1).lower()
+        entry.error_flag = named
+        if not entry.prompt:
+            return
+        try:
+            from studio.prompt import parse
+
+            parsed = parse(entry.prompt)
+        except Exception:
+            log.debug("could not parse prompt to locate flag", exc_info=True)
+            return
+        for flag in parsed.flags:
+            names = {str(flag.name).lower(), str(flag.raw_name).lstrip("-").lower()}
+            if named in names:
+                entry.error_flag = str(flag.name)
+                entry.error_span = (flag.start, flag.end)
+                return
+
+    def _model_for(self, entry: JobEntry) -> str | None:
+        if entry.parent is not None:
+            parent = self.entry(entry.parent[0])
+            if parent is not None and parent.model:
+                return parent.model
+        if entry.prompt and entry.op in ("diffusion", "video_diffusion"):
+            try:
+                from studio.prompt import parse
+
+                return parse(entry.prompt).model
+            except Exception:
+                return None
+        return None
+
+    async def _fetch_balance_quietly(self) -> Any:
+        if self.client is None:
+            return self.balance
+        try:
+            balance = await self.client.balance()
+        except Exception:
+            return self.balance
+        self.balance = balance
+        self.balance_changed.emit(balance)
+        return balance
+
+    async def _refresh_balance(self) -> None:
+        from studio.api.errors import LegnextError
+
+        if self.client is None:
+            return
+        try:
+            balance = await self.client.balance()
+        except LegnextError as exc:
+            self.message.emit(f"Could not refresh the balance: {exc.user_message}")
+            return
+        self.balance = balance
+        self.balance_changed.emit(balance)
+
+
+def _label(entry: JobEntry) -> str:
+    """"Diffusion", "Video diffusion": the task type as the start of a sentence."""
+    return entry.task_type.replace("_", " ").capitalize()
+
+
+def _credits_of(balance: Any) -> int | None:
+    if balance is None:
+        return None
+    for name in ("available_credits", "available_points"):
+        value = getattr(balance, name, None)
+        if value is not None:
+            return int(value)
+    return None
+
+
+def _server_text(exc: BaseException) -> str:
+    for name in ("message", "raw_message"):
+        value = getattr(exc, name, None)
+        if value:
+            return str(value)
+    return ""

@@ -1,0 +1,472 @@
+"""The current prompt: one text, its lint, its parameters, and one undo stack for all edits.
+
+The prompt editor and the parameter panel are two views of this object. Neither keeps its own
+copy of the text: the editor pushes what the user typed with `set_text`, the panel pushes
+changes with `set_param` (which rewrites only that flag's span through studio.prompt.params),
+and both redraw from `text_changed` / `lint_changed`. Every change goes through `undo_stack`,
+so Ctrl+Z undoes a slider move and a keystroke alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from studio.prompt import Diagnostic, LintResult, lint, parse
+from studio.prompt.diagnostics import apply_fix as fixed_text
+from studio.prompt.params import FIELD_FLAGS, Params, set_param as rewrite_param
+from studio.prompt.rules import OK, load_rules, normalize_model
+from studio.prompt.size import image_size
+
+# Where the last change came from; views use it to decide e.g. whether to move the caret.
+ORIGIN_EDITOR = "editor"
+ORIGIN_PANEL = "panel"
+ORIGIN_UNDO = "undo"
+ORIGIN_REDO = "redo"
+ORIGIN_PROGRAM = "program"
+
+# QUndoCommand.id() values: commands with the same id may merge.
+_TYPING_ID = 1
+_PARAM_ID = 2
+
+SERVER_ERROR_CODE = "server-rejected"
+
+# The model the Legnext server uses when a prompt names none (REFERENCE.md "Model Information").
+SERVER_DEFAULT_MODEL = "7"
+
+
+class _TextCommand(QUndoCommand):
+    """Replace the whole prompt text; undo restores the old one.
+
+    Whole-text snapshots are cheap here (prompts are at most 8192 characters) and make undo
+    exact no matter which view produced the change.
+    """
+
+    def __init__(self, state: "PromptState", old: str, new: str, label: str,
+                 merge_id: int = -1, merge_key: Any = None) -> None:
+        super().__init__(label)
+        self._state = state
+        self.old = old
+        self.new = new
+        self._merge_id = merge_id
+        self.merge_key = merge_key
+        self.sealed = False
+        self._first = True
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return -1 if self.sealed else self._merge_id
+
+    def redo(self) -> None:
+        origin = ORIGIN_REDO
+        if self._first:
+            # The push itself: the change was made by a view, report it as that view's.
+            self._first = False
+            origin = self._state._pending_origin
+        self._state._apply(self.new, origin)
+
+    def undo(self) -> None:
+        self._state._apply(self.old, ORIGIN_UNDO)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+
+def _typing_key(old: str, new: str) -> Any:
+    """A key under which consecutive keystrokes merge into one undo step.
+
+    Typing a word merges; a space, a newline, a paste or a jump elsewhere starts a new step —
+    the grain most editors use. Returns None when this change must not merge.
+    """
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while (suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]):
+        suffix += 1
+    removed = old[prefix:len(old) - suffix]
+    inserted = new[prefix:len(new) - suffix]
+    if len(inserted) == 1 and not removed and not inserted.isspace():
+        # Insert: merges with the previous insert that ended where this one starts.
+        return ("insert", prefix)
+    if len(removed) == 1 and not inserted and not removed.isspace():
+        return ("delete", prefix)
+    return None
+
+
+class _TypingCommand(_TextCommand):
+    """Keystrokes: consecutive single-character inserts (or deletes) of one word merge."""
+
+    def __init__(self, state: "PromptState", old: str, new: str) -> None:
+        key = _typing_key(old, new)
+        super().__init__(state, old, new, "Typing", _TYPING_ID if key else -1, key)
+        self._kind = key[0] if key else None
+        self._pos = key[1] if key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, _TypingCommand) or self.sealed or other._kind != self._kind:
+            return False
+        if self._kind == "insert" and other._pos != self._pos + 1:
+            return False
+        if self._kind == "delete" and other._pos not in (self._pos - 1, self._pos):
+            return False  # backspace walks left, delete stays put
+        self.new = other.new
+        self._pos = other._pos
+        return True
+
+
+class _ParamCommand(_TextCommand):
+    """A panel edit of one parameter; consecutive edits of the same parameter merge (a drag)."""
+
+    def __init__(self, state: "PromptState", old: str, new: str, name: str, mergeable: bool) -> None:
+        super().__init__(state, old, new, f"Set {name}", _PARAM_ID if mergeable else -1, name)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        if not isinstance(other, _ParamCommand) or self.sealed:
+            return False
+        if other.merge_key != self.merge_key:
+            return False
+        self.new = other.new
+        return True
+
+
+class PromptState(QObject):
+    """Single source of truth for the prompt text, its lint result and its parameters."""
+
+    text_changed = Signal(str)
+    lint_changed = Signal(object)  # LintResult
+    default_model_changed = Signal(str)
+
+    def __init__(self, text: str = "", default_model: str = SERVER_DEFAULT_MODEL,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self._text = text
+        self._default_model = normalize_model(default_model) or default_model
+        self._origin = ORIGIN_PROGRAM
+        self._pending_origin = ORIGIN_PROGRAM
+        self._server_error: tuple[str, str] | None = None
+        self._params: Params | None = None
+        self._lint: LintResult = self._run_lint()
+
+    # ---- reading -------------------------------------------------------------------------
+    def text(self) -> str:
+        return self._text
+
+    def lint(self) -> LintResult:
+        return self._lint
+
+    def params(self) -> Params:
+        # Parsed on demand and cached per text: the panel asks on every change, typing doesn't.
+        if self._params is None:
+            parsed = self._lint.parsed
+            self._params = (Params.from_parsed(parsed) if parsed is not None
+                            else Params.from_text(self._text, default_model=self._default_model))
+        return self._params
+
+    def parsed(self):
+        """The token/flag structure of the current text (studio.prompt.parse)."""
+        return parse(self._text, default_model=self._default_model)
+
+    def model(self) -> str:
+        """The canonical model the prompt targets: its own --v/--niji, else the default."""
+        return self._lint.model
+
+    def default_model(self) -> str:
+        return self._default_model
+
+    def change_origin(self) -> str:
+        """Who made the latest change: 'editor', 'panel', 'undo', 'redo' or 'program'."""
+        return self._origin
+
+    def text_for_submit(self) -> str:
+        """The prompt as it should be sent: names the model explicitly when the user's default
+        differs from the server's own default (the server would otherwise silently use v7)."""
+        text = self._text.strip()
+        if self._default_model == SERVER_DEFAULT_MODEL:
+            return text
+        parsed = self._lint.parsed or self.parsed()
+        if parsed.model_flag is not None or any(f.name in ("v", "niji") for f in parsed.flags):
+            return text
+        return rewrite_param(text, "model", self._default_model)
+
+    # ---- writing -------------------------------------------------------------------------
+    def set_text(self, text: str, origin: str = ORIGIN_EDITOR) -> None:
+        """Replace the text as one undoable step (keystrokes of one word merge)."""
+        if text == self._text:
+            return
+        if origin == ORIGIN_EDITOR:
+            command: _TextCommand = _TypingCommand(self, self._text, text)
+        else:
+            command = _TextCommand(self, self._text, text, "Edit prompt")
+        self._push(command, origin)
+
+    def set_param(self, name: str, value: Any, *, merge: bool = False) -> None:
+        """Rewrite only `name`'s flag in the text (value None removes it).
+
+        merge=True lets consecutive changes of the same parameter (a slider drag) collapse
+        into one undo step until `seal_undo()` is called. Raises ValueError (from
+        studio.prompt.params) when the value cannot be written so it reads back the same.
+        """
+        new = rewrite_param(self._text, name, value)
+        if new == self._text:
+            return
+        self._push(_ParamCommand(self, self._text, new, name, merge), ORIGIN_PANEL)
+
+    def apply_fix(self, diagnostic: Diagnostic) -> bool:
+        """Replace the diagnostic's span by its fix; one undo step. False when it has none."""
+        return self.apply_fixes([diagnostic], label=f"Fix {diagnostic.code}")
+
+    def apply_fixes(self, diagnostics: list[Diagnostic], label: str = "Apply fixes") -> bool:
+        """Apply several fixes as one undo step (right to left, so spans stay valid)."""
+        text = self._text
+        done: list[tuple[int, int]] = []
+        for d in sorted(diagnostics, key=lambda d: d.span, reverse=True):
+            start, end = d.span
+            if d.fix is None or not (0 <= start <= end <= len(text)):
+                continue
+            if any(start < b and a < end for a, b in done):
+                continue  # overlapping fixes: the first one applied wins
+            text = fixed_text(text, d)
+            done.append((start, end))
+        if text == self._text:
+            return False
+        self._push(_TextCommand(self, self._text, text, label), ORIGIN_PANEL)
+        return True
+
+    def add_image_prompt(self, url: str) -> None:
+        """Put an image URL at the start of the prompt (after any image prompts already there)."""
+        url = url.strip()
+        parsed = self._lint.parsed or self.parsed()
+        tokens = parsed.image_url_tokens
+        at = tokens[-1].end if tokens else 0
+        if at:
+            new = self._text[:at] + " " + url + self._text[at:]
+        else:
+            new = url + (" " + self._text if self._text else " ")
+        self.set_text(new, origin=ORIGIN_PANEL)
+
+    def remove_image_prompt(self, index: int) -> None:
+        parsed = self._lint.parsed or self.parsed()
+        tokens = parsed.image_url_tokens
+        if not 0 <= index < len(tokens):
+            return
+        token = tokens[index]
+        start, end = token.start, token.end
+        while end < len(self._text) and self._text[end].isspace():
+            end += 1  # take the separating space with it
+        self.set_text(self._text[:start] + self._text[end:], origin=ORIGIN_PANEL)
+
+    def add_reference(self, kind: str, url: str) -> None:
+        """Add `url` as an image prompt ("image") or to --sref/--oref/--cref (one undo step)."""
+        if kind == "image":
+            self.add_image_prompt(url)
+            return
+        current = list(getattr(self.params(), kind))
+        limit = flag_support(self.model(), kind).max_items
+        if url in current:
+            return
+        current.append(url.strip())
+        if limit:
+            current = current[-limit:]  # --oref takes one image: the new one replaces it
+        self.set_param(kind, current)
+
+    def remove_reference(self, kind: str, index: int) -> None:
+        if kind == "image":
+            self.remove_image_prompt(index)
+            return
+        current = list(getattr(self.params(), kind))
+        if 0 <= index < len(current):
+            del current[index]
+            self.set_param(kind, current or None)
+
+    def render_info(self) -> tuple[int, int, bool]:
+        """(width, height, hd) of each image this prompt renders: the model's size for the
+        aspect, and whether it comes out HD (v8 with --hd, v8.1 always)."""
+        rules = load_rules()
+        model = self.model()
+        params = self.params()
+        render = rules.tables[model].render
+        hd_flag = params.hd and self.support("hd").usable
+        hd = bool(render.get("hd_area")) and (hd_flag or render.get("hd_area") == render.get("area"))
+        width, height = image_size(model, params.aspect, hd_flag)
+        return width, height, hd
+
+    def support(self, flag: str) -> "FlagSupport":
+        """What the prompt's current model does with `flag` (canonical name or spelling)."""
+        return flag_support(self.model(), flag)
+
+    def seal_undo(self) -> None:
+        """End the current merge run: the next edit starts a new undo step."""
+        count = self.undo_stack.count()
+        index = self.undo_stack.index()
+        if count and index == count:
+            top = self.undo_stack.command(index - 1)
+            if isinstance(top, _TextCommand):
+                top.sealed = True
+
+    def set_default_model(self, model: str) -> None:
+        """The model used when the prompt names none (a user setting, not part of the text)."""
+        model = normalize_model(model) or model
+        if model == self._default_model:
+            return
+        self._default_model = model
+        self._params = None
+        self._relint()
+        self.default_model_changed.emit(model)
+
+    def last_server_error(self, flag: str | None, message: str) -> bool:
+        """Show a server rejection (HTTP 400) at the flag it names, until the text changes.
+
+        Returns True if the flag was found in the current text.
+        """
+        name = (flag or "").lstrip("-—").strip().lower()
+        self._server_error = (name, message)
+        self._relint()
+        return any(d.code == SERVER_ERROR_CODE and d.span != (0, 0)
+                   for d in self._lint.diagnostics)
+
+    # ---- internals -----------------------------------------------------------------------
+    def _push(self, command: _TextCommand, origin: str) -> None:
+        self._pending_origin = origin
+        self.undo_stack.push(command)
+        self._pending_origin = ORIGIN_PROGRAM
+
+    def _apply(self, text: str, origin: str) -> None:
+        self._origin = origin
+        if text == self._text:
+            return
+        self._text = text
+        self._params = None
+        self._server_error = None  # the rejected request was for the old text
+        # Lint first so text_changed listeners read a fresh lint(); views redraw on lint_changed.
+        self._lint = self._run_lint()
+        self.text_changed.emit(text)
+        self.lint_changed.emit(self._lint)
+
+    def _relint(self) -> None:
+        self._lint = self._run_lint()
+        self.lint_changed.emit(self._lint)
+
+    def _run_lint(self) -> LintResult:
+        result = lint(self._text, model=self._default_model)
+        if self._server_error is None:
+            return result
+        return _with_server_error(result, self, *self._server_error)
+
+
+@dataclass(frozen=True)
+class FlagSupport:
+    """What one model does with one flag, read from the rule tables (resources/rules)."""
+
+    name: str  # canonical flag name, e.g. "s"
+    label: str  # "stylize"
+    status: str  # ok | rejected | unsupported | noop | ignored | replaced
+    why: str  # the rule's reason when not ok
+    severity: str | None  # what lint reports for it: None (fine), "error" or "warning"
+    range: tuple[float, float] | None
+    values: tuple[float, ...] | None  # an allowed set (e.g. quality 1, 2, 4)
+    shape: str  # value shape: none|int|number|ratio|version|niji|choice|urls|srefs|text|codes
+    optional_value: bool
+    choices: tuple[str, ...]
+    spellings: tuple[str, ...]  # "stylize", "s" (without dashes)
+    max_items: int | None
+    replacement: str | None
+    cost_reason: str = ""  # e.g. "×4 --hd (native 2K)" when the flag changes the price
+
+    @property
+    def usable(self) -> bool:
+        return self.status == OK
+
+    @property
+    def hint(self) -> str:
+        """The allowed values in a few characters: "0–1000", "1 · 2 · 4", "W:H"."""
+        if self.values is not None:
+            text = " · ".join(_num_text(v) for v in self.values)
+        elif self.range is not None:
+            text = f"{_num_text(self.range[0])}–{_num_text(self.range[1])}"
+        else:
+            text = {"none": "", "ratio": "W:H", "urls": "image URL", "srefs": "URL or code",
+                    "text": "words to avoid", "codes": "code", "choice": " | ".join(self.choices),
+                    "version": " · ".join(m.id for m in load_rules().models if m.selector == "v"),
+                    "niji": "6"}.get(self.shape, "")
+        if text and self.optional_value:
+            text = f"[{text}]"
+        return text
+
+    @property
+    def reason(self) -> str:
+        """Why a control for this flag is off on the model, for tooltips ("" when usable)."""
+        if self.usable:
+            return ""
+        return self.why or f"not available ({self.status})"
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def flag_support(model: str, flag: str) -> FlagSupport:
+    """Rule-table facts about `flag` on `model` ("7", "v8.1", "niji6", ...)."""
+    rules = load_rules()
+    name = flag.strip().lstrip("-").lower()
+    name = FIELD_FLAGS.get(name, rules.aliases.get(name, name))
+    table = rules.tables[normalize_model(model) or rules.default_model]
+    rule = table.rule(name, rules.image_context)
+    definition = rules.flag_defs.get(name)
+    status = rule.status if rule is not None else OK
+    rng = (rule.range if rule is not None else None) or (definition.range if definition else None)
+    return FlagSupport(
+        name=name,
+        label=definition.label if definition else name,
+        status=status,
+        why=rule.why if rule is not None else "",
+        severity=rules.severity.get(status),
+        range=rng,
+        values=rule.set if rule is not None else None,
+        shape=definition.value if definition else "text",
+        optional_value=definition.optional_value if definition else False,
+        choices=definition.choices if definition else (),
+        spellings=((name,) + definition.aliases) if definition else (name,),
+        max_items=definition.max_items if definition else None,
+        replacement=rule.replacement if rule is not None else None,
+        cost_reason=str((rule.cost or {}).get("reason") or "") if rule is not None else "",
+    )
+
+
+def flag_catalog(model: str) -> list[FlagSupport]:
+    """Every flag the rules know, with what `model` does with it (for completion)."""
+    return [flag_support(model, name) for name in load_rules().flag_defs]
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(canonical id, label) of every supported model, in the rule tables' order."""
+    return [(m.id, m.label) for m in load_rules().models]
+
+
+def model_label(model: str) -> str:
+    try:
+        return load_rules().model(normalize_model(model) or model).label
+    except KeyError:
+        return model
+
+
+def _server_error_span(state: PromptState, name: str) -> tuple[int, int]:
+    if name:
+        parsed = state.parsed()
+        for flag in parsed.flags:
+            if name in (flag.name, (flag.raw_name or "").lstrip("-—").lower()):
+                return (flag.start, flag.end)
+    return (0, 0)
+
+
+def _with_server_error(result: LintResult, state: PromptState, name: str, message: str) -> LintResult:
+    diagnostic = Diagnostic(severity="error", code=SERVER_ERROR_CODE,
+                            message=f"Server rejected the prompt: {message}",
+                            span=_server_error_span(state, name), fix=None)
+    diagnostics = list(result.diagnostics) + [diagnostic]
+    return dataclasses.replace(result, diagnostics=diagnostics)

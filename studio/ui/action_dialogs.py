@@ -1,0 +1,331 @@
+"""Small popovers anchored to a grid action button: pick the options, see the cost, send.
+
+Built from the action registry (`studio.ui.actions`): a segmented choice per option (variation
+Subtle/Strong, upscale Subtle/Creative, remix Subtle/Strong with the API's reversed numbering,
+video 480p/720p), an optional or required prompt, the cost in credits from `studio.prompt`'s
+estimate, and a Send button. Actions without options (enhance, reroll) get a one-line popover
+with the cost and a single button: nothing is charged by a misclick (UI.md flow rules).
+
+Each popover emits `submitted(op, kwargs)` — the client method name and its keyword arguments —
+the same signal the mask editors emit, so the grid routes both the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui import theme
+from studio.ui.actions import FLOW_CONFIRM, ActionSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action acts on: one image of a job (image_no None for job-level actions)."""
+
+    job_id: str
+    image_no: int | None
+    prompt: str | None = None  # the parent job's prompt (prices the job, prefills remix)
+    model: str | None = None  # the parent job's model id ("7", "8.1", ...)
+
+
+def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any]) -> int | None:
+    """The job's cost in credits from the prompt package's estimate, or None if it cannot say.
+
+    The parent's prompt decides the model and its premium flags; a new prompt typed in the
+    popover (remix, variation with a remix prompt) replaces it for pricing.
+    """
+    text = ""
+    if spec.prompt is not None:
+        text = str(values.get(spec.prompt.param) or "")
+    text = text or ctx.prompt or ""
+    try:
+        from studio.prompt.cost import estimate
+
+        options: dict[str, Any] = {"video": spec.video}
+        if ctx.model:
+            options["model"] = ctx.model
+        return int(estimate(spec.op, text, **options).credits)
+    except Exception:  # an estimate must never stop the user from acting; say so instead
+        log.debug("cost estimate failed for %s", spec.name, exc_info=True)
+        return None
+
+
+def credits_text(credits: int | None) -> str:
+    if credits is None:
+        return "cost not known"
+    return f"{credits:,} credits".replace(",", " ")
+
+
+def _popover_qss() -> str:
+    c = theme.current
+    return f"""
+QFrame#PopoverBody {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
+}}
+QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
+QLabel#PopoverHint {{ color: {c.muted}; }}
+QLabel#PopoverCost {{ color: {c.muted}; }}
+QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
+QPushButton#Segment {{
+    background: {c.base}; color: {c.muted}; border: 1px solid {c.border}; border-radius: 0;
+    padding: 4px 12px;
+}}
+QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-left-radius: 5px; }}
+QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
+QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
+QPushButton#Segment:focus {{ border-color: {c.accent}; }}
+"""
+
+
+class ActionPopover(QFrame):
+    """Base: a frameless popup anchored under (or above) the button that opened it."""
+
+    submitted = Signal(str, dict)
+    closed = Signal()  # hidden by Send, Cancel, Escape or a click elsewhere
+
+    def __init__(self, spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
+        self.spec = spec
+        self.ctx = ctx
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("ActionPopover")
+        self.setStyleSheet(_popover_qss())
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.body = QFrame(self)
+        self.body.setObjectName("PopoverBody")
+        outer.addWidget(self.body)
+        self.layout_ = QVBoxLayout(self.body)
+        self.layout_.setContentsMargins(12, 10, 12, 10)
+        self.layout_.setSpacing(8)
+        self.title = QLabel(self._title_text(), self.body)
+        self.title.setObjectName("PopoverTitle")
+        self.layout_.addWidget(self.title)
+        self.cost_label = QLabel(self.body)
+        self.cost_label.setObjectName("PopoverCost")
+        self.cost_label.setProperty("expensive", spec.expensive)
+        self.cancel_button = QPushButton("Cancel", self.body)
+        self.cancel_button.clicked.connect(self.close)
+        self.send_button = QPushButton(spec.send_word, self.body)
+        self.send_button.setProperty("primary", True)
+        self.send_button.setDefault(True)
+        self.send_button.setAutoDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.credits: int | None = None
+
+    # ----- building -----------------------------------------------------------------------
+    def _title_text(self) -> str:
+        if self.ctx.image_no is None:
+            return f"{self.spec.label} this job"
+        return f"{self.spec.label} image {self.ctx.image_no + 1}"
+
+    def _finish_layout(self) -> None:
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.cost_label, 1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.send_button)
+        self.layout_.addLayout(row)
+        self.refresh()
+
+    # ----- state --------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """The options as client keyword arguments (job_id / image_no added by `kwargs`)."""
+        return {}
+
+    def problem(self) -> str | None:
+        """Why Send is not possible right now (shown as its tooltip), or None."""
+        return None
+
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"job_id": self.ctx.job_id}
+        if self.ctx.image_no is not None:
+            out["image_no"] = self.ctx.image_no
+        out.update(self.values())
+        return out
+
+    def refresh(self) -> None:
+        self.credits = estimate_credits(self.spec, self.ctx, self.values())
+        self.cost_label.setText(credits_text(self.credits))
+        problem = self.problem()
+        self.send_button.setEnabled(problem is None)
+        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {credits_text(self.credits)}")
+
+    def send(self) -> None:
+        if self.problem() is not None:
+            return
+        kwargs = self.kwargs()
+        self.close()
+        self.submitted.emit(self.spec.op, kwargs)
+
+    # ----- showing ------------------------------------------------------------------------
+    def show_at(self, anchor: QWidget) -> None:
+        """Open under `anchor` (above it when there is no room), kept on its screen."""
+        self.adjustSize()
+        size = self.sizeHint()
+        below = anchor.mapToGlobal(QPoint(0, anchor.height() + 4))
+        above = anchor.mapToGlobal(QPoint(0, -size.height() - 4))
+        screen = anchor.screen()
+        pos = below
+        if screen is not None:
+            area = screen.availableGeometry()
+            if below.y() + size.height() > area.bottom() and above.y() >= area.top():
+                pos = above
+            x = min(max(pos.x(), area.left()), max(area.left(), area.right() - size.width()))
+            y = min(max(pos.y(), area.top()), max(area.top(), area.bottom() - size.height()))
+            pos = QPoint(x, y)
+        self.move(pos)
+        self.show()
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        self.send_button.setFocus(Qt.FocusReason.PopupFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.send()
+            return
+        super().keyPressEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.closed.emit()
+
+
+class OptionsPopover(ActionPopover):
+    """Segmented choices from the registry's OptionSpecs, plus the optional/required prompt."""
+
+    def __init__(self, spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> None:
+        super().__init__(spec, ctx, parent)
+        self.groups: dict[str, QButtonGroup] = {}
+        self.segments: dict[str, dict[int, QPushButton]] = {}
+        self.hint = QLabel(self.body)
+        self.hint.setObjectName("PopoverHint")
+        for option in spec.options:
+            group = QButtonGroup(self)
+            group.setExclusive(True)
+            row = QHBoxLayout()
+            row.setSpacing(0)
+            buttons: dict[int, QPushButton] = {}
+            for i, choice in enumerate(option.choices):
+                button = QPushButton(choice.label, self.body)
+                button.setObjectName("Segment")
+                button.setCheckable(True)
+                button.setAutoDefault(False)
+                button.setProperty("first", i == 0)
+                button.setProperty("last", i == len(option.choices) - 1)
+                button.setToolTip(choice.hint)
+                button.setChecked(choice.value == option.default)
+                group.addButton(button, choice.value)
+                buttons[choice.value] = button
+                row.addWidget(button)
+            row.addStretch(1)
+            group.idToggled.connect(self._option_changed)
+            self.groups[option.param] = group
+            self.segments[option.param] = buttons
+            self.layout_.addLayout(row)
+        if spec.options:
+            self.layout_.addWidget(self.hint)
+        self.prompt_edit: QLineEdit | None = None
+        if spec.prompt is not None:
+            edit = QLineEdit(self.body)
+            edit.setPlaceholderText(spec.prompt.placeholder)
+            edit.setMinimumWidth(380)  # prompts are long: room for a readable stretch of one
+            edit.setClearButtonEnabled(True)
+            if spec.prompt.prefill_parent_prompt and ctx.prompt:
+                edit.setText(ctx.prompt)
+                edit.selectAll()
+            edit.textChanged.connect(lambda _text: self.refresh())
+            edit.returnPressed.connect(self.send)
+            self.prompt_edit = edit
+            self.layout_.addWidget(edit)
+        self._finish_layout()
+        self._update_hint()
+
+    def choose(self, param: str, value: int) -> None:
+        """Select an option value (what a click on its segment does)."""
+        self.segments[param][value].setChecked(True)
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {param: group.checkedId() for param, group in self.groups.items()}
+        if self.spec.prompt is not None and self.prompt_edit is not None:
+            text = self.prompt_edit.text().strip()
+            if text:
+                out[self.spec.prompt.param] = text
+        return out
+
+    def problem(self) -> str | None:
+        if self.spec.prompt is not None and self.spec.prompt.required:
+            if self.prompt_edit is None or not self.prompt_edit.text().strip():
+                return "Type a prompt first"
+        return None
+
+    def _option_changed(self, _id: int, checked: bool) -> None:
+        if checked:
+            self._update_hint()
+            self.refresh()
+
+    def _update_hint(self) -> None:
+        hints = []
+        for option in self.spec.options:
+            chosen = self.groups[option.param].checkedId()
+            for choice in option.choices:
+                if choice.value == chosen and choice.hint:
+                    hints.append(choice.hint)
+        self.hint.setText(" · ".join(hints))
+
+    def _focus_first(self) -> None:
+        if self.prompt_edit is not None and self.spec.prompt is not None and self.spec.prompt.required:
+            self.prompt_edit.setFocus(Qt.FocusReason.PopupFocusReason)
+            return
+        for buttons in self.segments.values():
+            for button in buttons.values():
+                if button.isChecked():
+                    button.setFocus(Qt.FocusReason.PopupFocusReason)
+                    return
+        super()._focus_first()
+
+
+class ConfirmPopover(ActionPopover):
+    """No options: one line saying what will happen and what it costs, and one button."""
+
+    def __init__(self, spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> None:
+        super().__init__(spec, ctx, parent)
+        what = QLabel(spec.tooltip, self.body)
+        what.setObjectName("PopoverHint")
+        what.setWordWrap(True)
+        what.setMinimumWidth(240)
+        self.layout_.addWidget(what)
+        self._finish_layout()
+
+
+POPOVERS: dict[str, type[ActionPopover]] = {
+    "OptionsPopover": OptionsPopover,
+    "ConfirmPopover": ConfirmPopover,
+}
+
+
+def make_popover(spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> ActionPopover:
+    """The popover the registry names for `spec` (confirm-only when it has no options)."""
+    cls = POPOVERS.get(spec.dialog)
+    if cls is None:
+        cls = ConfirmPopover if spec.flow == FLOW_CONFIRM else OptionsPopover
+    return cls(spec, ctx, parent)

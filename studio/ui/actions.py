@@ -1,0 +1,337 @@
+"""The grid's action registry, as data: what each `available_actions` name the server sends
+means to the studio — its label, icon, tooltip, the client operation it starts, and which small
+dialog collects its options.
+
+The grid shows a button for every action the server lists for an image and looks the name up
+here; a name missing from this table is shown disabled under its own name (the server knows
+something the studio does not yet), never hidden. Adding an action is a table edit.
+
+Numbering note (from the vendor docs): variation types are 0=Subtle 1=Strong, upscale types
+0=Subtle 1=Creative, but remix modes are numbered the other way round: 0=Strong 1=Subtle.
+Video types are 0=480p 1=720p. Each option list below carries the API value next to its label so
+no widget ever has to know which way round a number goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# How an action collects what it needs before a job is sent.
+FLOW_OPTIONS = "options"  # small popover with choices (and maybe a prompt), cost, Send
+FLOW_CONFIRM = "confirm"  # no options: a popover that shows the cost and asks for one more click
+FLOW_EDITOR = "editor"  # a visual editor from studio.ui.mask (pan, zoom out, repaint, edit)
+
+SCOPE_IMAGE = "image"  # the server lists image indexes for it: one button under each image
+SCOPE_JOB = "job"  # the server sends a boolean (reroll): one button for the whole job
+
+# Days an image's actions stay valid after its job was created ("Output Storage" in the docs).
+ACTION_VALID_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One value of an option, e.g. variation type 1 = "Strong"."""
+
+    label: str
+    value: int
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A segmented choice in an action's popover, sent as `param` (a client keyword)."""
+
+    param: str
+    label: str
+    choices: tuple[Choice, ...]
+    default: int  # the API value selected when the popover opens
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """A free-text prompt field in an action's popover, sent as `param`."""
+
+    param: str
+    required: bool
+    placeholder: str
+    prefill_parent_prompt: bool = False  # start from the parent job's prompt (remix)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # the key in output.available_actions
+    label: str  # short button label
+    icon: str  # SVG path data on a 24x24 stroke grid
+    tooltip: str
+    op: str  # LegnextClient method name passed to JobsSession.submit
+    flow: str  # FLOW_*
+    dialog: str  # the class that collects options (action_dialogs or studio.ui.mask)
+    scope: str = SCOPE_IMAGE
+    options: tuple[OptionSpec, ...] = ()
+    prompt: PromptSpec | None = None
+    verb: str = ""  # the Send button's word ("Vary", "Upscale"); defaults to label
+    crumb: str = ""  # breadcrumb step for a job made by this op; {n} is the 1-based image
+    video: bool = False  # priced as a video job
+    expensive: bool = False  # Send needs a second click (UI.md: video, 12K upscale)
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def send_word(self) -> str:
+        return self.verb or self.label
+
+
+ICON_UNKNOWN = (
+    "M12 21a9 9 0 1 0 0-18a9 9 0 0 0 0 18z M9.5 9.2a2.6 2.6 0 1 1 3.6 2.4"
+    "c-.7.3-1.1.9-1.1 1.6v.8 M12 17.2v.3"
+)
+
+_VARIATION_TYPE = OptionSpec(
+    "type",
+    "Strength",
+    (
+        Choice("Subtle", 0, "Minor changes, keeps most of the image"),
+        Choice("Strong", 1, "More dramatic changes"),
+    ),
+    default=0,
+)
+_UPSCALE_TYPE = OptionSpec(
+    "type",
+    "Style",
+    (
+        Choice("Subtle", 0, "Conservative: keeps the original details"),
+        Choice("Creative", 1, "Adds detail with artistic interpretation"),
+    ),
+    default=0,
+)
+# Remix numbers its modes opposite to variation: 0 is Strong. Shown Subtle-first like variation.
+_REMIX_MODE = OptionSpec(
+    "mode",
+    "Strength",
+    (
+        Choice("Subtle", 1, "Minor adjustments, keeps most of the image"),
+        Choice("Strong", 0, "Dramatic transformation"),
+    ),
+    default=0,
+)
+_VIDEO_TYPE = OptionSpec(
+    "video_type",
+    "Quality",
+    (
+        Choice("480p", 0, "Standard definition"),
+        Choice("720p", 1, "High definition"),
+    ),
+    default=0,
+)
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        name="upscale",
+        label="Upscale",
+        icon="M4 10V4h6 M20 14v6h-6 M4 4l6.5 6.5 M20 20l-6.5-6.5",
+        tooltip="Upscale this image (Subtle or Creative)",
+        op="upscale",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        options=(_UPSCALE_TYPE,),
+        crumb="U{n}",
+    ),
+    ActionSpec(
+        name="variation",
+        label="Vary",
+        icon="M12 3l1.9 6.1L20 11l-6.1 1.9L12 19l-1.9-6.1L4 11l6.1-1.9z M19 3v4 M17 5h4",
+        tooltip="Make four variations of this image (Subtle or Strong, optional new prompt)",
+        op="variation",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        options=(_VARIATION_TYPE,),
+        prompt=PromptSpec(
+            "remix_prompt", required=False, placeholder="Optional: a new prompt to steer it"
+        ),
+        crumb="V{n}",
+    ),
+    ActionSpec(
+        name="remix",
+        label="Remix",
+        icon="M3 7h3.5c4.5 0 6.5 10 11 10H21 M3 17h3.5c4.5 0 6.5-10 11-10H21"
+        " M18 4l3 3-3 3 M18 14l3 3-3 3",
+        tooltip="Redo this image with a new prompt (Subtle or Strong)",
+        op="remix",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        options=(_REMIX_MODE,),
+        prompt=PromptSpec(
+            "remix_prompt",
+            required=True,
+            placeholder="The new prompt",
+            prefill_parent_prompt=True,
+        ),
+        crumb="remix {n}",
+    ),
+    ActionSpec(
+        name="pan",
+        label="Pan",
+        icon="M12 3v18 M3 12h18 M9 6l3-3 3 3 M9 18l3 3 3-3 M6 9l-3 3 3 3 M18 9l3 3-3 3",
+        tooltip="Extend this image in one direction",
+        op="pan",
+        flow=FLOW_EDITOR,
+        dialog="PanDialog",
+        crumb="pan {direction}",
+    ),
+    ActionSpec(
+        name="outpaint",
+        label="Zoom out",
+        icon="M8.5 8.5h7v7h-7z M3 8V3h5 M16 3h5v5 M21 16v5h-5 M8 21H3v-5",
+        tooltip="Zoom out: extend this image on every side",
+        op="outpaint",
+        flow=FLOW_EDITOR,
+        dialog="OutpaintDialog",
+        crumb="zoom out {scale}",
+    ),
+    ActionSpec(
+        name="inpaint",
+        label="Repaint",
+        icon="M14.5 4.5l5 5L11 18l-5-5z M6 13l-2.5 6.5L10 17 M13 6l5 5",
+        tooltip="Repaint (inpaint): paint a mask over the part to redo",
+        op="inpaint",
+        flow=FLOW_EDITOR,
+        dialog="MaskEditor",
+        crumb="repaint {n}",
+    ),
+    ActionSpec(
+        name="edit",
+        label="Edit",
+        icon="M4 20h4L19.5 8.5l-4-4L4 16z M13.5 6.5l4 4",
+        tooltip="Edit: move or resize the image on a canvas and repaint with a prompt",
+        op="edit",
+        flow=FLOW_EDITOR,
+        dialog="CanvasEditor",
+        crumb="edit {n}",
+    ),
+    ActionSpec(
+        name="enhance",
+        label="Enhance",
+        icon="M4 20L15 9 M13 7l2 2 M17 3v3 M20.5 6.5h-3 M19.5 2.5l-1.5 1.5 M8 4v2 M9 5H7"
+        " M19 13v2 M20 14h-2",
+        tooltip="Enhance this draft image to full quality",
+        op="enhance",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        crumb="enhance {n}",
+    ),
+    ActionSpec(
+        name="animate",
+        label="Animate",
+        icon="M3.5 5.5h17v13h-17z M10 9v6l5-3z",
+        tooltip="Animate: make a short video from this image (480p or 720p)",
+        op="video_diffusion",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        options=(_VIDEO_TYPE,),
+        prompt=PromptSpec("prompt", required=False, placeholder="Optional: how it should move"),
+        crumb="animate {n}",
+        video=True,
+        expensive=True,
+        aliases=("video", "video_diffusion", "video-diffusion", "animate_high", "animate_low"),
+    ),
+    ActionSpec(
+        name="reroll",
+        label="Reroll",
+        icon="M20 12a8 8 0 1 1-2.4-5.7 M20 4v5h-5",
+        tooltip="Run the same prompt again for a new grid",
+        op="reroll",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        scope=SCOPE_JOB,
+        crumb="reroll",
+    ),
+)
+
+_BY_NAME: dict[str, ActionSpec] = {}
+for _spec in ACTIONS:
+    _BY_NAME[_spec.name] = _spec
+    for _alias in _spec.aliases:
+        _BY_NAME[_alias] = _spec
+
+# The order buttons appear in under an image: most used first, unknown names after these.
+BUTTON_ORDER: tuple[str, ...] = tuple(spec.name for spec in ACTIONS)
+
+# Breadcrumb words for the pan `direction` values (docs: 0 down, 1 right, 2 up, 3 left).
+PAN_DIRECTIONS: dict[int, str] = {0: "down", 1: "right", 2: "up", 3: "left"}
+
+# Breadcrumb step for a job by operation name (lineage shows how a job was made).
+_CRUMB_BY_OP: dict[str, str] = {spec.op: spec.crumb for spec in ACTIONS if spec.crumb}
+
+
+def spec_for(name: str) -> ActionSpec | None:
+    """The registry entry for a server action name, or None if the studio does not know it."""
+    return _BY_NAME.get(name)
+
+
+def unknown_tooltip(name: str) -> str:
+    return (
+        f"“{name}”: the server offers this action, but this version of the studio does not "
+        "know it yet, so it cannot send it."
+    )
+
+
+def image_actions(available: dict[str, object], image_no: int) -> list[str]:
+    """The action names the server lists for image `image_no`, in button order.
+
+    Only list-valued entries that contain the index count; booleans (reroll) are job-level.
+    Unknown names keep the server's order after the known ones.
+    """
+    names = [
+        name
+        for name, value in available.items()
+        if isinstance(value, (list, tuple)) and image_no in _ints(value)
+    ]
+    return _ordered(names)
+
+
+def job_actions(available: dict[str, object]) -> list[str]:
+    """The job-level action names (boolean entries that are true, e.g. reroll)."""
+    return _ordered([name for name, value in available.items() if value is True])
+
+
+def crumb_for(op: str, image_no: int | None, kwargs: dict | None = None) -> str:
+    """Breadcrumb step for a job made by `op` from image `image_no` ("U2", "pan right")."""
+    template = _CRUMB_BY_OP.get(op)
+    if not template:
+        return op.replace("_", " ")
+    kwargs = kwargs or {}
+    direction = kwargs.get("direction")
+    scale = kwargs.get("scale")
+    values = {
+        "n": "" if image_no is None else str(image_no + 1),
+        "direction": PAN_DIRECTIONS.get(direction, "") if isinstance(direction, int) else "",
+        "scale": f"{scale:g}×" if isinstance(scale, (int, float)) else "",
+    }
+    return " ".join(template.format(**values).split())
+
+
+def _ints(values) -> list[int]:
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
+def _ordered(names: list[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(BUTTON_ORDER)}
+
+    def key(item: tuple[int, str]) -> tuple[int, int]:
+        position, name = item
+        spec = spec_for(name)
+        if spec is None:
+            return (len(rank), position)
+        return (rank[spec.name], position)
+
+    return [name for _, name in sorted(enumerate(names), key=key)]
+
+
+@lru_cache(maxsize=256)
+def icon_svg(path_data: str, color: str) -> bytes:
+    """A 24x24 stroke icon as SVG bytes, drawn in `color` (rendered by the grid's buttons)."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">'
+        f'<path d="{path_data}" fill="none" stroke="{color}" stroke-width="1.8" '
+        'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+    ).encode()

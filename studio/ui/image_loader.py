@@ -1,0 +1,238 @@
+"""Decode and scale images off the GUI thread.
+
+The grid receives each image as PNG/JPEG bytes (downloaded by the jobs session). A 2048×2048
+PNG takes ~100 ms to decode; doing that on the GUI thread freezes the window. Qt's own
+`QImage.fromData` was measured here to hold Python's GIL for the whole decode (a worker thread
+running it stalls the GUI thread just the same), so decoding and scaling use Pillow, whose
+decoders and resamplers release the GIL. Only the final, display-sized pixels are wrapped in a
+`QImage` (a small copy), which the GUI thread then paints as is.
+
+`ImageLoader` runs that work on a small thread pool and hands results back to the asyncio
+(qasync) loop, so callers simply `await loader.load(data, size)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+from PySide6.QtGui import QImage
+
+# Largest decoded images kept for rescaling, the viewer and the editors (bytes of pixels).
+DEFAULT_CACHE_BYTES = 320 * 1024 * 1024
+
+
+class ImageDecodeError(Exception):
+    """The bytes are not an image Pillow can read (corrupt or truncated download)."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """A full-resolution decoded image, kept as Pillow pixels (never touched by the GUI thread)."""
+
+    pixels: Image.Image
+    width: int
+    height: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+    @property
+    def nbytes(self) -> int:
+        return self.width * self.height * len(self.pixels.getbands())
+
+
+def _decode(data: bytes) -> DecodedImage:
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = opened
+            # Keep 8-bit RGB(A): everything the grid paints; palette/grey/16-bit become RGB(A).
+            if image.mode not in ("RGB", "RGBA"):
+                has_alpha = "A" in image.getbands() or "transparency" in image.info
+                image = image.convert("RGBA" if has_alpha else "RGB")
+            # (a loaded image stays valid after its file is closed: no copy needed)
+    except Exception as exc:  # Pillow raises many types for bad data; all mean "not an image"
+        raise ImageDecodeError(f"not a readable image ({exc.__class__.__name__})") from exc
+    return DecodedImage(image, image.width, image.height)
+
+
+def fit_size(width: int, height: int, box_w: int, box_h: int) -> tuple[int, int]:
+    """The largest size with the image's aspect that fits the box (never upscales past it)."""
+    if width <= 0 or height <= 0 or box_w <= 0 or box_h <= 0:
+        return (0, 0)
+    scale = min(box_w / width, box_h / height)
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+# Qt's raster engine paints premultiplied 32-bit pixels without converting them; anything else
+# is converted on every paint, on the GUI thread. Pillow packs them here, in the worker.
+_ARGB_RAWMODE = "BGRA" if sys.byteorder == "little" else "ARGB"
+_PARGB_RAWMODE = "BGRa" if sys.byteorder == "little" else "aRGB"
+
+
+def _to_qimage(image: Image.Image) -> QImage:
+    """Pillow pixels as a QImage in the paint-ready format, owning its own copy of the bytes."""
+    if image.mode == "RGBA" and image.getextrema()[3][0] < 255:
+        raw = image.convert("RGBa").tobytes("raw", _PARGB_RAWMODE)
+    else:
+        opaque = image if image.mode == "RGBA" else image.convert("RGBA")
+        raw = opaque.tobytes("raw", _ARGB_RAWMODE)  # alpha 255: plain equals premultiplied
+    # Copy into a QImage that owns its pixels; wrapping Python bytes would tie the QImage's
+    # lifetime to them (PySide releases the buffer from Qt's side, which proved fragile).
+    qimage = QImage(image.width, image.height, QImage.Format.Format_ARGB32_Premultiplied)
+    if qimage.isNull():
+        return qimage
+    stride = image.width * 4
+    bits = memoryview(qimage.bits())
+    if qimage.bytesPerLine() == stride:
+        bits[: len(raw)] = raw
+    else:  # rows are padded in the QImage: copy row by row
+        step = qimage.bytesPerLine()
+        for y in range(image.height):
+            bits[y * step : y * step + stride] = raw[y * stride : (y + 1) * stride]
+    return qimage
+
+
+def _scale(decoded: DecodedImage, width: int, height: int) -> QImage:
+    """Scale into a width×height box keeping aspect; smooth (Lanczos), done in a worker."""
+    w, h = fit_size(decoded.width, decoded.height, width, height)
+    if (w, h) == (0, 0):
+        return QImage()
+    pixels = decoded.pixels
+    if (w, h) != decoded.size:
+        # reducing_gap: a fast box reduction first, then Lanczos — same look, a fraction of the time.
+        pixels = pixels.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=2.5)
+    return _to_qimage(pixels)
+
+
+def _load(data: bytes, width: int, height: int) -> tuple[DecodedImage, QImage]:
+    decoded = _decode(data)
+    return decoded, _scale(decoded, width, height)
+
+
+class _Cache:
+    """A small LRU of decoded images by key, bounded by pixel bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Any, DecodedImage] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Any) -> DecodedImage | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: Any, value: DecodedImage) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+        self._items[key] = value
+        self._bytes += value.nbytes
+        while self._bytes > self.max_bytes and len(self._items) > 1:
+            _, dropped = self._items.popitem(last=False)
+            self._bytes -= dropped.nbytes
+
+    def pop(self, key: Any) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _background_priority() -> None:
+    """Run this worker thread at a lower CPU priority than the GUI thread (Linux: per-thread
+    nice). Decoding is throughput work; the window's responsiveness comes first when cores are
+    scarce. Elsewhere this is a no-op."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
+class ImageLoader:
+    """Decode/scale images in worker threads; results come back on the running asyncio loop.
+
+    Keys (any hashable, e.g. the image URL) let a second request for the same image — a resize,
+    the viewer, an editor — reuse the decoded pixels instead of decoding again.
+    """
+
+    def __init__(self, *, workers: int = 2, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, workers), thread_name_prefix="image-decode", initializer=_background_priority
+        )
+        self._cache = _Cache(cache_bytes)
+        self._lock = threading.Lock()
+        self._pending: dict[Any, asyncio.Future[DecodedImage]] = {}
+
+    def cached(self, key: Any) -> DecodedImage | None:
+        with self._lock:
+            return self._cache.get(key)
+
+    async def load(self, key: Any, data: bytes, width: int, height: int) -> tuple[DecodedImage, QImage]:
+        """Decode `data` (or reuse the cached decode of `key`) and scale it into width×height."""
+        decoded = self.cached(key)
+        if decoded is not None:
+            return decoded, await self.scale(decoded, width, height)
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(key)
+        if pending is not None:  # someone is already decoding it: wait for that, then scale
+            decoded = await asyncio.shield(pending)
+            return decoded, await self.scale(decoded, width, height)
+        marker: asyncio.Future[DecodedImage] = loop.create_future()
+        self._pending[key] = marker
+        try:
+            decoded, scaled = await loop.run_in_executor(self._pool, _load, data, width, height)
+        except BaseException as exc:
+            if not marker.done():
+                marker.set_exception(exc if isinstance(exc, Exception) else ImageDecodeError("cancelled"))
+                marker.exception()  # mark retrieved: waiters re-raise, nobody else needs it
+            raise
+        finally:
+            self._pending.pop(key, None)
+        with self._lock:
+            self._cache.put(key, decoded)
+        if not marker.done():
+            marker.set_result(decoded)
+        return decoded, scaled
+
+    async def scale(self, decoded: DecodedImage, width: int, height: int) -> QImage:
+        """A smooth copy of `decoded` fitted into width×height, made in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _scale, decoded, width, height)
+
+    async def full(self, decoded: DecodedImage) -> QImage:
+        """The full-resolution QImage (for the editors); the copy is made in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _to_qimage, decoded.pixels)
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._cache.pop(key)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_shared: ImageLoader | None = None
+
+
+def shared_loader() -> ImageLoader:
+    """The process-wide loader (one decode pool for the grid, the viewer and the editors)."""
+    global _shared
+    if _shared is None:
+        _shared = ImageLoader()
+    return _shared

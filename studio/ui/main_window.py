@@ -1,0 +1,546 @@
+"""The main window: prompt dock (left), the grid (centre), the queue dock (right), status bar.
+
+It only wires views to the session objects (PromptState, JobsSession) and shows messages; the
+widgets themselves live in their own modules (prompt_editor, param_panel, grid_view, queue_panel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.session.jobs import ERROR, FAILED, JobsSession
+from studio.session.settings import KeyStore, Settings
+from studio.ui.notify import Notifier
+from studio.ui.queue_panel import QueuePanel, excerpt
+
+APP_NAME = "Legnext Studio"
+# Bump when the dock set changes, so an old saved layout is not applied to new docks.
+_LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """Where jobs go: the in-process sandbox or a server; shown in the title and status bar."""
+
+    sandbox: bool
+    base_url: str
+    reason: str = ""  # why this connection was chosen, e.g. "no API key set"
+    pending: bool = False  # the key is still being looked up (the keyring is slow to load)
+
+    @property
+    def label(self) -> str:
+        if self.pending:
+            return "Connecting…"
+        if self.sandbox:
+            return "Sandbox (offline)"
+        host = urlsplit(self.base_url).hostname or self.base_url
+        return host
+
+
+def format_credits(value: int) -> str:
+    """9840 → '9 840' (a thin space groups thousands the way UI.md shows them)."""
+    return f"{value:,}".replace(",", "\u2009")
+
+
+def balance_credits(balance: Any) -> int | None:
+    if balance is None:
+        return None
+    for name in ("available_credits", "available_points"):
+        value = getattr(balance, name, None)
+        if value is not None:
+            return int(value)
+    return None
+
+
+class Banner(QFrame):
+    """A message tied to what just happened, with an optional action button and a close cross."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 8, 8)
+        layout.setSpacing(10)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        self.button = QPushButton()
+        self.button.hide()
+        layout.addWidget(self.button)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout.addWidget(close)
+        self._action: Any = None
+        self.button.clicked.connect(self._run)
+        self.hide()
+
+    def show_message(self, text: str, *, severity: str = "error", action: str | None = None,
+                     on_action: Any = None) -> None:
+        self.setProperty("severity", severity)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self._action = on_action
+        self.button.setVisible(bool(action))
+        if action:
+            self.button.setText(action)
+        self.show()
+
+    def _run(self) -> None:
+        self.hide()
+        if self._action is not None:
+            self._action()
+
+
+class EmptyState(QWidget):
+    """What the centre shows before the first job: what to do, and whether it costs anything."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.addStretch(2)
+        self.title = QLabel("Type a prompt and press Ctrl+Enter")
+        self.title.setObjectName("EmptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addSpacing(6)
+        self.hint = QLabel()
+        self.hint.setObjectName("EmptyHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        layout.addStretch(3)
+
+    def set_connection(self, info: ConnectionInfo) -> None:
+        if info.pending:
+            self.hint.setText("The four images of each job appear here.")
+        elif info.sandbox:
+            self.hint.setText("You are on the offline sandbox, nothing is charged.\n"
+                              "The four images of each job appear here.")
+        else:
+            self.hint.setText(f"Jobs run on {info.label} and are charged to your Legnext account.\n"
+                              "The four images of each job appear here.")
+
+    def text(self) -> str:
+        return f"{self.title.text()} — {self.hint.text()}"
+
+
+class MainWindow(QMainWindow):
+    """The studio window. `settings_applied` fires after the settings dialog saved changes."""
+
+    settings_applied = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        jobs: JobsSession,
+        prompt_state: Any,
+        settings: Settings,
+        keys: KeyStore,
+        connection: ConnectionInfo,
+        *,
+        sandbox_url: Any = None,
+    ) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.prompt_state = prompt_state
+        self.settings = settings
+        self.keys = keys
+        self.connection = connection
+        self._sandbox_url = sandbox_url
+        self.notifier = Notifier(self)
+        self.settings_dialog: Any = None
+        self.shown_key: str | None = None   # the job on show in the grid
+        self._follow_key: str | None = None  # newest job the user started
+        self._pinned = False                 # the user picked a job from the queue
+        self._exposed = False
+        self.setObjectName("MainWindow")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setDockNestingEnabled(True)
+
+        self._build_centre()
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+        self._wire()
+        self.set_connection(connection)
+        self._restore_layout()
+
+    # ----- construction -------------------------------------------------------------------
+    def _build_centre(self) -> None:
+        centre = QWidget()
+        centre.setObjectName("Centre")
+        layout = QVBoxLayout(centre)
+        # The grid runs edge to edge (images first); only the banner keeps a margin.
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.banner = Banner()
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(12, 10, 12, 0)
+        banner_row.addWidget(self.banner)
+        layout.addLayout(banner_row)
+        self.stack = QStackedWidget()
+        self.empty_state = EmptyState()
+        self.stack.addWidget(self.empty_state)
+        # The grid (and the image decoding it brings) is built when the first job is shown,
+        # so it costs nothing at start-up.
+        self._grid: Any = None
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(centre)
+
+    @property
+    def grid(self) -> Any:
+        if self._grid is None:
+            from studio.ui.grid_view import GridView
+
+            self._grid = GridView(self.jobs)
+            self._grid.setObjectName("GridView")
+            # The grid starts actions (vary, upscale, pan, ...) through the session itself;
+            # a breadcrumb click there switches the job on show.
+            self._grid.job_shown.connect(self._on_grid_switched)
+            self.stack.addWidget(self._grid)
+        return self._grid
+
+    def _dock(self, title: str, name: str, body: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setWidget(body)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        from studio.ui.param_panel import ParameterPanel
+        from studio.ui.prompt_editor import PromptEditor
+
+        prompt_body = QWidget()
+        prompt_body.setObjectName("DockBody")
+        column = QVBoxLayout(prompt_body)
+        column.setContentsMargins(10, 8, 10, 8)
+        column.setSpacing(10)
+        self.editor = PromptEditor(self.prompt_state)
+        column.addWidget(self.editor)
+        self.param_panel = ParameterPanel(self.prompt_state)
+        scroll = QScrollArea()
+        scroll.setObjectName("ParamScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.param_panel)
+        column.addWidget(scroll, 1)
+        self.prompt_dock = self._dock("PROMPT", "PromptDock", prompt_body, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.queue_panel = QueuePanel(self.jobs)
+        self.queue_dock = self._dock("QUEUE", "QueueDock", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The parameter rows need their full width; never let the dock clip them.
+        prompt_body.setMinimumWidth(self.param_panel.minimumSizeHint().width() + 20 + 12)
+        self.queue_panel.setMinimumWidth(200)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.running_label = QLabel()
+        self.running_label.setObjectName("Muted")
+        bar.addPermanentWidget(self.running_label)
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("ModeBadge")
+        bar.addPermanentWidget(self.mode_label)
+        self.balance_label = QLabel("balance —")
+        self.balance_label.setObjectName("BalanceLabel")
+        self.balance_label.setToolTip("Credits left on the account, refreshed after each job")
+        bar.addPermanentWidget(self.balance_label)
+        gear = QToolButton()
+        gear.setText("⚙")
+        gear.setAutoRaise(True)
+        gear.setToolTip("Settings (Ctrl+,)")
+        gear.clicked.connect(self.open_settings)
+        bar.addPermanentWidget(gear)
+        self.settings_button = gear
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        edit_menu = menu.addMenu("&Edit")
+        undo = self.prompt_state.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.prompt_state.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        # The prompt editor takes these keys itself while it has focus (ShortcutOverride);
+        # elsewhere in the window (the parameter panel) these actions undo panel edits too.
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+
+        self.view_menu = menu.addMenu("&View")
+        for dock, key in ((self.prompt_dock, "Ctrl+1"), (self.queue_dock, "Ctrl+2")):
+            toggle = dock.toggleViewAction()
+            toggle.setText(dock.windowTitle().title())
+            toggle.setShortcut(QKeySequence(key))
+            self.view_menu.addAction(toggle)
+        self.view_menu.addSeparator()
+        reset = QAction("Reset layout", self)
+        reset.triggered.connect(self.reset_layout)
+        self.view_menu.addAction(reset)
+
+        jobs_menu = menu.addMenu("&Jobs")
+        self.generate_action = QAction("Generate", self)
+        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.generate_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        # Through the editor, so a blocked prompt shows its reason there instead of sending.
+        self.generate_action.triggered.connect(lambda: self.editor.request_generate())
+        jobs_menu.addAction(self.generate_action)
+        refresh = QAction("Refresh balance", self)
+        refresh.triggered.connect(lambda: self.jobs.refresh_balance())
+        jobs_menu.addAction(refresh)
+
+    def _wire(self) -> None:
+        self.editor.generate_requested.connect(self.generate)
+        self.queue_panel.job_selected.connect(self.pick_job)
+        self.jobs.job_added.connect(self._on_job_added)
+        self.jobs.job_changed.connect(self._on_job_changed)
+        self.jobs.job_finished.connect(self._on_job_finished)
+        self.jobs.balance_changed.connect(self._on_balance)
+        self.jobs.auth_failed.connect(self._on_auth_failed)
+        self.jobs.message.connect(lambda text: self.notifier.status(text))
+
+    # ----- connection ---------------------------------------------------------------------
+    def set_connection(self, info: ConnectionInfo) -> None:
+        self.connection = info
+        self.setWindowTitle(f"{APP_NAME} — {info.label}")
+        self.mode_label.setText(info.label)
+        tip = "Jobs run on the built-in offline sandbox: nothing is charged." if info.sandbox \
+            else f"Jobs run on {info.base_url} and are charged to your account."
+        if info.reason:
+            tip += f"\n{info.reason}"
+        self.mode_label.setToolTip(tip)
+        self.empty_state.set_connection(info)
+        if info.pending:
+            self.notifier.status("Looking up the API key…", 0)
+        elif info.sandbox:
+            note = "Sandbox (offline): nothing is charged"
+            if info.reason:
+                note += f" — {info.reason}"
+            self.notifier.status(note, 0)
+        else:
+            self.notifier.status(f"Connected to {info.label}", 8000)
+
+    # ----- generating ---------------------------------------------------------------------
+    def generate(self) -> Any:
+        """Submit the prompt as a diffusion job (blocked while the prompt has an error)."""
+        result = self.prompt_state.lint()
+        if not result.ok:
+            first = result.errors[0]
+            self.notifier.status(f"Not sent: {first.message}", 8000)
+            return None
+        text = self.prompt_state.text_for_submit()
+        if not text:
+            self.notifier.status("Type a prompt first.", 5000)
+            self.editor.setFocus()
+            return None
+        self.banner.hide()
+        return self.jobs.submit("diffusion", text=text, prompt=text)
+
+    def submit_prompt(self, text: str) -> Any:
+        """Put `text` in the editor and generate (the demo and scripted starts use this)."""
+        self.prompt_state.set_text(text, origin="program")
+        return self.generate()
+
+
+    # ----- following jobs -----------------------------------------------------------------
+    def show_job(self, key: str) -> None:
+        entry = self.jobs.entry(key)
+        if entry is None:
+            return
+        self.shown_key = entry.key
+        self.grid.show_job(entry.key)
+        self.stack.setCurrentWidget(self.grid)
+        self.queue_panel.set_current(entry.key)
+
+    def grid_ready(self, key: str) -> bool:
+        """True once this job's grid is on show with every image decoded and painted."""
+        entry = self.jobs.entry(key)
+        if entry is None or self._grid is None or self._grid.key != entry.key \
+                or self.stack.currentWidget() is not self._grid:
+            return False
+        count = self.grid.image_count()
+        return count > 0 and self.grid.displayed_count() == count
+
+    def _on_grid_switched(self, key: str) -> None:
+        self.shown_key = key
+        self.queue_panel.set_current(key)
+
+    def pick_job(self, key: str) -> None:
+        """The user chose a job in the queue: show it, and stop following newer jobs."""
+        self._pinned = True
+        self.show_job(key)
+
+    def _on_job_added(self, key: str) -> None:
+        # Every job is one the user just started; the grid follows the newest one.
+        self._follow_key = key
+        self._pinned = False
+        self._update_running()
+        if self.shown_key is None:
+            self.show_job(key)
+
+    def _on_job_changed(self, key: str) -> None:
+        self._update_running()
+
+    def _on_job_finished(self, key: str) -> None:
+        self._update_running()
+        entry = self.jobs.entry(key)
+        if entry is None:
+            return
+        failed = entry.status in (ERROR, FAILED)
+        following = key == self._follow_key and not self._pinned
+        if following and not failed:
+            self.show_job(key)
+        if following and failed:
+            # Nothing to show for it: follow the newest job still running instead, if any.
+            running = [e for e in self.jobs.entries() if e.active]
+            if running:
+                self._follow_key = running[-1].key
+        if failed and entry.error:
+            self._explain_failure(entry, following)
+        looking = (key == self.shown_key) and self.isActiveWindow()
+        if not looking:
+            title = f"{entry.task_type.replace('_', ' ').capitalize()} " + ("failed" if failed else "finished")
+            detail = entry.error if failed else excerpt(entry.prompt, 60)
+            self.notifier.announce(title, detail or "", error=failed)
+
+    def _explain_failure(self, entry: Any, following: bool) -> None:
+        status = entry.error_status
+        if entry.error_flag and entry.prompt and entry.op == "diffusion":
+            # Show the rejection at the flag in the editor while the text is still the one sent.
+            if self.prompt_state.text_for_submit() == entry.prompt:
+                self.prompt_state.last_server_error(entry.error_flag, entry.error)
+        if status == 401:
+            return  # the auth banner is shown by _on_auth_failed
+        if following:
+            severity = "error" if status not in (429,) else "warning"
+            self.banner.show_message(f"{entry.task_type.replace('_', ' ').capitalize()}: {entry.error}",
+                                     severity=severity)
+
+    def _on_auth_failed(self, text: str) -> None:
+        self.banner.show_message(text, severity="error", action="Open Settings…", on_action=self.open_settings)
+
+    def _update_running(self) -> None:
+        active = sum(1 for e in self.jobs.entries(include_hidden=True) if e.active)
+        self.running_label.setText(f"{active} running" if active else "")
+
+    def _on_balance(self, balance: Any) -> None:
+        credits = balance_credits(balance)
+        if credits is None:
+            self.balance_label.setText("balance —")
+        else:
+            self.balance_label.setText(f"balance {format_credits(credits)} credits")
+
+    # ----- settings -----------------------------------------------------------------------
+    def open_settings(self) -> Any:
+        from studio.ui.settings_dialog import SettingsDialog
+
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        dialog = SettingsDialog(self.settings, self.keys, self, sandbox_url=self._sandbox_url)
+        dialog.applied.connect(self.settings_applied)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # ----- layout persistence -------------------------------------------------------------
+    def default_size(self) -> QSize:
+        screen = self.screen()
+        if screen is None:
+            return QSize(1440, 900)
+        area = screen.availableGeometry()
+        return QSize(min(1440, int(area.width() * 0.9)), min(900, int(area.height() * 0.9)))
+
+    def _restore_layout(self) -> None:
+        q = self.settings.qsettings
+        geometry = q.value("window/geometry")
+        state = q.value("window/state")
+        version = q.value("window/layout_version")
+        restored = False
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            restored = self.restoreGeometry(geometry)
+        if not restored:
+            self.resize(self.default_size())
+        self._layout_restored = False
+        if isinstance(state, QByteArray) and str(version) == str(_LAYOUT_VERSION):
+            self._layout_restored = self.restoreState(state, _LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        q = self.settings.qsettings
+        q.setValue("window/geometry", self.saveGeometry())
+        q.setValue("window/state", self.saveState(_LAYOUT_VERSION))
+        q.setValue("window/layout_version", _LAYOUT_VERSION)
+        q.sync()
+
+    def reset_layout(self) -> None:
+        for dock, area in ((self.prompt_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
+                           (self.queue_dock, Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock.setFloating(False)
+            self.addDockWidget(area, dock)
+            dock.show()
+        self.size_docks()
+
+    def size_docks(self) -> None:
+        """Dock widths for the current window width: the grid keeps the larger share."""
+        width = max(self.width(), 800)
+        prompt = max(self.prompt_dock.widget().minimumWidth(), min(420, int(width * 0.26)))
+        queue = max(200, min(300, int(width * 0.17)))
+        self.resizeDocks([self.prompt_dock, self.queue_dock], [prompt, queue], Qt.Orientation.Horizontal)
+
+    # ----- events -------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._exposed:
+            self._exposed = True
+            if not self._layout_restored:
+                self.size_docks()  # first start: proportions for the real window width
+            QTimer.singleShot(0, self.editor.setFocus)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()

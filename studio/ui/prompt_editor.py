@@ -1,0 +1,544 @@
+"""The prompt editor: text with syntax colours and squiggles, problems, fixes, completion, cost,
+and the Generate button.
+
+It is a view of `PromptState`: what the user types goes to `state.set_text`, and every change of
+the state (a slider, undo, a fix, a drop) comes back through `text_changed` and is applied to
+the document as the smallest replacement, so the caret and scroll position survive. The
+document's own undo is off — Ctrl+Z goes to the state's one undo stack, which also holds the
+panel's edits. All understanding of the prompt (tokens, diagnostics, cost, flag rules) comes
+from studio.prompt through the state; this module only draws it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeyEvent,
+                           QKeySequence, QTextCharFormat, QTextCursor, QTextFormat)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
+                               QSizePolicy, QTextEdit, QToolTip, QVBoxLayout, QWidget)
+
+from studio.prompt import Diagnostic, LintResult
+from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState, model_label
+from studio.ui.completion import COMPLETION_ROLE, FlagCompleter
+from studio.ui.problems_list import ProblemsList, fix_label
+from studio.ui.prompt_highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
+from studio.ui.reference_wells import build_reference_menu, image_url_from_mime
+
+_MIN_LINES = 3
+_MAX_LINES = 10
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+GENERATE_LABEL = "Generate  Ctrl+Enter"
+
+
+def _is_generate_key(event: QKeyEvent) -> bool:
+    return (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
+
+
+def _is_fix_key(event: QKeyEvent) -> bool:
+    return event.key() == Qt.Key.Key_Period and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+
+
+def _is_redo(event: QKeyEvent) -> bool:
+    return event.matches(QKeySequence.StandardKey.Redo) or (
+        event.key() == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class PromptTextEdit(QPlainTextEdit):
+    """The text field: keys, hover tooltips, drops and completion; the rest is PromptEditor's."""
+
+    def __init__(self, editor: "PromptEditor") -> None:
+        super().__init__(editor)
+        self._editor = editor
+        self.setObjectName("PromptText")
+        self.setTabChangesFocus(True)
+        self.setWordWrapMode(self.wordWrapMode().WrapAtWordBoundaryOrAnywhere)
+        self.setPlaceholderText("Describe the image, then add parameters — type -- for the list.")
+        self.setAcceptDrops(True)
+        self.document().setUndoRedoEnabled(False)  # the state's undo stack covers typing
+        self.setMouseTracking(True)
+
+    # ---- keys ----------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            # Keep these for the editor even when the window defines the same shortcuts.
+            if (_is_generate_key(key_event) or _is_fix_key(key_event) or _is_redo(key_event)
+                    or key_event.matches(QKeySequence.StandardKey.Undo)):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        # Hover over the text arrives at the viewport, not at the scroll area itself.
+        if event.type() == QEvent.Type.ToolTip:
+            self._show_tooltip(event.pos(), event.globalPos())  # type: ignore[attr-defined]
+            return True
+        return super().viewportEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        popup = self._editor.completer.popup()
+        if popup.isVisible() and event.key() in (Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape,
+                                                 Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            event.ignore()  # the completer takes these
+            return
+        if _is_generate_key(event):
+            self._editor.request_generate()
+            return
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self._editor.state.undo_stack.undo()
+            return
+        if _is_redo(event):
+            self._editor.state.undo_stack.redo()
+            return
+        if _is_fix_key(event):
+            self._editor.apply_fix_at_cursor()
+            return
+        if event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self._editor.update_completion(force=True)
+            return
+        super().keyPressEvent(event)
+        if event.text() or event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            self._editor.update_completion()
+        elif popup.isVisible() and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right,
+                                                   Qt.Key.Key_Home, Qt.Key.Key_End):
+            self._editor.update_completion()
+
+    # ---- hover ---------------------------------------------------------------------------
+    def _show_tooltip(self, pos: QPoint, global_pos: QPoint) -> None:
+        found = self._editor.diagnostics_at_point(pos)
+        if not found:
+            QToolTip.hideText()
+            return
+        lines = []
+        for d in found:
+            fix = f"\n    Fix (Ctrl+.): {fix_label(d, self._editor.state.text())}" if d.fix is not None else ""
+            lines.append(f"{d.severity.capitalize()}: {d.message.replace('`', '')}{fix}")
+        QToolTip.showText(global_pos, "\n".join(lines), self)
+
+    # ---- drops ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if image_url_from_mime(event.mimeData()) is not None:
+            event.acceptProposedAction()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        if image_url_from_mime(event.mimeData()) is not None:
+            event.acceptProposedAction()
+            return
+        super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        url = image_url_from_mime(event.mimeData())
+        if url is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self._editor.offer_reference(url, self.viewport().mapToGlobal(event.position().toPoint()))
+
+    # ---- context menu --------------------------------------------------------------------
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        menu = self.createStandardContextMenu(event.pos())
+        stack = self._editor.state.undo_stack
+        replacements = {"edit-undo": stack.createUndoAction(menu, "Undo"),
+                        "edit-redo": stack.createRedoAction(menu, "Redo")}
+        for action in list(menu.actions()):
+            new = replacements.get(action.objectName())
+            if new is not None:
+                new.setShortcut(action.shortcut())
+                menu.insertAction(action, new)
+                menu.removeAction(action)
+        fixable = [d for d in self._editor.diagnostics_at_point(event.pos()) if d.fix is not None]
+        if fixable:
+            first = menu.actions()[0] if menu.actions() else None
+            fix = menu.addAction(f"Fix: {fix_label(fixable[0], self._editor.state.text())}")
+            fix.setShortcut(QKeySequence("Ctrl+."))
+            fix.triggered.connect(lambda: self._editor.state.apply_fix(fixable[0]))
+            if first is not None:
+                menu.removeAction(fix)
+                menu.insertAction(first, fix)
+                menu.insertSeparator(first)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+
+class PromptEditor(QWidget):
+    """Prompt text, its problems, its cost, and the Generate button, bound to a PromptState."""
+
+    generate_requested = Signal()
+
+    def __init__(self, state: PromptState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("PromptEditor")
+        self._syncing = False  # applying the state's text to the document
+        self._pushing = False  # sending the document's text to the state
+        self._result: LintResult = state.lint()
+        self._index = Utf16Index(state.text())
+        self.drop_menu: QMenu | None = None
+        self._squiggle_formats: dict[str, QTextCharFormat] = {}
+
+        self.text_edit = PromptTextEdit(self)
+        font = QFont(QApplication.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() + 1)  # "a comfortable size" (UI.md)
+        self.text_edit.setFont(font)
+        self.text_edit.document().setDocumentMargin(6)
+        self.highlighter = PromptHighlighter(self.text_edit.document())
+        self.completer = FlagCompleter(self)
+        self.completer.setWidget(self.text_edit)
+        self.completer.activated[QModelIndex].connect(self._insert_completion)
+
+        self.problems = ProblemsList(self)
+        self.problems.activated.connect(self.jump_to)
+        self.problems.fix_requested.connect(self.state.apply_fix)
+
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("ProblemSummary")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.cost_label = QLabel()
+        self.cost_label.setObjectName("CostLine")
+        self.cost_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.cost_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        info = QHBoxLayout()
+        info.setContentsMargins(2, 0, 2, 0)
+        info.setSpacing(8)
+        info.addWidget(self.summary_label, 1)
+        info.addWidget(self.cost_label, 0)
+
+        self.generate_button = QPushButton(GENERATE_LABEL)
+        self.generate_button.setObjectName("GenerateButton")
+        self.generate_button.setProperty("primary", True)
+        self.generate_button.setMinimumHeight(self.generate_button.sizeHint().height() + 6)
+        self.generate_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.generate_button.clicked.connect(self.request_generate)
+        self.block_reason = QLabel()
+        self.block_reason.setObjectName("GenerateBlockedReason")
+        self.block_reason.setWordWrap(True)
+        self.block_reason.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.text_edit)
+        layout.addWidget(self.problems)
+        layout.addLayout(info)
+        layout.addWidget(self.generate_button)
+        layout.addWidget(self.block_reason)
+        # Never squeezed below what its rows need (wrapped problem messages included).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        self.text_edit.textChanged.connect(self._on_document_changed)
+        self.text_edit.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit_height())
+        state.text_changed.connect(self._on_state_text)
+        state.lint_changed.connect(self._on_lint)
+        self._apply_state_text(state.text(), move_caret=False)
+        self._on_lint(state.lint())
+        self._fit_height()
+
+    # ---- text sync -------------------------------------------------------------------------
+    def _on_document_changed(self) -> None:
+        if self._syncing:
+            return
+        text = self.text_edit.toPlainText()
+        if text == self.state.text():
+            return
+        self._pushing = True
+        try:
+            self.state.set_text(text)
+        finally:
+            self._pushing = False
+        self._fit_height()
+
+    def _on_state_text(self, text: str) -> None:
+        if self._pushing:
+            return
+        origin = self.state.change_origin()
+        # Undo/redo put the caret where the change happened; a panel edit leaves it alone.
+        self._apply_state_text(text, move_caret=origin in (ORIGIN_UNDO, ORIGIN_REDO))
+
+    def _apply_state_text(self, text: str, move_caret: bool) -> None:
+        """Make the document equal `text` by replacing only the part that differs."""
+        current = self.text_edit.toPlainText()
+        if current == text:
+            return
+        prefix = 0
+        limit = min(len(current), len(text))
+        while prefix < limit and current[prefix] == text[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < limit - prefix and current[-1 - suffix] == text[-1 - suffix]:
+            suffix += 1
+        old_index, new_index = Utf16Index(current), Utf16Index(text)
+        start = old_index.to_utf16(prefix)
+        end = old_index.to_utf16(len(current) - suffix)
+        self._syncing = True
+        try:
+            cursor = QTextCursor(self.text_edit.document())
+            cursor.beginEditBlock()
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(text[prefix:len(text) - suffix])
+            cursor.endEditBlock()
+            if move_caret and self.text_edit.hasFocus():
+                caret = self.text_edit.textCursor()
+                caret.setPosition(new_index.to_utf16(len(text) - suffix))
+                self.text_edit.setTextCursor(caret)
+        finally:
+            self._syncing = False
+        self._fit_height()
+
+    # ---- lint → view -----------------------------------------------------------------------
+    def _on_lint(self, result: LintResult) -> None:
+        self._result = result
+        text = self.state.text()
+        self._index = Utf16Index(text)
+        parsed = result.parsed
+        # Re-highlighting marks the document changed; that is not an edit to send back.
+        was, self._syncing = self._syncing, True
+        try:
+            self.highlighter.set_tokens(parsed.tokens if parsed is not None else (), text)
+            self.text_edit.setExtraSelections(self._squiggles(result.diagnostics, text))
+        finally:
+            self._syncing = was
+        self.problems.set_diagnostics(list(result.diagnostics), text)
+        self.completer.set_model_id(result.model)
+        self._update_status(result, text)
+
+    def _squiggles(self, diagnostics: list[Diagnostic], text: str) -> list[QTextEdit.ExtraSelection]:
+        selections: list[QTextEdit.ExtraSelection] = []
+        # Draw worst last so an error's red wins where spans overlap.
+        for d in sorted(diagnostics, key=lambda d: -_RANK.get(d.severity, 3)):
+            start, end = d.span
+            if end <= start:
+                if not text:
+                    continue
+                start, end = (start, start + 1) if start < len(text) else (len(text) - 1, len(text))
+            selection = QTextEdit.ExtraSelection()
+            selection.format = self._squiggle_format(d.severity)
+            cursor = QTextCursor(self.text_edit.document())
+            cursor.setPosition(self._index.to_utf16(max(0, start)))
+            cursor.setPosition(self._index.to_utf16(min(end, len(text))), QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor = cursor
+            selections.append(selection)
+        return selections
+
+    def _squiggle_format(self, severity: str) -> QTextCharFormat:
+        cached = self._squiggle_formats.get(severity)
+        if cached is None:
+            cached = QTextCharFormat()
+            cached.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            cached.setUnderlineColor(severity_color(severity))
+            cached.setProperty(QTextFormat.Property.UserProperty, severity)
+            self._squiggle_formats[severity] = cached
+        return cached
+
+    def _update_status(self, result: LintResult, text: str) -> None:
+        errors = sum(1 for d in result.diagnostics if d.severity == "error")
+        warnings = sum(1 for d in result.diagnostics if d.severity == "warning")
+        infos = sum(1 for d in result.diagnostics if d.severity == "info")
+        parts = []
+        if errors:
+            parts.append(f'<span style="color:{severity_color("error").name()}">{_plural(errors, "error")}</span>')
+        if warnings:
+            parts.append(f'<span style="color:{severity_color("warning").name()}">'
+                         f'{_plural(warnings, "warning")}</span>')
+        if infos:
+            parts.append(f'<span style="color:{severity_color("info").name()}">{_plural(infos, "note")}</span>')
+        muted = muted_color().name()
+        if not text.strip():
+            summary = f'<span style="color:{muted}">Empty prompt</span>'
+        else:
+            summary = " · ".join(parts) if parts else f'<span style="color:{muted}">No problems</span>'
+        set_once(self.summary_label, "text", summary, self.summary_label.setText)
+
+        width, height, hd = self.state.render_info()
+        tags = [f"{result.cost.credits} credits", model_label(result.model)]
+        if hd:
+            tags.append("HD")
+        params = self.state.params()
+        if params.speed == "turbo" and self.state.support("turbo").usable:
+            tags.append("turbo")
+        if params.draft and self.state.support("draft").usable:
+            tags.append("draft")
+        set_once(self.cost_label, "text", " · ".join(tags), self.cost_label.setText)
+        reasons = "\n".join(f"• {r}" for r in result.cost.reasons)
+        set_once(self.cost_label, "tip", f"Estimated cost: {result.cost.credits} credits\n{reasons}\n"
+                 f"Output: {width}×{height} px per image", self.cost_label.setToolTip)
+
+        blocked = self.blocked_reason()
+        set_once(self.generate_button, "enabled", not blocked, self.generate_button.setEnabled)
+        set_once(self.block_reason, "visible", bool(blocked), self.block_reason.setVisible)
+        set_once(self.block_reason, "text", blocked, self.block_reason.setText)
+        set_once(self.block_reason, "style", f"color: {severity_color('error').name() if errors else muted};",
+                 self.block_reason.setStyleSheet)
+        first = result.errors[0].message.replace("`", "") if errors else ""
+        set_once(self.generate_button, "tip", first or blocked or "Send this prompt (Ctrl+Enter)",
+                 self.generate_button.setToolTip)
+
+    def blocked_reason(self) -> str:
+        """Why Generate is off ("" when it is on)."""
+        result = self._result
+        if not self.state.text().strip():
+            return "Type a prompt to generate."
+        errors = result.errors
+        if errors:
+            return f"Fix {_plural(len(errors), 'error')} above to generate."
+        return ""
+
+    # ---- actions ---------------------------------------------------------------------------
+    def request_generate(self) -> None:
+        """Ctrl+Enter or the button: emits generate_requested unless the prompt is blocked."""
+        if self.blocked_reason():
+            set_once(self.block_reason, "visible", True, self.block_reason.setVisible)
+            return
+        self.generate_requested.emit()
+
+    def diagnostics_at(self, index: int) -> list[Diagnostic]:
+        """Diagnostics whose span covers character `index` of the text, worst first."""
+        found = [d for d in self._result.diagnostics
+                 if d.span[0] <= index < d.span[1] or (d.span[0] == d.span[1] == index)]
+        return sorted(found, key=lambda d: _RANK.get(d.severity, 3))
+
+    def diagnostics_at_point(self, pos: QPoint) -> list[Diagnostic]:
+        cursor = self.text_edit.cursorForPosition(pos)
+        rect = self.text_edit.cursorRect(cursor)
+        if abs(rect.center().y() - pos.y()) > rect.height():
+            return []  # below the last line
+        position = self._index.from_utf16(cursor.position())
+        # The caret lands after a character when the pointer is on its right half.
+        hits = self.diagnostics_at(position)
+        if position > 0:
+            hits += [d for d in self.diagnostics_at(position - 1) if d not in hits]
+        return sorted(hits, key=lambda d: _RANK.get(d.severity, 3))
+
+    def caret_index(self) -> int:
+        return self._index.from_utf16(self.text_edit.textCursor().position())
+
+    def apply_fix_at_cursor(self) -> bool:
+        """Ctrl+.: apply the fix of the diagnostic at the caret, else of the first fixable one."""
+        caret = self.caret_index()
+        candidates = [d for d in self.diagnostics_at(caret) if d.fix is not None]
+        if not candidates and caret > 0:
+            candidates = [d for d in self.diagnostics_at(caret - 1) if d.fix is not None]
+        if not candidates:
+            candidates = sorted((d for d in self._result.diagnostics if d.fix is not None),
+                                key=lambda d: (_RANK.get(d.severity, 3), d.span))
+        if not candidates:
+            return False
+        return self.state.apply_fix(candidates[0])
+
+    def jump_to(self, diagnostic: Diagnostic) -> None:
+        """Select the diagnostic's span in the text and focus the editor."""
+        start, end = diagnostic.span
+        length = len(self.state.text())
+        cursor = self.text_edit.textCursor()
+        cursor.setPosition(self._index.to_utf16(min(start, length)))
+        cursor.setPosition(self._index.to_utf16(min(end, length)), QTextCursor.MoveMode.KeepAnchor)
+        self.text_edit.setTextCursor(cursor)
+        self.text_edit.ensureCursorVisible()
+        self.text_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- completion ------------------------------------------------------------------------
+    def _word_before_caret(self) -> tuple[str, int]:
+        """The word being typed (up to the caret) and its length in UTF-16 units."""
+        cursor = self.text_edit.textCursor()
+        line = cursor.block().text()
+        at = Utf16Index(line).from_utf16(cursor.positionInBlock())
+        head = line[:at]
+        start = max(head.rfind(" "), head.rfind("\t")) + 1
+        word = head[start:]
+        return word, len(word.encode("utf-16-le")) // 2
+
+    def update_completion(self, force: bool = False) -> None:
+        word, _ = self._word_before_caret()
+        prefix = None
+        if word.startswith("--"):
+            prefix = word
+        elif word[:1] in ("\u2014", "\u2013"):  # an em/en dash typed for "--"
+            prefix = "--" + word[1:]
+        elif force and not word:
+            prefix = "--"
+        popup = self.completer.popup()
+        if prefix is None or (len(prefix) < 2):
+            popup.hide()
+            return
+        self.completer.set_model_id(self.state.model())
+        if prefix != self.completer.completionPrefix():
+            self.completer.setCompletionPrefix(prefix)
+        rows = self.completer.completionCount()
+        exact = rows == 1 and (self.completer.currentCompletion() or "").lower() == prefix.lower()
+        if rows == 0 or exact:
+            popup.hide()
+            return
+        popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
+        rect = self.text_edit.cursorRect()
+        width = max(popup.sizeHintForColumn(0), 240) + popup.verticalScrollBar().sizeHint().width()
+        rect.setWidth(min(width, max(self.text_edit.width(), 240)))
+        self.completer.complete(rect)
+
+    def _insert_completion(self, index: QModelIndex) -> None:
+        flag = index.data(COMPLETION_ROLE)
+        if not flag:
+            return
+        _, typed = self._word_before_caret()
+        cursor = self.text_edit.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, typed)
+        cursor.insertText(flag + " ")  # value flags want a value; switches a next flag
+        self.text_edit.setTextCursor(cursor)
+        self.completer.popup().hide()
+
+    # ---- references ------------------------------------------------------------------------
+    def offer_reference(self, url: str, global_pos: QPoint) -> QMenu:
+        """After a drop: a small menu to insert `url` as an image prompt or a reference."""
+        if self.drop_menu is not None:
+            self.drop_menu.deleteLater()
+        self.drop_menu = build_reference_menu(self.state, url,
+                                              lambda kind: self.insert_reference(kind, url), self)
+        self.drop_menu.popup(global_pos)  # non-modal: no nested event loop under qasync
+        return self.drop_menu
+
+    def insert_reference(self, kind: str, url: str) -> None:
+        self.state.add_reference(kind, url)
+
+    # ---- size ------------------------------------------------------------------------------
+    def _fit_height(self) -> None:
+        """Grow the text field with its content, between a few lines and a screenful."""
+        edit = self.text_edit
+        doc = edit.document()
+        lines = max(1, int(doc.documentLayout().documentSize().height()))
+        lines = min(max(lines, _MIN_LINES), _MAX_LINES)
+        # The text layout's line height (leading included), not the font's line spacing.
+        first = doc.firstBlock().layout()
+        line = math.ceil(first.lineAt(0).height()) if first is not None and first.lineCount() else \
+            edit.fontMetrics().height() + 1
+        margins = edit.contentsMargins()
+        height = lines * line + int(2 * doc.documentMargin()) + margins.top() + margins.bottom() + 2
+        if edit.height() != height or edit.minimumHeight() != height:
+            edit.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), 320), hint.height())
+
+    # ---- accessors (tests, window) ---------------------------------------------------------
+    def lint_result(self) -> LintResult:
+        return self._result
+
+    def setFocus(self, reason: Qt.FocusReason = Qt.FocusReason.OtherFocusReason) -> None:  # noqa: N802
+        self.text_edit.setFocus(reason)
+
+
+__all__ = ["GENERATE_LABEL", "PromptEditor", "PromptTextEdit"]

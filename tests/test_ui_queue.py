@@ -1,0 +1,149 @@
+"""The queue panel: one row per job, newest first, with status word and progress while running,
+several jobs at once, errors in red, and the row actions (show, stop watching, hide, send again)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from studio.api.client import LegnextClient
+from studio.api.watcher import JobWatcher, PollPolicy
+from studio.session.jobs import CANCELLED, JobsSession, SessionRetryPolicy
+from studio.session.tasks import spawn
+from studio.ui import theme
+from studio.ui.queue_panel import KeyRole, QueuePanel
+
+
+def _panel(qtbot, base_url: str, key: str = "test-key") -> QueuePanel:
+    client = LegnextClient(key, base_url, retry=SessionRetryPolicy(base_delay=0.01))
+    jobs = JobsSession(client, JobWatcher(client, PollPolicy(time_scale=1 / 200)))
+    panel = QueuePanel(jobs)
+    qtbot.addWidget(panel)
+    panel.resize(300, 500)
+    panel.show()
+    return panel
+
+
+def _close(qtbot, panel: QueuePanel) -> None:
+    async def shut() -> None:
+        await panel.session.aclose()
+        await panel.session.client.aclose()
+
+    task = spawn(shut(), name="close")
+    qtbot.waitUntil(task.done, timeout=5000)
+
+
+@pytest.fixture
+def panel(qtbot, qloop, sandbox):
+    p = _panel(qtbot, sandbox.base_url)
+    yield p
+    _close(qtbot, p)
+
+
+def _rows(panel: QueuePanel) -> list[str]:
+    m = panel.model
+    return [m.index(r).data(Qt.ItemDataRole.DisplayRole) for r in range(m.rowCount())]
+
+
+def test_rows_show_progress_then_done_for_several_jobs(qtbot, qloop):
+    from studio.sandbox import SandboxServer
+
+    # slow enough (about a second a job) that the rows are seen running side by side
+    with SandboxServer(keys=["test-key"], speed=5.0, image_size_cap=128) as server:
+        panel = _panel(qtbot, server.base_url)
+        client = panel.session.client
+        panel.session.set_backend(client, JobWatcher(client, PollPolicy(time_scale=1 / 20)))
+        try:
+            seen: list[str] = []
+            panel.model.dataChanged.connect(lambda *_: seen.extend(_rows(panel)))
+            a = panel.session.submit("diffusion", text="first castle")
+            b = panel.session.submit("diffusion", text="second castle --ar 16:9 --v 6.1")
+            assert panel.model.rowCount() == 2
+            # newest first
+            assert panel.model.index(0).data(KeyRole) == b.key
+            qtbot.waitUntil(lambda: any("processing" in r and "%" in r for r in seen), timeout=10000)
+            running_together = [r for r in _rows(panel) if "processing" in r or "queued" in r]
+            assert len(running_together) >= 1
+            qtbot.waitUntil(lambda: a.finished and b.finished, timeout=15000)
+            rows = _rows(panel)
+            assert rows[0].startswith("diffusion · v6.1 · done") and "80 credits" in rows[0]
+            assert rows[1].startswith("diffusion · v7 · done")
+            assert any("queued" in r for r in seen)
+            # the tooltip carries the prompt and the job id
+            tip = panel.model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+            assert "second castle" in tip and b.job_id in tip
+        finally:
+            _close(qtbot, panel)
+
+
+def test_click_selects_and_actions_hide_and_resend(qtbot, panel, sandbox):
+    good = panel.session.submit("diffusion", text="harbour at night")
+    bad = panel.session.submit("diffusion", text="harbour --v 8.1 --no boats")
+    qtbot.waitUntil(lambda: good.finished and bad.finished, timeout=10000)
+    assert bad.error and bad.status_word() == "error 400"
+
+    with qtbot.waitSignal(panel.job_selected, timeout=1000) as picked:
+        index = panel.model.index(panel.model.row_of(good.key))
+        panel.view.clicked.emit(index)
+    assert picked.args == [good.key]
+    assert panel.delegate.current_key == good.key
+
+    actions = {a.text(): a for a in panel.actions_for(bad.key)}
+    assert not actions["Stop watching"].isEnabled()  # already finished
+    assert actions["Send again"].isEnabled()
+    assert not {a.text(): a for a in panel.actions_for(good.key)}["Send again"].isEnabled()
+    actions["Send again"].trigger()
+    assert panel.model.rowCount() == 3
+    assert panel.model.entry_at(0).request == {"text": "harbour --v 8.1 --no boats"}
+
+    {a.text(): a for a in panel.actions_for(good.key)}["Hide from queue"].trigger()
+    assert good.key not in panel.model.keys()
+    assert panel.model.rowCount() == 2
+    qtbot.waitUntil(lambda: all(e.finished for e in panel.session.entries(include_hidden=True)), timeout=10000)
+
+
+def test_stop_watching_from_the_row(qtbot, panel):
+    client = panel.session.client
+    # a watcher that waits long before its first check, so the job is still being watched
+    panel.session.set_backend(client, JobWatcher(client, PollPolicy(time_scale=1.0, first_delay=5.0)))
+    entry = panel.session.submit("diffusion", text="a slow watch")
+    qtbot.waitUntil(lambda: entry.job_id is not None, timeout=5000)
+    actions = {a.text(): a for a in panel.actions_for(entry.key)}
+    assert actions["Stop watching"].isEnabled()
+    actions["Stop watching"].trigger()
+    assert entry.status == CANCELLED
+    assert "not watched" in _rows(panel)[0]
+
+
+def test_error_row_is_painted_in_the_error_colour(qtbot, qloop, sandbox):
+    panel = _panel(qtbot, sandbox.base_url, key="wrong-key")
+    try:
+        entry = panel.session.submit("diffusion", text="anything at all")
+        qtbot.waitUntil(lambda: entry.finished, timeout=5000)
+        panel.view.doItemsLayout()
+        image = panel.view.viewport().grab().toImage()
+        error = QColor(theme.current.error)
+
+        def near(c: QColor) -> bool:
+            return abs(c.red() - error.red()) < 40 and abs(c.green() - error.green()) < 40 \
+                and abs(c.blue() - error.blue()) < 40
+
+        hits = sum(1 for x in range(0, image.width(), 2) for y in range(0, min(120, image.height()), 2)
+                   if near(image.pixelColor(x, y)))
+        assert hits > 20, "the error text should be drawn in red"
+        assert "Open Settings" in _rows(panel)[0]
+    finally:
+        _close(qtbot, panel)
+
+
+def test_empty_queue_says_what_it_is_for(qtbot, panel):
+    assert panel.model.rowCount() == 0
+    image = panel.view.viewport().grab().toImage()
+    background = image.pixelColor(2, image.height() - 2)
+    text_pixels = sum(1 for x in range(image.width()) for y in range(10, 70)
+                      if image.pixelColor(x, y) != background)
+    assert text_pixels > 50, "an empty queue shows a hint, not a blank panel"
+    panel.session.submit("diffusion", text="first")
+    assert panel.model.rowCount() == 1
+    qtbot.waitUntil(lambda: panel.session.entries()[0].finished, timeout=10000)
