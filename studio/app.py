@@ -26,6 +26,8 @@ from PySide6.QtCore import QObject, Signal
 from studio.session.settings import DEFAULT_SANDBOX_SPEED, ApiKey, KeyStore, Settings
 from studio.session.tasks import spawn
 
+# asyncio is imported inside the functions that use it: the window paints before it is
+# needed, and its import is a noticeable share of start-up (benchmarks/startup.py).
 if TYPE_CHECKING:
     import asyncio
 

@@ -165,9 +165,10 @@ def test_edit_places_the_image_at_imgpos_and_repaints_the_mask(sandbox, grid):
     w, h = parent.size
     body = {
         "jobId": grid["job_id"], "imageNo": 3, "remixPrompt": "a red door",
-        "canvas": {"width": 256, "height": 256},
-        "imgPos": {"width": w, "height": h, "x": 0, "y": 60},
-        # canvas frame 512x512 -> the 256 canvas: this square covers canvas (128..192, 100..150)
+        # a 512 canvas, shrunk to 256 by image_size_cap: the parent lands at (0, 60) of the output
+        "canvas": {"width": 512, "height": 512},
+        "imgPos": {"width": 2 * w, "height": 2 * h, "x": 0, "y": 120},
+        # a polygon stated in the canvas' own size covers output (128..192, 100..150)
         "mask": {"areas": [{"width": 512, "height": 512, "points": [256, 200, 384, 200, 384, 300, 256, 300]}]},
     }
     with client(sandbox) as api:
@@ -182,6 +183,27 @@ def test_edit_places_the_image_at_imgpos_and_repaints_the_mask(sandbox, grid):
             assert out.getpixel((x, y)) != parent.getpixel((x, y - 60))
     # above the placed image is new canvas content, not the parent
     assert not same_pixels(out.crop((0, 0, w, 60)), parent.crop((0, 0, w, 60)))
+
+
+def test_edit_polygons_in_image_pixels_land_on_the_placed_image(sandbox, grid):
+    """The docs' reading: mask areas are on the original image, wherever imgPos puts it."""
+    parent = image(grid["output"]["image_urls"][2])
+    w, h = parent.size
+    body = {
+        "jobId": grid["job_id"], "imageNo": 2, "remixPrompt": "a red door",
+        "canvas": {"width": 512, "height": 512},
+        "imgPos": {"width": 2 * w, "height": 2 * h, "x": 0, "y": 120},
+        # the image's own frame at 4x the capped size: the square (40..100, 20..80) of the image
+        "mask": {"areas": [{"width": 4 * w, "height": 4 * h, "points": [160, 80, 400, 80, 400, 320, 160, 320]}]},
+    }
+    with client(sandbox) as api:
+        job = run(sandbox, api, "edit", body)
+    out = image(job["output"]["image_urls"][0])
+    for x in range(44, 97, 6):
+        for y in range(24, 77, 6):
+            assert out.getpixel((x, y + 60)) != parent.getpixel((x, y))
+    # the rest of the placed image is untouched
+    assert same_pixels(out.crop((120, 60, w, 60 + h)), parent.crop((120, 0, w, h)))
 
 
 def test_upload_paint_reads_a_sandbox_image_url(sandbox, grid):
@@ -227,7 +249,7 @@ def test_blend_image_has_the_requested_aspect(sandbox):
     assert abs(w / h - 2 / 3) < 0.02
 
 
-def test_video_placeholders_are_animated_gifs(sandbox, grid):
+def test_videos_are_served_as_animated_gifs(sandbox, grid):
     with client(sandbox) as api:
         video = run(sandbox, api, "video-diffusion", {"jobId": grid["job_id"], "imageNo": 0})
         upscaled = run(sandbox, api, "video-upscale", {"jobId": video["job_id"], "videoNo": 1})

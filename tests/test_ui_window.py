@@ -244,3 +244,16 @@ def test_docks_close_restore_and_layout_persists(qtbot, qloop, sandbox):
         assert w2.dockWidgetArea(w2.queue_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     finally:
         _stop(qtbot, again)
+
+
+def test_saving_settings_applies_new_polling_to_new_jobs(qtbot, studio):
+    window = studio.window
+    old_watcher = studio.watcher
+    dialog = window.open_settings()
+    assert dialog.isVisible() and window.open_settings() is dialog  # one dialog at a time
+    dialog.poll_initial.setValue(3.0)
+    dialog.poll_max.setValue(12.0)
+    dialog.save()
+    qtbot.waitUntil(lambda: studio.watcher is not old_watcher, timeout=3000)
+    assert studio.watcher.policy.first_delay == 3.0 and studio.watcher.policy.max_interval == 12.0
+    assert window.jobs.watcher is studio.watcher

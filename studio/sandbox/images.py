@@ -92,9 +92,9 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def draw_index(image: Image.Image, index: int, region: tuple[int, int, int, int] | None = None) -> None:
-    """Write the image number in the top-left corner of `region` (default: the whole image).
-
-    Skipped when the region is too small to hold a legible label.
+    """Write the image number in the bottom-left corner of `region` (default: the whole image),
+    counted as artists count the grid (1-4, the API's imageNo + 1) so it agrees with the
+    studio's own badge. Skipped when the region is too small to hold a legible label.
     """
     x0, y0, x1, y1 = region or (0, 0, image.width, image.height)
     room = min(x1 - x0, y1 - y0)
@@ -103,10 +103,11 @@ def draw_index(image: Image.Image, index: int, region: tuple[int, int, int, int]
         return
     pad = max(2, size // 4)
     draw = ImageDraw.Draw(image, "RGBA")
-    text = str(index)
+    text = str(index + 1)
     font = _font(size)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    box = (x0 + pad, y0 + pad, x0 + pad * 3 + (right - left), y0 + pad * 3 + (bottom - top))
+    height = pad * 2 + (bottom - top)
+    box = (x0 + pad, y1 - pad - height, x0 + pad * 3 + (right - left), y1 - pad)
     if box[2] > x1 or box[3] > y1:
         return
     draw.rounded_rectangle(box, radius=pad, fill=(15, 15, 25, 170))
@@ -195,6 +196,25 @@ def polygon_mask(size: tuple[int, int], polygons: list[dict], frame: tuple[int, 
         sx, sy = size[0] / pw, size[1] / ph
         pts = polygon["points"]
         draw.polygon([(pts[i] * sx, pts[i + 1] * sy) for i in range(0, len(pts), 2)], fill=255)
+    return mask
+
+
+def canvas_polygon_mask(size: tuple[int, int], canvas: tuple[int, int],
+                        box: tuple[int, int, int, int], polygons: list[dict]) -> Image.Image:
+    """An "L" mask of `size` for edit/upload-paint: polygons stated in the canvas' own size
+    cover the canvas; the others are in image pixels and land on the placed image `box`
+    (x, y, w, h in output pixels)."""
+    mask = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(mask)
+    bx, by, bw, bh = box
+    for polygon in polygons:
+        pw, ph = polygon["width"], polygon["height"]
+        if (pw, ph) == tuple(canvas):
+            ox, oy, sx, sy = 0.0, 0.0, size[0] / pw, size[1] / ph
+        else:
+            ox, oy, sx, sy = bx, by, bw / pw, bh / ph
+        pts = polygon["points"]
+        draw.polygon([(ox + pts[i] * sx, oy + pts[i + 1] * sy) for i in range(0, len(pts), 2)], fill=255)
     return mask
 
 
@@ -287,7 +307,7 @@ def fit_long_edge(image: Image.Image, long_edge: int) -> Image.Image:
                         Image.Resampling.LANCZOS)
 
 
-# --- video placeholders ----------------------------------------------------------------
+# --- video stand-ins ----------------------------------------------------------------
 
 
 def video_gif(source: Image.Image, long_edge: int, seed: int, frames: int = 8) -> bytes:

@@ -192,7 +192,10 @@ class Renderer:
         """Edit / upload-paint: the image at imgPos on the canvas, repainted inside the mask.
 
         The output is the canvas (shrunk to image_size_cap when set, imgPos scaled alike);
-        mask polygons map from their own width/height onto the whole canvas.
+        The docs say the mask covers "areas on the original image" while the vendor SDK's
+        example states the canvas size in each polygon; both are honoured: a polygon whose
+        width/height equal the canvas maps onto the whole canvas, any other polygon maps from
+        its own width/height onto the image where it sits on the canvas (imgPos).
         """
         cw, ch = p["canvas"]
         out_size = cap_size((cw, ch), self._cap)
@@ -200,7 +203,10 @@ class Renderer:
         x, y, w, h = p["box"]
         box = (round(x * fx), round(y * fy), max(1, round(w * fx)), max(1, round(h * fy)))
         out = images.place_on_canvas(src, out_size, box, seed)
-        mask = self._mask(p, out_size)
+        if p.get("polygons"):
+            mask = images.canvas_polygon_mask(out_size, (cw, ch), box, p["polygons"])
+        else:
+            mask = self._mask(p, out_size)
         return images.repaint(out, mask, index) if mask is not None else out
 
     def _render_video(self, job: SandboxJob, index: int) -> bytes:

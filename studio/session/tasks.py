@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+# asyncio is imported inside the functions that use it: the window paints before it is
+# needed, and its import is a noticeable share of start-up (benchmarks/startup.py).
 if TYPE_CHECKING:
     import asyncio
 

@@ -122,6 +122,11 @@ class SettingsDialog(QDialog):
         self.watch_timeout.setSpecialValueText("never")
         self.watch_timeout.setValue(int(round(settings.watch_timeout / 60)))
         poll.addRow("Stop watching after", self.watch_timeout)
+        for spin in (self.poll_initial, self.poll_max, self.watch_timeout):
+            # Typed or scrolled (the theme draws no arrow buttons); the values are short.
+            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+            spin.setMinimumWidth(110)
+            spin.setMaximumWidth(140)
         layout.addLayout(poll)
 
         # --- files ------------------------------------------------------------------------

@@ -150,6 +150,8 @@ QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
 }}
 QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus,
 QComboBox:focus {{ border-color: {c.accent}; }}
+/* Spin boxes are typed or scrolled: Fusion's arrow buttons do not survive a styled frame. */
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0px; border: none; subcontrol-origin: border; }}
 QComboBox QAbstractItemView {{ background: {c.surface}; border: 1px solid {c.border}; }}
 QListView, QTreeView, QTableView {{
     background: {c.surface}; color: {c.text}; border: none; outline: none;
