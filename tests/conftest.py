@@ -18,37 +18,29 @@ os.environ.pop("LEGNEXT_API_KEY", None)
 TEST_KEY = "test-key"
 
 
-class MemoryKeyring:
-    """A keyring backend that lives in memory, so tests never touch the OS keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
 @pytest.fixture
-def memory_keyring(monkeypatch):
+def memory_keyring():
+    """An in-memory keyring backend for the test, so tests never touch the OS keyring."""
     import keyring
     import keyring.backend
 
-    class _Backend(keyring.backend.KeyringBackend, MemoryKeyring):
+    class MemoryKeyring(keyring.backend.KeyringBackend):
         priority = 1
 
         def __init__(self) -> None:
-            keyring.backend.KeyringBackend.__init__(self)
-            MemoryKeyring.__init__(self)
+            super().__init__()
+            self.store: dict[tuple[str, str], str] = {}
 
-    backend = _Backend()
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.store.pop((service, username), None)
+
+    backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield backend

@@ -185,3 +185,30 @@ def test_rate_limit_gives_up_with_the_documented_message(qtbot, qloop, sandbox):
         assert entry.error.startswith("Rate limited")
     finally:
         _close(qtbot, jobs)
+
+
+def test_spawn_keeps_tasks_and_reports_failures(qtbot, qloop):
+    from studio.session import tasks
+
+    reported: list[tuple[str, str]] = []
+
+    def report(name: str, exc: BaseException) -> None:
+        reported.append((name, str(exc)))
+
+    async def boom() -> None:
+        raise ValueError("broken on purpose")
+
+    async def fine() -> int:
+        return 7
+
+    tasks.add_error_reporter(report)
+    try:
+        bad = tasks.spawn(boom(), name="boom")
+        good = tasks.spawn(fine(), name="fine")
+        assert bad in tasks.running_tasks() and good in tasks.running_tasks()
+        qtbot.waitUntil(lambda: bad.done() and good.done(), timeout=2000)
+        assert reported == [("boom", "broken on purpose")]
+        assert good.result() == 7
+        assert bad not in tasks.running_tasks()
+    finally:
+        tasks.remove_error_reporter(report)

@@ -1,5 +1,5 @@
 """The grid against the sandbox: how many images, which buttons (exactly what the server's
-available_actions lists), placeholders while a job runs, letterboxing, off-thread decoding,
+available_actions lists), progress boxes while a job runs, letterboxing, off-thread decoding,
 unknown and expired actions, lineage breadcrumbs, the viewer, keyboard reach."""
 
 from __future__ import annotations
@@ -8,13 +8,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from studio.session.jobs import JobEntry
 from studio.ui import image_loader
 from studio.ui.actions import ACTION_VALID_DAYS
-from studio.ui.grid_view import ActionButton, GridView
+from studio.ui.grid_view import ActionButton
 from test_ui_grid_support import (  # noqa: F401  (fixtures are found by name)
     RECIPES,
     close_env,
@@ -54,10 +53,10 @@ def test_grid_shows_each_task_types_images_and_exactly_the_offered_buttons(qtbot
         assert "animate" in expected_buttons(entry, 0) and "upscale" not in expected_buttons(entry, 0)
 
 
-def test_placeholder_with_progress_while_running_then_images(qtbot, env):
+def test_progress_boxes_while_running_then_images(qtbot, env):
     entry = env.jobs.submit("diffusion", text="a paper boat on a pond --ar 2:3")
     env.grid.show_job(entry.key)
-    # Before the job is done: four placeholders with the status word, no buttons yet.
+    # Before the job is done: four waiting boxes with the status word, no buttons yet.
     assert env.grid.image_count() == 4
     cells = [t.cell for t in env.grid.tiles]
     assert all(c.image is None and c.status for c in cells)

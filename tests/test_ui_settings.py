@@ -20,39 +20,6 @@ from studio.ui.settings_dialog import SettingsDialog
 SECRET = "sk-live-abcdef123456"
 
 
-@pytest.fixture
-def memory_keyring():
-    """An in-memory keyring backend for the test.
-
-    Overrides the conftest fixture of the same name, whose class lists KeyringBackend first so
-    its abstract get/set_password shadow the in-memory ones (TypeError on instantiation).
-    """
-    import keyring
-    import keyring.backend
-
-    class _Backend(keyring.backend.KeyringBackend):
-        priority = 1
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    previous = keyring.get_keyring()
-    backend = _Backend()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def _all_files_text(root: Path) -> str:
     chunks = []
     for path in root.rglob("*"):

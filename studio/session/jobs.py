@@ -23,11 +23,9 @@ from PySide6.QtCore import QObject, Signal
 
 from studio.session.tasks import spawn
 
-# studio.api (and httpx under it) is imported only when the first job runs: the window is
-# built and on screen before any of that is needed (benchmarks/startup.py).
-
-# asyncio is imported inside the functions that use it: the window paints before it is
-# needed, and its import is a noticeable share of start-up (benchmarks/startup.py).
+# studio.api (httpx under it) and asyncio are imported inside the functions that use them: the
+# window is built and painted before any of that is needed, and their imports are a noticeable
+# share of start-up (benchmarks/startup.py).
 if TYPE_CHECKING:
     import asyncio
 

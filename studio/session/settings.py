@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 KEYRING_SERVICE = "legnext-studio"
@@ -25,22 +25,21 @@ DEFAULT_SANDBOX_SPEED = 2.0
 
 
 def _config_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("legnext-studio", appauthor=False))
+    # Qt's own lookup (already loaded): it reads XDG_CONFIG_HOME on every call, like platformdirs.
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return Path(base or Path.home() / ".config") / "legnext-studio"
 
 
 def _default_download_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_pictures_dir()) / "Legnext Studio"
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return Path(pictures or Path.home() / "Pictures") / "Legnext Studio"
 
 
 class Settings:
     """Typed access to the plain options (everything but the key).
 
-    The file path is taken from platformdirs when the object is built (not cached by Qt), so a
-    test that points XDG_CONFIG_HOME elsewhere gets a fresh file.
+    The file path is looked up when the object is built (QSettings' own default location is
+    fixed at first use), so a test that points XDG_CONFIG_HOME elsewhere gets a fresh file.
     """
 
     def __init__(self, path: Path | str | None = None) -> None:

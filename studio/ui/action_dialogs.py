@@ -247,7 +247,7 @@ class OptionsPopover(ActionPopover):
         self.prompt_edit: QLineEdit | None = None
         if spec.prompt is not None:
             edit = QLineEdit(self.body)
-            edit.setPlaceholderText(spec.prompt.placeholder)
+            edit.setPlaceholderText(spec.prompt.empty_text)
             edit.setMinimumWidth(380)  # prompts are long: room for a readable stretch of one
             edit.setClearButtonEnabled(True)
             if spec.prompt.prefill_parent_prompt and ctx.prompt:

@@ -54,7 +54,7 @@ class PromptSpec:
 
     param: str
     required: bool
-    placeholder: str
+    empty_text: str  # shown in the empty field
     prefill_parent_prompt: bool = False  # start from the parent job's prompt (remix)
 
 
@@ -146,7 +146,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         dialog="OptionsPopover",
         options=(_VARIATION_TYPE,),
         prompt=PromptSpec(
-            "remix_prompt", required=False, placeholder="Optional: a new prompt to steer it"
+            "remix_prompt", required=False, empty_text="Optional: a new prompt to steer it"
         ),
         crumb="V{n}",
     ),
@@ -163,7 +163,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         prompt=PromptSpec(
             "remix_prompt",
             required=True,
-            placeholder="The new prompt",
+            empty_text="The new prompt",
             prefill_parent_prompt=True,
         ),
         crumb="remix {n}",
@@ -228,7 +228,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         flow=FLOW_OPTIONS,
         dialog="OptionsPopover",
         options=(_VIDEO_TYPE,),
-        prompt=PromptSpec("prompt", required=False, placeholder="Optional: how it should move"),
+        prompt=PromptSpec("prompt", required=False, empty_text="Optional: how it should move"),
         crumb="animate {n}",
         video=True,
         expensive=True,

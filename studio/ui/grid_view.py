@@ -1,7 +1,7 @@
 """The grid: one job's images, letterboxed 2×2 (or 1 for upscales), each with its actions.
 
 A view of `JobsSession`: it shows the entry it was pointed at (`show_job`) and follows that
-entry's `job_changed` signal — placeholders with a thin progress bar and the status word while
+entry's `job_changed` signal — stand-in boxes with a thin progress bar and the status word while
 the job runs, each image as soon as its bytes are downloaded and decoded. Decoding and scaling
 happen in worker threads (`studio.ui.image_loader`); the GUI thread only paints display-sized
 pixels.
@@ -14,7 +14,6 @@ Every job started here passes `parent=(job_id, image_no)` so lineage can be show
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import math
@@ -54,11 +53,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
-    QAbstractButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -70,9 +69,9 @@ from studio.ui import theme
 from studio.ui.action_dialogs import ActionContext, ActionPopover, make_popover
 from studio.ui.actions import (
     ACTION_VALID_DAYS,
+    ACTIONS,
     FLOW_EDITOR,
     ICON_UNKNOWN,
-    SCOPE_JOB,
     ActionSpec,
     crumb_for,
     icon_svg,
@@ -98,8 +97,8 @@ CAPTION_MIN_W = 560
 RESCALE_DELAY_MS = 120  # wait for a resize to settle before rescaling off-thread
 PREWARM_BUTTONS = 8  # buttons made ahead per image: the most the server lists today
 
-# Jobs that produce one image rather than a grid (placeholder count before the URLs are known).
-_SINGLE_IMAGE_OPS = {"upscale", "enhance_upscale", "remove_background"}
+# Jobs that produce one image rather than a grid (boxes to show before the URLs are known).
+_SINGLE_IMAGE_OPS = {"upscale", "enhance", "enhance_upscale", "remove_background"}
 
 
 def utc_now() -> datetime:
@@ -373,7 +372,7 @@ class ActionBar(QWidget):
 
 class ImageCell(QWidget):
     """One image, fitted into its box without stretching or cropping, with rounded corners,
-    an index badge, a hover outline, and a placeholder (progress + status word) until ready."""
+    an index badge, a hover outline, and progress + status word until the image is ready."""
 
     activated = Signal(int)
 
@@ -396,7 +395,7 @@ class ImageCell(QWidget):
 
     # ----- state --------------------------------------------------------------------------
     def reset(self, url: str | None) -> None:
-        """Back to an empty placeholder (the cell is reused for the next job's image)."""
+        """Back to an empty, waiting box (the cell is reused for the next job's image)."""
         self.image = None
         self.source_size = None
         self.url = url
@@ -405,7 +404,7 @@ class ImageCell(QWidget):
         self.error = None
         self.update()
 
-    def set_placeholder(self, status: str, progress: int | None) -> None:
+    def set_waiting(self, status: str, progress: int | None) -> None:
         if (status, progress) != (self.status, self.progress):
             self.status, self.progress = status, progress
             if self.image is None:
@@ -455,7 +454,7 @@ class ImageCell(QWidget):
                 painter.drawImage(rect, self.image)
             painter.restore()
         else:
-            self._paint_placeholder(painter, rect, path)
+            self._paint_waiting(painter, rect, path)
         self._paint_badge(painter, rect)
         # The ring sits just outside the image, in the gutter, so it shows on any picture.
         ring = rect.adjusted(-2, -2, 2, 2)
@@ -471,7 +470,7 @@ class ImageCell(QWidget):
             painter.drawRoundedRect(ring, RADIUS + 2, RADIUS + 2)
         painter.end()
 
-    def _paint_placeholder(self, painter: QPainter, rect: QRectF, path: QPainterPath) -> None:
+    def _paint_waiting(self, painter: QPainter, rect: QRectF, path: QPainterPath) -> None:
         c = theme.current
         painter.fillPath(path, QColor(c.surface))
         painter.setPen(QPen(QColor(c.border), 1))
@@ -910,7 +909,7 @@ class GridView(QWidget):
         return button
 
     def _build_tiles(self, entry: JobEntry, count: int) -> None:
-        """Show `count` tiles (reused from a pool of four) as empty placeholders."""
+        """Show `count` tiles (reused from a pool of four) as empty, waiting boxes."""
         self._close_popover()
         # Images already on the old tiles are loaded again (the decode is cached in the loader).
         self._generation += 1
@@ -939,6 +938,9 @@ class GridView(QWidget):
         for tile in self._tile_pool:
             tile.bar.reserve(PREWARM_BUTTONS)
         self.job_bar.reserve(2)
+        for spec in ACTIONS:  # render the icons now rather than when the first grid lands
+            action_icon(spec.icon)
+        action_icon(ICON_UNKNOWN)
 
     def _new_tile(self) -> ImageTile:
         tile = ImageTile(len(self._tile_pool), self.canvas, self._make_button)
@@ -1024,9 +1026,9 @@ class GridView(QWidget):
             elif tile.cell.image is None:
                 has_bytes = i < len(entry.images) and entry.images[i] is not None
                 if has_bytes:
-                    tile.cell.set_placeholder("decoding", 100)
+                    tile.cell.set_waiting("decoding", 100)
                 else:
-                    tile.cell.set_placeholder(word, entry.progress if entry.active else None)
+                    tile.cell.set_waiting(word, entry.progress if entry.active else None)
 
     def _update_caption(self, entry: JobEntry) -> None:
         parts: list[str] = []

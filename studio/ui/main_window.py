@@ -225,13 +225,12 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._grid)
         return self._grid
 
-    def _dock(self, title: str, name: str, body: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        dock.setWidget(body)
         self.addDockWidget(area, dock)
         return dock
 
@@ -239,25 +238,29 @@ class MainWindow(QMainWindow):
         from studio.ui.param_panel import ParameterPanel
         from studio.ui.prompt_editor import PromptEditor
 
-        prompt_body = QWidget()
+        # Every widget is created under its final parent: re-parenting a styled widget makes
+        # Qt re-polish its whole subtree, which cost a large share of start-up.
+        self.prompt_dock = self._dock("PROMPT", "PromptDock", Qt.DockWidgetArea.LeftDockWidgetArea)
+        prompt_body = QWidget(self.prompt_dock)
         prompt_body.setObjectName("DockBody")
         column = QVBoxLayout(prompt_body)
         column.setContentsMargins(10, 8, 10, 8)
         column.setSpacing(10)
-        self.editor = PromptEditor(self.prompt_state)
+        self.editor = PromptEditor(self.prompt_state, prompt_body)
         column.addWidget(self.editor)
-        self.param_panel = ParameterPanel(self.prompt_state)
-        scroll = QScrollArea()
+        scroll = QScrollArea(prompt_body)
         scroll.setObjectName("ParamScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.param_panel = ParameterPanel(self.prompt_state, scroll.viewport())
         scroll.setWidget(self.param_panel)
         column.addWidget(scroll, 1)
-        self.prompt_dock = self._dock("PROMPT", "PromptDock", prompt_body, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.prompt_dock.setWidget(prompt_body)
 
-        self.queue_panel = QueuePanel(self.jobs)
-        self.queue_dock = self._dock("QUEUE", "QueueDock", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.queue_dock = self._dock("QUEUE", "QueueDock", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.queue_panel = QueuePanel(self.jobs, self.queue_dock)
+        self.queue_dock.setWidget(self.queue_panel)
         # The parameter rows need their full width; never let the dock clip them.
         prompt_body.setMinimumWidth(self.param_panel.minimumSizeHint().width() + 20 + 12)
         self.queue_panel.setMinimumWidth(200)

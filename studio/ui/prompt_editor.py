@@ -309,7 +309,8 @@ class PromptEditor(QWidget):
             self.text_edit.setExtraSelections(self._squiggles(result.diagnostics, text))
         finally:
             self._syncing = was
-        self.problems.set_diagnostics(list(result.diagnostics), text)
+        # An untouched empty prompt is a starting point, not a mistake: no red list for it.
+        self.problems.set_diagnostics(list(result.diagnostics) if text.strip() else [], text)
         self.completer.set_model_id(result.model)
         self._update_status(result, text)
 
@@ -376,9 +377,10 @@ class PromptEditor(QWidget):
 
         blocked = self.blocked_reason()
         set_once(self.generate_button, "enabled", not blocked, self.generate_button.setEnabled)
-        set_once(self.block_reason, "visible", bool(blocked), self.block_reason.setVisible)
+        empty = not text.strip()
+        set_once(self.block_reason, "visible", bool(blocked) and not empty, self.block_reason.setVisible)
         set_once(self.block_reason, "text", blocked, self.block_reason.setText)
-        set_once(self.block_reason, "style", f"color: {severity_color('error').name() if errors else muted};",
+        set_once(self.block_reason, "style", f"color: {severity_color('error').name() if errors and not empty else muted};",
                  self.block_reason.setStyleSheet)
         first = result.errors[0].message.replace("`", "") if errors else ""
         set_once(self.generate_button, "tip", first or blocked or "Send this prompt (Ctrl+Enter)",
