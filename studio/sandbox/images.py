@@ -14,9 +14,8 @@ import colorsys
 import hashlib
 import io
 import random
-from functools import lru_cache
 
-from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter
 
 PNG_COMPRESS_LEVEL = 1  # fast to encode; the sandbox serves over loopback
 
@@ -84,34 +83,6 @@ def abstract_art(width: int, height: int, seed: int) -> Image.Image:
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(255, 255, 255, rng.randint(90, 160)), width=line)
     image.alpha_composite(rings)
     return image.convert("RGB")
-
-
-@lru_cache(maxsize=32)
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
-def draw_index(image: Image.Image, index: int, region: tuple[int, int, int, int] | None = None) -> None:
-    """Write the image number in the bottom-left corner of `region` (default: the whole image),
-    counted as artists count the grid (1-4, the API's imageNo + 1) so it agrees with the
-    studio's own badge. Skipped when the region is too small to hold a legible label.
-    """
-    x0, y0, x1, y1 = region or (0, 0, image.width, image.height)
-    room = min(x1 - x0, y1 - y0)
-    size = min(max(10, min(image.width, image.height) // 12), int(room * 0.55))
-    if size < 8:
-        return
-    pad = max(2, size // 4)
-    draw = ImageDraw.Draw(image, "RGBA")
-    text = str(index + 1)
-    font = _font(size)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    height = pad * 2 + (bottom - top)
-    box = (x0 + pad, y1 - pad - height, x0 + pad * 3 + (right - left), y1 - pad)
-    if box[2] > x1 or box[3] > y1:
-        return
-    draw.rounded_rectangle(box, radius=pad, fill=(15, 15, 25, 170))
-    draw.text((box[0] + pad - left, box[1] + pad - top), text, font=font, fill=(255, 255, 255, 235))
 
 
 def grid(images: list[Image.Image]) -> Image.Image:

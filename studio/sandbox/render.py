@@ -147,14 +147,10 @@ class Renderer:
         seed = mix_seed(job.seed, index, job.recipe)
         recipe = job.recipe
         if recipe == "generate":
-            out = images.abstract_art(*p["size"], seed)
-            images.draw_index(out, index)
-            return out
+            return images.abstract_art(*p["size"], seed)
         if recipe == "blend":
             sources = [self.source({"url": u}) for u in p["urls"]]
-            out = images.blend(sources, tuple(p["size"]), seed)
-            images.draw_index(out, index)
-            return out
+            return images.blend(sources, tuple(p["size"]), seed)
         src = self.source(p["source"])
         if recipe == "variation":
             out = images.blend_with_art(src, seed, VARIATION_ALPHA[p["type"]])
@@ -172,20 +168,15 @@ class Renderer:
             edge = min(p["long_edge"], RENDER_CEILING, 2 * self._cap if self._cap else RENDER_CEILING)
             return images.fit_long_edge(src, max(edge, max(src.size)))
         elif recipe == "pan":
-            out, new_area = images.pan(src, p["direction"], p["scale"], seed)
-            images.draw_index(out, index, new_area)
-            return out
+            return images.pan(src, p["direction"], p["scale"], seed)[0]
         elif recipe == "outpaint":
-            out, (_, top) = images.outpaint(src, p["scale"], seed)
-            images.draw_index(out, index, (0, 0, out.width, top))
-            return out
+            return images.outpaint(src, p["scale"], seed)[0]
         elif recipe == "inpaint":
             return images.repaint(src, self._mask(p, src.size), index)
         elif recipe in ("edit", "upload_paint"):
             return self._render_canvas(src, p, seed, index)
         else:  # pragma: no cover - every recipe above is built by submit.py
             raise ValueError(f"unknown recipe {recipe}")
-        images.draw_index(out, index)
         return out
 
     def _render_canvas(self, src: Image.Image, p: dict[str, Any], seed: int, index: int) -> Image.Image:

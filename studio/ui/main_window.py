@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
             # The grid starts actions (vary, upscale, pan, ...) through the session itself;
             # a breadcrumb click there switches the job on show.
             self._grid.job_shown.connect(self._on_grid_switched)
+            self._grid.status_message.connect(lambda text: self.notifier.status(text, 8000))
             self.stack.addWidget(self._grid)
         return self._grid
 
