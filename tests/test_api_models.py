@@ -20,7 +20,7 @@ from studio.api.errors import api_error
 from studio.api.requests import check_image_no, check_job_id, check_text, check_url
 
 # The vendor samples live in the shared docs next to the project checkout (../shared).
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "legnext-api" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vendor"
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.json"))
 

@@ -407,8 +407,11 @@ def test_watcher_timeout_and_cancel_on_a_real_speed_sandbox():
                     await watcher.watch(first.job_id, timeout=0.3)
                 second = await client.diffusion("another slow cat")
                 task = asyncio.ensure_future(watcher.watch(second.job_id))
-                while not slow.state.requests_to(f"/v1/job/{second.job_id}", "GET"):
-                    await asyncio.sleep(0.01)
+                async def first_poll_seen():
+                    while not slow.state.requests_to(f"/v1/job/{second.job_id}", "GET"):
+                        await asyncio.sleep(0.01)
+
+                await asyncio.wait_for(first_poll_seen(), timeout=5)  # bounded: a hang is a failure
                 assert watcher.cancel(second.job_id)
                 with pytest.raises(asyncio.CancelledError):
                     await task

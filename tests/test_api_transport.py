@@ -41,7 +41,7 @@ from studio.api import (
 )
 
 KEY = "sk-test-9f8e7d"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "legnext-api" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vendor"
 # The Text to Image sample response (fixtures/diffusion.response.json), inline so this module
 # does not depend on the shared docs being present.
 JOB_BODY = {

@@ -215,8 +215,11 @@ def test_cancel_by_job_id_stops_only_that_watch():
         watcher = JobWatcher(client, FAST)
         first = asyncio.ensure_future(watcher.watch("a"))
         second = asyncio.ensure_future(watcher.watch("b"))
-        while client.calls < 4:
-            await asyncio.sleep(0.001)
+        async def polled_twice_each():
+            while client.calls < 4:
+                await asyncio.sleep(0.001)
+
+        await asyncio.wait_for(polled_twice_each(), timeout=5)  # bounded: a hang is a failure
         assert sorted(watcher.watching()) == ["a", "b"]
         assert watcher.cancel("a") is True
         with pytest.raises(asyncio.CancelledError):

@@ -126,13 +126,6 @@ def test_operations_are_refused_three_days_after_creation(sandbox):
 
 # --- prompt rules (studio.prompt.lint) -----------------------------------------------------
 
-lint_needed = pytest.mark.skipif(
-    not __import__("studio.sandbox.prompt_info", fromlist=["x"]).prompt_package_available(),
-    reason="studio.prompt is not importable",
-)
-
-
-@lint_needed
 @pytest.mark.parametrize("flag,text", [
     ("--q", "a fox --v 8.1 --q 2"),
     ("--quality", "a fox --v 8.1 --quality 1"),
@@ -152,14 +145,12 @@ def test_v81_rejects_removed_flags_naming_them(sandbox, flag, text):
     assert sandbox.state.created_job_ids() == []
 
 
-@lint_needed
 def test_v81_accepts_hd_as_a_no_op_and_other_models_keep_their_flags(sandbox):
     with client(sandbox) as api:
         submit(api, "diffusion", {"text": "a fox --v 8.1 --hd --ar 16:9 --s 200"})
         submit(api, "diffusion", {"text": "a fox --v 7 --q 2 --no trees --turbo"})
 
 
-@lint_needed
 def test_remix_prompts_are_linted_against_the_parent_model(sandbox):
     with client(sandbox) as api:
         parent = run(sandbox, api, "diffusion", {"text": "a fox --v 8.1"})
@@ -167,7 +158,6 @@ def test_remix_prompts_are_linted_against_the_parent_model(sandbox):
         assert "--no" in payload["message"] and payload["detail"]["field"] == "remixPrompt"
 
 
-@lint_needed
 def test_unsupported_api_flags_are_refused(sandbox):
     with client(sandbox) as api:
         assert "--repeat" in refused(api, "diffusion", {"text": "a fox --repeat 2"})["message"]

@@ -107,7 +107,7 @@ def test_every_request_is_recorded_with_the_key_redacted(sandbox):
 
 
 def test_balance_has_the_documented_shape(sandbox):
-    sample = json.loads((Path(__file__).resolve().parents[2] / "shared/legnext-api/fixtures/balance.response.json").read_text())
+    sample = json.loads((Path(__file__).resolve().parent / "fixtures/vendor/balance.response.json").read_text())
     with client(sandbox) as api:
         body = api.get("/account/balance").json()
     assert body["code"] == 200 and body["message"] == "success"

@@ -14,7 +14,7 @@ from PIL import Image
 
 KEY = "test-key"
 HEADERS = {"x-api-key": KEY}
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "legnext-api" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vendor"
 
 
 # Loopback HTTP only: skipping TLS set-up makes each client ~50 ms cheaper to create, and one

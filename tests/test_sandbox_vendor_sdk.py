@@ -24,10 +24,9 @@ import asyncio
 
 import pytest
 
-legnext = pytest.importorskip("legnext")
-
-from legnext import AsyncClient, Client  # noqa: E402
-from legnext.types import Canvas, CanvasImg, Mask, Polygon  # noqa: E402
+import legnext  # the vendor SDK is a test dependency: missing it must fail, not skip
+from legnext import AsyncClient, Client
+from legnext.types import Canvas, CanvasImg, Mask, Polygon
 from legnext.types.enums import JobStatus, TaskType  # noqa: E402
 from studio.sandbox import FaultSpec  # noqa: E402
 

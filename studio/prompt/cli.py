@@ -110,5 +110,10 @@ def _human(result) -> str:  # noqa: ANN001 - LintResult
     return "\n".join(lines) + "\n"
 
 
+def console_main() -> None:
+    """The `legnext-lint` console script."""
+    raise SystemExit(main())
+
+
 if __name__ == "__main__":
     sys.exit(main())
