@@ -164,17 +164,37 @@ def test_reroll_costs_what_its_parent_prompt_costs(sandbox):
     assert reroll["meta"]["usage"]["frozen"] == 320
 
 
-def test_costs_agree_with_the_prompt_package():
-    from studio.prompt import estimate
-    from studio.sandbox.credits import BASE_COST, TOPAZ_COST, task_cost
-    from studio.sandbox.prompt_info import read_prompt
+def test_documented_prices_are_what_the_sandbox_freezes(sandbox):
+    """The sandbox keeps no price table: every credit it freezes is studio.prompt's."""
+    with client(sandbox) as api:
+        parent = run(sandbox, api, "diffusion", {"text": "a fox"})
+        frozen = {
+            "diffusion": parent["meta"]["usage"]["frozen"],
+            "variation": submit(api, "variation", {"jobId": parent["job_id"], "imageNo": 0, "type": 0}),
+            "describe": submit(api, "describe", {"imgUrl": "https://e.com/a.png"}),
+            "video": submit(api, "video-diffusion", {"prompt": "https://e.com/a.png waves"}),
+            "topaz 4K": submit(api, "enhance-upscale",
+                               {"image_url": "https://e.com/a.png", "target_resolution": "4K"}),
+            "v8 --hd": submit(api, "diffusion", {"text": "a fox --v 8 --hd"}),
+            "--turbo": submit(api, "diffusion", {"text": "a fox --turbo"}),
+        }
+    credits = {k: v if isinstance(v, int) else v["meta"]["usage"]["frozen"] for k, v in frozen.items()}
+    assert credits == {"diffusion": 80, "variation": 120, "describe": 20, "video": 480,
+                       "topaz 4K": 160, "v8 --hd": 320, "--turbo": 160}
+    assert sandbox.state.balance == 10_000 - sum(credits.values())
 
-    for task, base in BASE_COST.items():
-        assert estimate(task, None).credits == base == task_cost(task)
-    for resolution, credits in TOPAZ_COST.items():
-        assert estimate("enhance_upscale", None, target_resolution=resolution).credits == credits
-    for text in ("a --v 8 --hd", "a --turbo", "a --v 8.1", "a --v 8 --sv 6 --q 4"):
-        assert task_cost("diffusion", read_prompt(text), prompt=text) == estimate("diffusion", text).credits
+
+def test_prices_come_from_the_prompt_packages_cost_table(sandbox, monkeypatch):
+    from studio.prompt.rules import load_rules
+
+    costs = load_rules().costs
+    monkeypatch.setitem(costs["tasks"]["describe"], "credits", 30)
+    monkeypatch.setitem(costs["topaz_resolutions"], "4K", 170)
+    with client(sandbox) as api:
+        describe = submit(api, "describe", {"imgUrl": "https://e.com/a.png"})
+        topaz = submit(api, "enhance-upscale", {"image_url": "https://e.com/a.png", "target_resolution": "4K"})
+    assert describe["meta"]["usage"]["frozen"] == 30
+    assert topaz["meta"]["usage"]["frozen"] == 170
 
 
 def test_random_job_failures_follow_the_fault_share():

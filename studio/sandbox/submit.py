@@ -13,12 +13,14 @@ import re
 import uuid
 from typing import Any, Callable
 
+from studio.prompt import DEFAULT_MODEL, image_size
+
 from . import actions
 from .core import RequestRefused, SandboxCore
 from .credits import TOPAZ_DEFAULT_RESOLUTION, task_cost
 from .jobs import COMPLETED, FAILED, SandboxJob, phases_for
 from .images import mix_seed
-from .prompt_info import PromptInfo, cap_size, image_size, lint_rejection, read_prompt
+from .prompt_info import PromptInfo, cap_size, lint_rejection, read_prompt, video_batch
 from .render import VIDEO_EDGE, shorten_prompt
 
 ACTION_WINDOW_SECONDS = 3 * 24 * 3600  # "valid for 3 days post-creation"
@@ -80,7 +82,7 @@ def build_job(core: SandboxCore, endpoint: str, body: dict[str, Any], path: str)
         speed=core.speed,
         overrides=core.durations,
     )
-    cost = task_cost(task_type, info, prompt=f.pop("priced_prompt", None), model=model, target_resolution=target)
+    cost = task_cost(task_type, prompt=f.pop("priced_prompt", None), model=model, target_resolution=target)
     return SandboxJob(
         job_id=str(uuid.uuid4()),
         task_type=task_type,
@@ -259,19 +261,15 @@ def _shorten(core, body, parent, index) -> Draft:
 def _enhance_upscale(core, body, parent, index) -> Draft:
     target = body.get("target_resolution") or TOPAZ_DEFAULT_RESOLUTION
     source = _source(parent, index) if parent else {"url": body["image_url"]}
-    model = parent.model if parent else "7"
+    model = parent.model if parent else DEFAULT_MODEL
     return Draft("enhance_upscale", PromptInfo(model=model), recipe="enhance_upscale",
                  params={"source": source, "long_edge": TOPAZ_LONG_EDGE[target]}, outputs=1)
-
-
-def _batch(info: PromptInfo) -> int:
-    return info.batch if info.batch in (1, 2, 4) else 4
 
 
 def _video_diffusion(core, body, parent, index) -> Draft:
     prompt = body.get("prompt")
     _lint(prompt, field="prompt", video=True, task="video_diffusion")
-    info = read_prompt(prompt, default_model=parent.model if parent else "7")
+    info = read_prompt(prompt, default_model=parent.model if parent else DEFAULT_MODEL)
     if parent is not None:
         still: dict[str, Any] = _source(parent, index)
     else:
@@ -280,7 +278,7 @@ def _video_diffusion(core, body, parent, index) -> Draft:
                                                   "seed": mix_seed("prompt", prompt)}
     edge = VIDEO_EDGE[body.get("videoType", 0)]
     return Draft("video_diffusion", info, prompt=prompt or (parent.prompt if parent else None), recipe="video",
-                 params={"still": still, "edge": edge}, outputs=_batch(info),
+                 params={"still": still, "edge": edge}, outputs=video_batch(info),
                  model=parent.model if parent else info.model, priced_prompt=prompt)
 
 
@@ -290,7 +288,7 @@ def _extend_video(core, body, parent, index) -> Draft:
     info = read_prompt(prompt, default_model=parent.model)
     return Draft("extend_video", info, prompt=prompt or parent.prompt, recipe="video",
                  params={"still": parent.params["still"], "edge": parent.params["edge"]},
-                 outputs=_batch(info), extensions=parent.extensions + 1, model=parent.model,
+                 outputs=video_batch(info), extensions=parent.extensions + 1, model=parent.model,
                  priced_prompt=prompt)
 
 
