@@ -15,7 +15,6 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/mask.py
 
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import os
@@ -41,25 +40,6 @@ def emit(metric: str, value: float, unit: str, target: str, peer: str | None = N
     if peer:
         line["peer"] = peer
     print(json.dumps(line), flush=True)
-
-
-def guard_leaking_binding() -> bool:
-    """PySide6 6.12.0 on CPython 3.11 drops a reference to None (void methods) or True
-    (Signal.emit) on every call from Python; a 5,000-event stroke then aborts the interpreter
-    ("none_dealloc"). 6.11.2 does not. When the running binding leaks, give None/True/False a
-    huge refcount (what CPython 3.12 does by making them immortal) so the figures can be taken;
-    the studio itself needs a PySide6 without the leak."""
-    from PySide6.QtCore import QObject
-
-    probe = QObject()
-    before = sys.getrefcount(None)
-    for _ in range(64):
-        probe.setObjectName("probe")
-    if before - sys.getrefcount(None) < 32:
-        return False
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    return True
 
 
 def stroke(center: QPointF, n: int = EVENTS) -> list[QPointF]:
@@ -115,7 +95,6 @@ def textbook_simplify(points, cap=200):
 
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
-    guarded = guard_leaking_binding()
     from studio.ui.mask import geometry as geo
     from studio.ui.mask.painter import MaskPainter
 
@@ -189,8 +168,6 @@ def main() -> None:
     emit("lasso_frame_ms", statistics.median(frames), "ms", "info (< 16 for 60 fps)")
     emit("simplify_speedup", statistics.median(peer_ms) / statistics.median(simplify_ms), "x", "> 1",
          peer="recursive RDP + tolerance bisection")
-    emit("binding_refcount_guard", 1.0 if guarded else 0.0, "bool",
-         "0 (a PySide6 that does not leak None/True refs, e.g. 6.11.2; 6.12.0 does)")
 
 
 if __name__ == "__main__":

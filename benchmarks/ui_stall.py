@@ -50,27 +50,6 @@ server.stop()
 """
 
 
-def guard_singleton_refcounts() -> bool:
-    """Work around PySide6 6.12.0 on CPython 3.11: its wrappers return None (void methods) and
-    True (Signal.emit) without a new reference — measured here as -1 on None's refcount per
-    void call and -1 on True's per emit — so a busy Qt process aborts with "none_dealloc" after
-    about 10^4 calls (6.11.2 does not leak). Only when the running binding leaks, pad the
-    singletons' counts (CPython 3.12 makes them immortal). Returns whether it had to."""
-    import ctypes
-
-    from PySide6.QtCore import QObject
-
-    probe = QObject()
-    before = sys.getrefcount(None)
-    for _ in range(64):
-        probe.setObjectName("probe")
-    if before - sys.getrefcount(None) < 32:
-        return False
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    return True
-
-
 def start_sandbox() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVER],
@@ -99,7 +78,6 @@ def main(freeze_gc: bool = True) -> int:
     from studio.ui import theme
     from studio.ui.grid_view import GridView
 
-    guarded = guard_singleton_refcounts()
     proc, base_url = start_sandbox()
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply_theme(app)
@@ -201,8 +179,6 @@ def main(freeze_gc: bool = True) -> int:
         {"metric": "run_seconds", "value": round(result["elapsed"], 1), "unit": "s", "target": "< 120"},
         {"metric": "gc_frozen_after_startup", "value": 1.0 if freeze_gc else 0.0, "unit": "bool",
          "target": "1 (gc.freeze() once the window is up)"},
-        {"metric": "binding_refcount_guard", "value": 1.0 if guarded else 0.0, "unit": "bool",
-         "target": "0 (a PySide6 without the 6.12.0 None/True leak)"},
     ]
     for figure in figures:
         print(json.dumps(figure), flush=True)
