@@ -88,3 +88,8 @@ def qloop(qapp):
         # asyncio.run() in the session fails with "cannot be called from a running event loop".
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
+        # close() refuses a loop made "already running", so stop its worker threads here: a
+        # QThread still alive at interpreter exit aborts the whole test process.
+        executor = getattr(loop, "_QEventLoop__default_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)

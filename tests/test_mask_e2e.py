@@ -21,7 +21,10 @@ from PySide6.QtWidgets import QApplication
 from studio.api.client import LegnextClient
 from studio.api.watcher import JobWatcher, PollPolicy
 from studio.sandbox import SandboxServer
-from studio.ui.mask import MaskEditor
+from studio.sandbox.images import mix_seed, place_on_canvas
+from studio.sandbox.prompt_info import cap_size
+from studio.ui.mask import CanvasEditor, MaskEditor
+from studio.ui.mask.canvas_editor import Placement
 
 KEY = "test-key"
 CAP = 900  # 16:9 → 900×508 and 2:3 → 600×900: small, yet inside the API's 500–4096 range
@@ -126,6 +129,7 @@ def draw_lasso(editor, cx, cy, r, n=240) -> list[tuple[float, float]]:
 # ---- the pixel check ----------------------------------------------------------------------------
 
 def check_repaint(original: Image.Image, result: Image.Image, shape: list[tuple[float, float]], slack: float):
+    """`original` is what the output would be without a mask; `shape` is in output pixels."""
     assert result.size == original.size
     changed = ImageChops.difference(original.convert("RGB"), result.convert("RGB")).convert("L").point(
         lambda v: 255 if v else 0)
@@ -144,22 +148,26 @@ def check_repaint(original: Image.Image, result: Image.Image, shape: list[tuple[
 
 
 CASES = [
-    ("16:9", 0.4, "polygon"),
-    ("16:9", 2.6, "polygon"),
-    ("2:3", 1.0, "polygon"),
-    ("2:3", 3.3, "polygon"),
-    ("2:3", 0.8, "lasso"),
+    ("16:9", 0.4, "polygon", 1.0),
+    ("16:9", 2.6, "polygon", 1.0),
+    ("2:3", 1.0, "polygon", 1.0),
+    ("2:3", 3.3, "polygon", 1.0),
+    ("2:3", 0.8, "lasso", 1.0),
+    # a HiDPI source (devicePixelRatio 2, as images decoded for a 2x screen come): the mask
+    # must still be in the image's own pixels, not its logical half size
+    ("16:9", 1.3, "polygon", 2.0),
 ]
 
 
-@pytest.mark.parametrize("aspect,zoom,tool", CASES)
-def test_inpaint_repaints_exactly_what_was_drawn(server, qtbot, aspect, zoom, tool):
+@pytest.mark.parametrize("aspect,zoom,tool,dpr", CASES)
+def test_inpaint_repaints_exactly_what_was_drawn(server, qtbot, aspect, zoom, tool, dpr):
     parent, png = run_job(server, "diffusion", text=f"a lighthouse on a rock --ar {aspect}")
     original = Image.open(io.BytesIO(png))
     w, h = original.size
     assert min(w, h) >= 500
 
     image = QImage.fromData(png)
+    image.setDevicePixelRatio(dpr)
     editor = MaskEditor(image, job_id=parent.job_id, image_no=0, prompt="a lighthouse on a rock, storm")
     qtbot.addWidget(editor)
     editor.resize(1100, 760)
@@ -195,3 +203,96 @@ def test_inpaint_repaints_exactly_what_was_drawn(server, qtbot, aspect, zoom, to
     body = [r.json_body for r in server.state.requests if r.path.endswith("/v1/inpaint")][-1]
     assert body["mask"]["areas"][0]["width"] == w and body["remixPrompt"] == "a lighthouse on a rock, storm"
     check_repaint(original, Image.open(io.BytesIO(result_png)), shape, slack)
+
+
+# ---- edit and upload-paint: the image moved and scaled on a canvas --------------------------------
+
+def scene_point_of(editor, vp: QPoint) -> tuple[float, float]:
+    """Scene units are canvas pixels (the canvas sits at the scene origin)."""
+    q = editor.painter.view.mapToScene(vp)
+    return q.x(), q.y()
+
+
+def draw_on_canvas(editor, corners) -> list[tuple[float, float]]:
+    """Click polygon corners given in image pixels; returns where the clicks fell on the canvas."""
+    view = editor.painter.view
+    editor.painter.set_tool("polygon")
+    drawn = []
+    for x, y in corners:
+        vp = bring_into_view(editor, x, y)
+        drawn.append(scene_point_of(editor, vp))
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp)
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    return drawn
+
+
+def unmasked_output(server: SandboxServer, job, source: Image.Image, canvas, box_in_canvas):
+    """What the sandbox renders for this job with no mask: the source at imgPos on the job's
+    fresh art (its own seed), at the output size. Only the mask may make the result differ."""
+    sandbox_job = server.state.jobs[job.job_id]
+    cw, ch = canvas
+    out = cap_size((cw, ch), CAP)
+    fx, fy = out[0] / cw, out[1] / ch
+    x, y, w, h = box_in_canvas
+    box = (round(x * fx), round(y * fy), round(w * fx), round(h * fy))
+    return place_on_canvas(source, out, box, mix_seed(sandbox_job.seed, 0, sandbox_job.recipe)), (fx, fy)
+
+
+CANVAS_CASES = [
+    # op, parent aspect, zoom, (canvas w, h), image scale, image (x, y)
+    ("edit", "2:3", 0.7, (1100, 1000), 0.75, (400, 180)),
+    ("upload_paint", "16:9", 1.4, (1200, 900), 1.2, (60, 200)),
+    ("edit", "16:9", 2.2, (1000, 1000), 0.9, (130, 420)),
+]
+
+
+@pytest.mark.parametrize("op,aspect,zoom,canvas,scale,at", CANVAS_CASES)
+def test_canvas_edit_repaints_the_drawn_area_where_it_sits_on_the_canvas(server, qtbot, op, aspect, zoom,
+                                                                         canvas, scale, at):
+    parent, png = run_job(server, "diffusion", text=f"a harbour town at dusk --ar {aspect}")
+    source = Image.open(io.BytesIO(png))
+    w, h = source.size
+    prompt = "a harbour town at dusk, fireworks"
+    if op == "edit":
+        editor = CanvasEditor(QImage.fromData(png), job_id=parent.job_id, image_no=0, prompt=prompt)
+    else:
+        editor = CanvasEditor(QImage.fromData(png), img_url=parent.images[0], prompt=prompt)
+    qtbot.addWidget(editor)
+    editor.resize(1100, 760)
+    editor.show()
+    qtbot.waitExposed(editor)
+    placed = Placement(canvas[0], canvas[1], at[0], at[1], round(w * scale), round(h * scale))
+    assert editor.set_placement(placed) is None
+    view = editor.painter.view
+    view.set_zoom(zoom)
+    view.centerOn(QPointF(canvas[0] / 2, canvas[1] / 2))
+
+    corners = [(0.2 * w, 0.25 * h), (0.7 * w, 0.12 * h), (0.85 * w, 0.6 * h),
+               (0.45 * w, 0.9 * h), (0.1 * w, 0.55 * h)]
+    drawn = draw_on_canvas(editor, corners)
+    assert len(editor.painter.model) == 1
+
+    with qtbot.waitSignal(editor.submitted) as sent:
+        editor.apply_button.click()
+    sent_op, kwargs = sent.args
+    assert sent_op == op
+    assert (kwargs["canvas"].width, kwargs["canvas"].height) == canvas
+    assert (kwargs["img_pos"].x, kwargs["img_pos"].y, kwargs["img_pos"].width, kwargs["img_pos"].height) == \
+        (placed.x, placed.y, placed.w, placed.h)
+    (area,) = kwargs["mask"].areas
+    assert (area.width, area.height) == (w, h)  # the source image's own pixels
+
+    job, result_png = run_job(server, sent_op, **kwargs)
+    endpoint = "/v1/edit" if op == "edit" else "/v1/upload-paint"
+    body = [r.json_body for r in server.state.requests if r.path.endswith(endpoint)][-1]
+    assert body["imgPos"] == {"width": placed.w, "height": placed.h, "x": placed.x, "y": placed.y}
+    assert body["remixPrompt"] == prompt
+    if op == "upload_paint":
+        assert body["imgUrl"] == parent.images[0]
+
+    baseline, (fx, fy) = unmasked_output(server, job, source, canvas, (placed.x, placed.y, placed.w, placed.h))
+    shape = [(x * fx, y * fy) for x, y in drawn]
+    # points are whole image pixels (≤ 0.5 px off the click, times the image's scale on the
+    # output) and the placed box is rounded to whole output pixels
+    slack = 0.5 * scale * max(fx, fy) + 0.5
+    check_repaint(baseline, Image.open(io.BytesIO(result_png)), shape, slack)

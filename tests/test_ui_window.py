@@ -257,3 +257,104 @@ def test_saving_settings_applies_new_polling_to_new_jobs(qtbot, studio):
     qtbot.waitUntil(lambda: studio.watcher is not old_watcher, timeout=3000)
     assert studio.watcher.policy.first_delay == 3.0 and studio.watcher.policy.max_interval == 12.0
     assert window.jobs.watcher is studio.watcher
+
+
+# ---- Jobs → Edit an image from a URL… (upload paint) -------------------------------------------
+
+def _open_url(qtbot, window, url: str):
+    box = window.url_edit.box
+    box.url_edit.setText(url)
+    qtbot.mouseClick(box.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.task is not None and box.task.done(), timeout=10000)
+    return box
+
+
+def test_edit_an_image_from_a_url_sends_upload_paint(qtbot, qloop, tmp_path):
+    import os
+
+    from studio.sandbox import SandboxServer
+    from studio.ui.mask.canvas_editor import Placement
+    from studio.ui.mask.geometry import rectangle
+
+    shots = os.environ.get("STUDIO_SHOTS_DIR")
+    # 1:1 images at 600 px: inside the API's 500–4096 range; 16:9 ones (600×338) are not
+    with SandboxServer(keys=["test-key"], speed=200.0, image_size_cap=600) as server:
+        studio = _start(qtbot, base_url=server.base_url)
+        try:
+            window = studio.window
+            square = window.submit_prompt("a stone bridge --ar 1:1")
+            wide = window.submit_prompt("a stone bridge --ar 16:9")
+            qtbot.waitUntil(lambda: square.finished and wide.finished, timeout=15000)
+            url, small_url = square.job.images[0], wide.job.images[0]
+            cdn = url.split("/cdn/")[0]
+
+            names = [a.text() for a in window.menuBar().actions()[-1].menu().actions()]
+            assert "Edit an image from a URL…" in names
+            window.edit_url_action.trigger()
+            box = window.url_edit.box
+            assert box.isVisible() and not box.isModal()
+            window.edit_url_action.trigger()  # a second click raises the same box
+            assert window.url_edit.box is box
+
+            for bad, said in [
+                ("not a url", "Invalid image URL"),
+                (cdn + "/cdn/no-such-job/0.png", "Could not fetch the image"),
+                (server.base_url + "/account/balance", "did not return an image"),
+                (small_url, "upload paint takes images of 500–4096 px"),
+            ]:
+                _open_url(qtbot, window, bad)
+                assert said in box.message.text(), (bad, box.message.text())
+                assert box.isVisible() and window.url_edit.editor is None
+            if shots:
+                box.grab().save(os.path.join(shots, "upload-paint-0-refused.png"))
+            assert _posts(server, "/v1/upload-paint") == []
+
+            box.url_edit.setText(url)
+            if shots:
+                box.grab().save(os.path.join(shots, "upload-paint-1-url.png"))
+            _open_url(qtbot, window, url)
+            qtbot.waitUntil(lambda: window.url_edit.editor is not None, timeout=5000)
+            editor = window.url_edit.editor
+            assert not box.isVisible()
+            assert editor.op == "upload_paint" and editor.img_url == url
+            assert (editor.image.width(), editor.image.height()) == (600, 600)
+            editor.resize(1280, 820)
+            qtbot.waitExposed(editor)
+            editor.set_placement(Placement(900, 700, 180, 90, 480, 480))
+            editor.painter.model.add_area(rectangle(150, 150, 420, 380))
+            editor.prompt.set_text("a stone bridge over a river, autumn")
+            if shots:
+                editor.grab().save(os.path.join(shots, "upload-paint-2-editor.png"))
+            editor.apply_button.click()
+
+            qtbot.waitUntil(lambda: len(window.jobs.entries()) == 3, timeout=3000)
+            entry = window.jobs.entries()[-1]
+            assert entry.op == "upload_paint" and entry.prompt == "a stone bridge over a river, autumn"
+            qtbot.waitUntil(lambda: entry.finished, timeout=15000)
+            assert entry.ok, entry.error
+            (post,) = _posts(server, "/v1/upload-paint")
+            body = post.json_body
+            assert body["imgUrl"] == url
+            assert body["canvas"] == {"width": 900, "height": 700}
+            assert body["imgPos"] == {"width": 480, "height": 480, "x": 180, "y": 90}
+            (area,) = body["mask"]["areas"]
+            assert (area["width"], area["height"]) == (600, 600)
+            assert body["remixPrompt"] == "a stone bridge over a river, autumn"
+        finally:
+            _stop(qtbot, studio)
+
+
+def test_edit_from_url_before_the_client_exists_says_so(qtbot, qloop):
+    from studio.ui.mask.open_url import UrlEditLauncher
+    from PySide6.QtWidgets import QWidget
+
+    class NoClient:
+        client = None
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    launcher = UrlEditLauncher(NoClient(), host)
+    box = launcher.open()
+    box.url_edit.setText("https://example.com/a.png")
+    box.open_button.click()
+    assert "Not connected yet" in box.message.text() and box.task is None

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self._sandbox_url = sandbox_url
         self.notifier = Notifier(self)
         self.settings_dialog: Any = None
+        self.url_edit: Any = None  # the upload-paint launcher, built on first use
         self.shown_key: str | None = None   # the job on show in the grid
         self._follow_key: str | None = None  # newest job the user started
         self._pinned = False                 # the user picked a job from the queue
@@ -330,6 +331,10 @@ class MainWindow(QMainWindow):
         # Through the editor, so a blocked prompt shows its reason there instead of sending.
         self.generate_action.triggered.connect(lambda: self.editor.request_generate())
         jobs_menu.addAction(self.generate_action)
+        self.edit_url_action = QAction("Edit an image from a URL…", self)
+        self.edit_url_action.setToolTip("Open an image from a URL on a canvas for upload paint")
+        self.edit_url_action.triggered.connect(self.open_image_url)
+        jobs_menu.addAction(self.edit_url_action)
         refresh = QAction("Refresh balance", self)
         refresh.triggered.connect(lambda: self.jobs.refresh_balance())
         jobs_menu.addAction(refresh)
@@ -386,6 +391,14 @@ class MainWindow(QMainWindow):
         self.prompt_state.set_text(text, origin="program")
         return self.generate()
 
+
+    def open_image_url(self) -> Any:
+        """Jobs → Edit an image from a URL…: the URL box, then the upload-paint editor."""
+        if self.url_edit is None:
+            from studio.ui.mask.open_url import UrlEditLauncher
+
+            self.url_edit = UrlEditLauncher(self.jobs, self)
+        return self.url_edit.open()
 
     # ----- following jobs -----------------------------------------------------------------
     def show_job(self, key: str) -> None:

@@ -9,6 +9,7 @@ pixels; the real server may round to its own grid, so the dialogs print them as 
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from studio.ui.mask.editor_base import editor_stylesheet, rule, section
 from studio.ui.mask.icons import color
 from studio.ui.mask.prompt_box import PromptBox
 
+THUMB_EDGE = 640  # the preview's copy of the image is at most this many pixels on a side
 PAN_DIRECTIONS = {0: "down", 1: "right", 2: "up", 3: "left"}  # the docs' numbering
 
 
@@ -54,18 +56,53 @@ def outpaint_size(width: int, height: int, scale: float) -> tuple[int, int]:
 class ExtendPreview(QWidget):
     """The image drawn inside its future canvas; the new area is tinted and hatched."""
 
+    thumb_ready = Signal()  # the smooth thumbnail replaced the quick one
+
     def __init__(self, image: QImage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         src = QImage(image)
         src.setDevicePixelRatio(1.0)
         self.source_size = (src.width(), src.height())
-        # a small copy for painting: the preview never needs more than a few hundred pixels
-        self._thumb = src.scaled(640, 640, Qt.AspectRatioMode.KeepAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
+        # A small copy for painting: the preview never needs more than a few hundred pixels.
+        # Smooth-scaling a 4096² source takes long enough to stall the window, so it runs in a
+        # worker thread (QImage is reentrant and implicitly shared: the worker reads its own
+        # reference); until it lands, a nearest-pixel copy (cheap: it reads only the output's
+        # pixels) stands in.
+        self._thumb = src.scaled(THUMB_EDGE, THUMB_EDGE, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.FastTransformation)
+        self.smooth = False
+        self.thumb_task = None
+        if max(src.width(), src.height()) <= THUMB_EDGE:
+            self._thumb, self.smooth = src, True
+        else:
+            self._scale_off_thread(src)
         self._canvas = self.source_size
         self._at = (0, 0)
         self.setMinimumSize(QSize(380, 300))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _scale_off_thread(self, src: QImage) -> None:
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a plain script): keep the quick copy
+        from studio.session.tasks import spawn
+
+        self.thumb_task = spawn(self._smooth_thumb(src), name="extend preview thumbnail")
+
+    async def _smooth_thumb(self, src: QImage) -> None:
+        from studio.ui.mask.workers import in_worker
+
+        thumb = await in_worker(src.scaled, THUMB_EDGE, THUMB_EDGE,
+                                        Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation)
+        if not shiboken6.isValid(self):
+            return  # the dialog closed meanwhile
+        self._thumb, self.smooth = thumb, True
+        self.thumb_ready.emit()
+        self.update()
 
     def set_layout(self, canvas: tuple[int, int], at: tuple[int, int]) -> None:
         self._canvas = canvas

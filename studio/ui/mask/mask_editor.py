@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QWidget
 
@@ -19,6 +21,7 @@ from studio.api.requests import Mask, check_url
 from studio.ui.mask import geometry as geo
 from studio.ui.mask.editor_base import EditorWindow, rule, section
 from studio.ui.mask.icons import icon
+from studio.ui.mask.mask_model import mask_png
 from studio.ui.mask.prompt_box import PromptBox
 
 
@@ -61,6 +64,8 @@ class MaskEditor(EditorWindow):
         self.body.addWidget(self.export_button)
         self.body.addWidget(tips)
         self.body.addStretch(1)
+        self.save_dialog: QFileDialog | None = None
+        self.export_task = None
 
         self.prompt.changed.connect(self.refresh)
         self.url_edit.textChanged.connect(self.refresh)
@@ -117,15 +122,47 @@ class MaskEditor(EditorWindow):
         target.write_bytes(self.painter.model.mask_png())
         return target
 
+    async def export_mask_async(self, path: str | Path) -> Path:
+        """`export_mask` with the rasterising and the write in a worker thread (a 4096² mask
+        would otherwise freeze the window while it is drawn, compressed and saved)."""
+        from studio.ui.mask.workers import in_worker
+
+        model = self.painter.model
+        return await in_worker(_write_mask, Path(path), model.width, model.height, list(model.areas()))
+
     def _export_clicked(self) -> None:
         if not len(self.painter.model):
             self._set_message("Nothing to export yet: draw an area first.", "ErrorText")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export mask", "mask.png", "PNG image (*.png)")
-        if path:
-            try:
-                self.export_mask(path)
-            except OSError as exc:
-                self._set_message(f"Could not save the mask: {exc.strerror or exc}", "ErrorText")
-                return
-            self._set_message(f"Mask saved to {path}", "Muted")
+        # open(), not the static getSaveFileName: that runs a nested event loop, which under
+        # qasync would stall every job being watched while the dialog is up
+        dialog = QFileDialog(self, "Export mask", "mask.png", "PNG image (*.png)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("png")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._export_to)
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _export_to(self, path: str) -> None:
+        from studio.session.tasks import spawn
+
+        if not path:
+            return
+        self._set_message("Saving the mask…", "Muted")
+        self.export_task = spawn(self._export(path), name="export mask")
+
+    async def _export(self, path: str) -> None:
+        try:
+            await self.export_mask_async(path)
+        except OSError as exc:
+            message, role = f"Could not save the mask: {exc.strerror or exc}", "ErrorText"
+        else:
+            message, role = f"Mask saved to {path}", "Muted"
+        if shiboken6.isValid(self):
+            self._set_message(message, role)
+
+
+def _write_mask(target: Path, width: int, height: int, areas: list) -> Path:
+    target.write_bytes(mask_png(width, height, areas))
+    return target

@@ -235,12 +235,19 @@ class MaskModel(QObject):
     def mask_png(self) -> bytes:
         """A black-and-white PNG of the mask at image size (white is repainted, as in the API's
         `mask.url` images), for the artist's own use."""
-        from PIL import Image, ImageDraw
+        return mask_png(self.width, self.height, list(self._areas))
 
-        img = Image.new("L", (self.width, self.height), 0)
-        draw = ImageDraw.Draw(img)
-        for pts in self._areas:
-            draw.polygon([tuple(p) for p in pts], fill=255)
-        buf = io.BytesIO()
-        img.save(buf, format="PNG")
-        return buf.getvalue()
+
+def mask_png(width: int, height: int, areas: Sequence[Area]) -> bytes:
+    """Rasterise `areas` to a PNG. Pure (no Qt): the editor runs it in a worker thread, since a
+    4096² mask takes a while to draw and compress; areas are immutable tuples, so a list copy
+    taken on the GUI thread is a safe snapshot."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(img)
+    for pts in areas:
+        draw.polygon([tuple(p) for p in pts], fill=255)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

@@ -70,6 +70,10 @@ class MaskPainter(QWidget):
         self.image.setDevicePixelRatio(1.0)
         self.model = MaskModel(self.image.width(), self.image.height(), self)
         self.view = CanvasView(self)
+        # The one full-size upload to a pixmap (up to 4096² ≈ 64 MB, tens of ms) happens here,
+        # once per editor: zooming only changes the view transform and the item's sampling
+        # mode, never the pixmap. It stays on the GUI thread because QPixmap may only be made
+        # there, and the editor needs the full resolution to place mask points exactly.
         self.image_item = QGraphicsPixmapItem(QPixmap.fromImage(self.image))
         self.image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.image_item.setZValue(1)
