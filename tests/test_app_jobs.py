@@ -212,3 +212,38 @@ def test_spawn_keeps_tasks_and_reports_failures(qtbot, qloop):
         assert bad not in tasks.running_tasks()
     finally:
         tasks.remove_error_reporter(report)
+
+
+def test_save_images_writes_original_bytes_atomically_without_overwriting(qtbot, jobs, tmp_path, monkeypatch):
+    import os
+
+    import studio.session.jobs as jobs_module
+
+    entry = jobs.submit("diffusion", text="Castle on a cliff, at dusk! --ar 3:2 --v 7")
+    qtbot.waitUntil(lambda: entry.finished, timeout=15000)
+    folder = tmp_path / "out" / "nested"  # made on demand
+    stem = f"castle-on-a-cliff-at-dusk_{entry.job_id[:8]}"
+
+    # the files arrive by os.replace from a temp file in the same folder, never written in place
+    replaced: list[tuple[str, str]] = []
+    real_replace = os.replace
+    monkeypatch.setattr(jobs_module.os, "replace", lambda a, b: (replaced.append((a, str(b))), real_replace(a, b))[1])
+
+    def save(indexes):
+        task = spawn(jobs.save_images(entry.key, indexes, folder), name="save")
+        qtbot.waitUntil(task.done, timeout=5000)
+        return task.result()
+
+    first = save([2, 0])
+    assert [p.name for p in first] == [f"{stem}_3.png", f"{stem}_1.png"]
+    assert first[0].read_bytes() == entry.images[2] and first[1].read_bytes() == entry.images[0]
+    assert [os.path.dirname(a) for a, _ in replaced] == [str(folder)] * 2
+    assert [b for _, b in replaced] == [str(p) for p in first]
+    again = save([2])
+    assert [p.name for p in again] == [f"{stem}_3-2.png"]
+    assert first[0].read_bytes() == entry.images[2]  # untouched
+    third = save([2])
+    assert [p.name for p in third] == [f"{stem}_3-3.png"]
+    everything = save(None)
+    assert len(everything) == 4
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # no temp files

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.ui import image_loader
 from studio.ui.actions import ACTION_VALID_DAYS
-from studio.ui.grid_view import ActionButton
+from studio.ui.grid_view import ActionButton, media_of
 from test_ui_grid_support import (  # noqa: F401  (fixtures are found by name)
     RECIPES,
     close_env,
@@ -27,6 +27,7 @@ from test_ui_grid_support import (  # noqa: F401  (fixtures are found by name)
 EXPECTED_COUNT = {
     "diffusion": 4, "upscale": 1, "variation": 4, "remix": 4, "reroll": 4, "pan": 4,
     "outpaint": 4, "inpaint": 4, "blend": 4, "draft": 4, "v8": 4,
+    "edit": 4, "upload_paint": 4, "enhance": 1, "retexture": 4, "video_diffusion": 4,
 }
 
 
@@ -36,8 +37,8 @@ def test_grid_shows_each_task_types_images_and_exactly_the_offered_buttons(qtbot
     env.show(entry)
     grid = env.grid
 
-    assert grid.image_count() == EXPECTED_COUNT[task] == len(entry.image_urls)
-    assert entry.available_actions, "the sandbox offers actions on every finished image job"
+    assert grid.image_count() == EXPECTED_COUNT[task] == len(media_of(entry).urls)
+    assert entry.available_actions, "the sandbox offers actions on every finished image or video job"
     for i in range(grid.image_count()):
         names = sorted(b.name for b in grid.action_buttons(i))
         assert names == expected_buttons(entry, i)

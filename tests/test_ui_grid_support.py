@@ -113,6 +113,39 @@ def _draft(env: GridEnv) -> JobEntry:
     return _diffusion(env, "a fox in the snow --v 7 --draft")
 
 
+def _edit(env: GridEnv) -> JobEntry:
+    from studio.api.requests import Canvas, CanvasImg
+
+    parent = _diffusion(env)
+    return env.run("edit", parent=(parent.job_id, 1), job_id=parent.job_id, image_no=1,
+                   canvas=Canvas(1024, 1024), img_pos=CanvasImg(512, 512, 256, 256), remix_prompt="on a table")
+
+
+def _upload_paint(env: GridEnv) -> JobEntry:
+    from studio.api.requests import Canvas, CanvasImg, Mask, Polygon
+
+    parent = _diffusion(env)
+    mask = Mask(areas=[Polygon(width=1024, height=1024, points=[0, 0, 1024, 0, 1024, 200, 0, 200])])
+    return env.run("upload_paint", img_url=parent.image_urls[0], canvas=Canvas(1024, 1024),
+                   img_pos=CanvasImg(512, 512, 256, 256), remix_prompt="a garden around it", mask=mask)
+
+
+def _enhance(env: GridEnv) -> JobEntry:
+    parent = _draft(env)
+    return env.run("enhance", parent=(parent.job_id, 2), job_id=parent.job_id, image_no=2)
+
+
+def _retexture(env: GridEnv) -> JobEntry:
+    parent = _diffusion(env)
+    return env.run("retexture", img_url=parent.image_urls[3], remix_prompt="made of brushed copper")
+
+
+def _video_diffusion(env: GridEnv) -> JobEntry:
+    """A diffusion's "animate" action: a video job (its videos are small animated GIFs)."""
+    parent = _diffusion(env)
+    return env.run("video_diffusion", parent=(parent.job_id, 1), job_id=parent.job_id, image_no=1, video_type=0)
+
+
 def _v8(env: GridEnv) -> JobEntry:
     return _diffusion(env, "a glass city at noon --v 8")
 
@@ -129,6 +162,11 @@ RECIPES: dict[str, Callable[[GridEnv], JobEntry]] = {
     "blend": _blend,
     "draft": _draft,
     "v8": _v8,
+    "edit": _edit,
+    "upload_paint": _upload_paint,
+    "enhance": _enhance,
+    "retexture": _retexture,
+    "video_diffusion": _video_diffusion,
 }
 
 

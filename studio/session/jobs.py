@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -107,6 +111,10 @@ class JobEntry:
     image_urls: list[str] = field(default_factory=list)
     images: list[bytes | None] = field(default_factory=list)
     image_errors: dict[int, str] = field(default_factory=dict)
+    # A video job's files (the sandbox serves small animated GIFs), fetched on request by
+    # `JobsSession.fetch_videos`: indexes follow `video_urls`.
+    videos: list[bytes | None] = field(default_factory=list)
+    video_errors: dict[int, str] = field(default_factory=dict)
     hidden: bool = False
     # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
     client: Any = field(default=None, repr=False, compare=False)
@@ -137,6 +145,11 @@ class JobEntry:
     @property
     def images_ready(self) -> bool:
         return bool(self.image_urls) and all(b is not None for b in self.images)
+
+    @property
+    def video_urls(self) -> list[str]:
+        output = getattr(self.job, "output", None)
+        return list(getattr(output, "video_urls", None) or [])
 
     @property
     def seed(self) -> str:
@@ -205,6 +218,7 @@ class JobsSession(QObject):
         self._entries: dict[str, JobEntry] = {}
         self._by_job_id: dict[str, str] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._video_tasks: dict[str, asyncio.Task[Any]] = {}
         self._counter = itertools.count(1)
         self._backend_ready: asyncio.Event | None = None
 
@@ -320,6 +334,56 @@ class JobsSession(QObject):
         self.job_changed.emit(entry.key)
         self.job_finished.emit(entry.key)
 
+    def fetch_videos(self, key_or_job_id: str) -> asyncio.Task[Any] | None:
+        """Download a finished video job's files into `entry.videos` (once; job_changed per file)."""
+        entry = self.entry(key_or_job_id)
+        if entry is None or entry.status != COMPLETED or not entry.video_urls:
+            return None
+        task = self._video_tasks.get(entry.key)
+        if task is None:
+            task = spawn(self._download_videos(entry), name=f"videos {entry.key}")
+            self._video_tasks[entry.key] = task
+        return task
+
+    async def _download_videos(self, entry: JobEntry) -> None:
+        import asyncio
+
+        from studio.api.errors import LegnextError
+
+        urls = entry.video_urls
+        if len(entry.videos) != len(urls):
+            entry.videos = [None] * len(urls)
+
+        async def fetch(index: int, url: str) -> None:
+            try:
+                entry.videos[index] = await entry.client.download(url)
+            except LegnextError as exc:
+                entry.video_errors[index] = exc.user_message
+            self.job_changed.emit(entry.key)
+
+        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls) if entry.videos[i] is None))
+
+    async def save_images(self, key_or_job_id: str, indexes: list[int] | None, folder: Path | str) -> list[Path]:
+        """Write the original downloaded files of these outputs (None: all) into `folder`.
+
+        Images, or a video job's videos. Names say what the file is
+        (`<prompt-slug>_<jobid8>_<n>.<ext>`, n counted from 1); an existing file is never
+        overwritten (`-2`, `-3`, ... are added). Each file is written to a temporary name and
+        moved into place, so a reader never sees half a file; the writing runs in a worker
+        thread. Outputs not downloaded are skipped. Raises OSError if the folder is unusable.
+        """
+        import asyncio
+
+        entry = self.entry(key_or_job_id)
+        if entry is None:
+            raise KeyError(key_or_job_id)
+        datas = entry.images if entry.image_urls else entry.videos
+        wanted = range(len(datas)) if indexes is None else indexes
+        files = [(i, datas[i]) for i in wanted if 0 <= i < len(datas) and datas[i] is not None]
+        stem = f"{_slug(entry.prompt) or _slug(entry.task_type) or 'image'}_{(entry.job_id or entry.key)[:8]}"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_save_executor(), _write_files, Path(folder), stem, files)
+
     def refresh_balance(self) -> asyncio.Task[Any]:
         return spawn(self._refresh_balance(), name="balance")
 
@@ -327,7 +391,7 @@ class JobsSession(QObject):
         """Stop every job task of this session (at shutdown)."""
         import asyncio
 
-        tasks = [t for t in self._tasks.values() if not t.done()]
+        tasks = [t for t in [*self._tasks.values(), *self._video_tasks.values()] if not t.done()]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -603,3 +667,83 @@ def _server_text(exc: BaseException) -> str:
         if value:
             return str(value)
     return ""
+
+
+# ----- saving files -------------------------------------------------------------------------
+_SLUG_DROP = re.compile(r"(--?[A-Za-z][\w-]*(\s+[^\s-][^\s]*)?)|(https?://\S+)|(<[^>]*>)")
+_SLUG_MAX = 40
+# One writer at a time in this process, so two saves never pick the same free name.
+_write_lock = threading.Lock()
+_save_pool: Any = None
+
+
+def _save_executor() -> Any:
+    """A plain worker thread for file writes (qasync's default executor runs QThreads, which
+    complain when the process exits while they are parked)."""
+    global _save_pool
+    if _save_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _save_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="save-files")
+    return _save_pool
+
+
+def _slug(text: str | None) -> str:
+    """A file-name-safe start of a prompt: words only (no flags, no URLs), lowercase, dashes."""
+    if not text:
+        return ""
+    words = re.findall(r"[a-z0-9]+", _SLUG_DROP.sub(" ", text.lower()))
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > _SLUG_MAX:
+            break
+        slug = candidate
+    return slug or (words[0][:_SLUG_MAX] if words else "")
+
+
+def _extension(data: bytes) -> str:
+    """The file type from its first bytes (the URL may not say, or may lie)."""
+    if data.startswith(b"\x89PNG"):
+        return ".png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return ".gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    if data[4:8] == b"ftyp":
+        return ".mp4"
+    return ".bin"
+
+
+def _free_path(folder: Path, name: str, ext: str) -> Path:
+    path = folder / f"{name}{ext}"
+    n = 2
+    while path.exists():
+        path = folder / f"{name}-{n}{ext}"
+        n += 1
+    return path
+
+
+def _write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with _write_lock:
+        for index, data in files:
+            target = _free_path(folder, f"{stem}_{index + 1}", _extension(data))
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            written.append(target)
+    return written

@@ -135,6 +135,8 @@ class ActionPopover(QFrame):
     def _title_text(self) -> str:
         if self.ctx.image_no is None:
             return f"{self.spec.label} this job"
+        if self.spec.index_param == "video_no":
+            return f"{self.spec.label} · video {self.ctx.image_no + 1}"
         return f"{self.spec.label} image {self.ctx.image_no + 1}"
 
     def _finish_layout(self) -> None:
@@ -158,7 +160,7 @@ class ActionPopover(QFrame):
     def kwargs(self) -> dict[str, Any]:
         out: dict[str, Any] = {"job_id": self.ctx.job_id}
         if self.ctx.image_no is not None:
-            out["image_no"] = self.ctx.image_no
+            out[self.spec.index_param] = self.ctx.image_no
         out.update(self.values())
         return out
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 FLOW_OPTIONS = "options"  # small popover with choices (and maybe a prompt), cost, Send
 FLOW_CONFIRM = "confirm"  # no options: a popover that shows the cost and asks for one more click
 FLOW_EDITOR = "editor"  # a visual editor from studio.ui.mask (pan, zoom out, repaint, edit)
+FLOW_LOCAL = "local"  # done on this machine (saving files): no request, no cost
 
 SCOPE_IMAGE = "image"  # the server lists image indexes for it: one button under each image
 SCOPE_JOB = "job"  # the server sends a boolean (reroll): one button for the whole job
@@ -75,6 +76,9 @@ class ActionSpec:
     video: bool = False  # priced as a video job
     expensive: bool = False  # Send needs a second click (UI.md: video, 12K upscale)
     aliases: tuple[str, ...] = field(default=())
+    # The client keyword that names the output acted on: most actions work on an image
+    # ("image_no"); extend / upscale of a video name the video ("video_no").
+    index_param: str = "image_no"
 
     @property
     def send_word(self) -> str:
@@ -235,6 +239,34 @@ ACTIONS: tuple[ActionSpec, ...] = (
         aliases=("video", "video_diffusion", "video-diffusion", "animate_high", "animate_low"),
     ),
     ActionSpec(
+        name="extend_video",
+        label="Extend",
+        icon="M3.5 6.5h11v11h-11z M8 10v4l3-2z M17.5 9l3 3-3 3 M14.5 12h6",
+        tooltip="Extend this video by a few more seconds",
+        op="extend_video",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        crumb="extend {n}",
+        video=True,
+        expensive=True,
+        index_param="video_no",
+        aliases=("extend-video", "extend"),
+    ),
+    ActionSpec(
+        name="video_upscale",
+        label="Upscale video",
+        icon="M3.5 5.5h17v13h-17z M10 9v6l5-3z M15 2.5h5.5V8 M20.5 2.5L16 7",
+        tooltip="Upscale this video to a higher resolution",
+        op="video_upscale",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        crumb="upscale video {n}",
+        video=True,
+        expensive=True,
+        index_param="video_no",
+        aliases=("video-upscale",),
+    ),
+    ActionSpec(
         name="reroll",
         label="Reroll",
         icon="M20 12a8 8 0 1 1-2.4-5.7 M20 4v5h-5",
@@ -245,6 +277,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
         scope=SCOPE_JOB,
         crumb="reroll",
     ),
+)
+
+# Local actions: no server request, so they never appear in ACTIONS (which mirrors the
+# server's available_actions) but are drawn with the same buttons.
+SAVE_ICON = "M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 19.5h14"
+SAVE_ALL = ActionSpec(
+    name="save_all",
+    label="Save all",
+    icon=SAVE_ICON,
+    tooltip="Save every image of this job (the original files) to the download folder",
+    op="",
+    flow=FLOW_LOCAL,
+    dialog="",
+    scope=SCOPE_JOB,
 )
 
 _BY_NAME: dict[str, ActionSpec] = {}
@@ -261,6 +307,15 @@ PAN_DIRECTIONS: dict[int, str] = {0: "down", 1: "right", 2: "up", 3: "left"}
 
 # Breadcrumb step for a job by operation name (lineage shows how a job was made).
 _CRUMB_BY_OP: dict[str, str] = {spec.op: spec.crumb for spec in ACTIONS if spec.crumb}
+
+
+# The keyword naming the output acted on, by operation (image_no unless the registry says).
+_INDEX_PARAM_BY_OP: dict[str, str] = {spec.op: spec.index_param for spec in ACTIONS}
+
+
+def index_param_for(op: str) -> str:
+    """"image_no" or "video_no": how `op` names the output it acts on."""
+    return _INDEX_PARAM_BY_OP.get(op, "image_no")
 
 
 def spec_for(name: str) -> ActionSpec | None:

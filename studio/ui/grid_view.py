@@ -10,15 +10,21 @@ Buttons come from what the server says: one per name in the job's `output.availa
 that lists the image's index (looked up in the registry `studio.ui.actions`; names the studio
 does not know are shown disabled under their own name), plus job-level ones such as reroll.
 Every job started here passes `parent=(job_id, image_no)` so lineage can be shown.
+
+Video jobs (animate, extend, video upscale) are shown the same way: one tile per video (its first
+frame; the viewer plays it), with the per-video actions the server lists under each.
+"Save" (a tile's context menu, the viewer) and "Save all" ask the session to write the original
+downloaded files to the download folder.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -58,6 +64,7 @@ from PySide6.QtWidgets import (
     QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -72,10 +79,12 @@ from studio.ui.actions import (
     ACTIONS,
     FLOW_EDITOR,
     ICON_UNKNOWN,
+    SAVE_ALL,
     ActionSpec,
     crumb_for,
     icon_svg,
     image_actions,
+    index_param_for,
     job_actions,
     spec_for,
     unknown_tooltip,
@@ -98,7 +107,38 @@ RESCALE_DELAY_MS = 120  # wait for a resize to settle before rescaling off-threa
 PREWARM_BUTTONS = 8  # buttons made ahead per image: the most the server lists today
 
 # Jobs that produce one image rather than a grid (boxes to show before the URLs are known).
-_SINGLE_IMAGE_OPS = {"upscale", "enhance", "enhance_upscale", "remove_background"}
+_SINGLE_IMAGE_OPS = {"upscale", "enhance", "enhance_upscale", "remove_background", "video_upscale"}
+# Jobs whose results are videos (shown as tiles of their first frame; the viewer plays them).
+VIDEO_OPS = {"video_diffusion", "extend_video", "video_upscale"}
+
+
+@dataclass(frozen=True)
+class Media:
+    """What a job's tiles show: its images, or (a video job) its videos."""
+
+    kind: str  # "image" | "video"
+    urls: list[str]
+    data: list[bytes | None]
+    errors: dict[int, str]
+
+    @property
+    def noun(self) -> str:
+        return "Video" if self.kind == "video" else "Image"
+
+
+def media_of(entry: JobEntry) -> Media:
+    if not entry.image_urls and (entry.video_urls or entry.op in VIDEO_OPS or entry.task_type in VIDEO_OPS):
+        urls = entry.video_urls
+        data = entry.videos if len(entry.videos) == len(urls) else [None] * len(urls)
+        return Media("video", urls, data, entry.video_errors)
+    return Media("image", entry.image_urls, entry.images, entry.image_errors)
+
+
+def default_download_dir() -> Path:
+    """The download folder from the settings file (read each time: the dialog may change it)."""
+    from studio.session.settings import Settings
+
+    return Settings().download_dir
 
 
 def utc_now() -> datetime:
@@ -375,10 +415,12 @@ class ImageCell(QWidget):
     an index badge, a hover outline, and progress + status word until the image is ready."""
 
     activated = Signal(int)
+    context_requested = Signal(int, QPoint)  # index, global position: the grid builds the menu
 
     def __init__(self, index: int, parent: QWidget) -> None:
         super().__init__(parent)
         self.index = index
+        self.kind = "image"
         self.image: QImage | None = None  # display-sized pixels (device pixels)
         self.source_size: tuple[int, int] | None = None
         self.url: str | None = None
@@ -394,6 +436,17 @@ class ImageCell(QWidget):
         self.setToolTip(f"Image {index + 1} — click or press Enter to open it large; drag it to the prompt")
 
     # ----- state --------------------------------------------------------------------------
+    def set_kind(self, kind: str) -> None:
+        """"image" or "video": a video shows a play mark and opens playing."""
+        self.kind = kind
+        noun = "Video" if kind == "video" else "Image"
+        self.setAccessibleName(f"{noun} {self.index + 1}")
+        self.setToolTip(
+            f"{noun} {self.index + 1} — click or press Enter to "
+            + ("play it large" if kind == "video" else "open it large; drag it to the prompt")
+            + "; right-click to save it"
+        )
+
     def reset(self, url: str | None) -> None:
         """Back to an empty, waiting box (the cell is reused for the next job's image)."""
         self.image = None
@@ -456,6 +509,8 @@ class ImageCell(QWidget):
         else:
             self._paint_waiting(painter, rect, path)
         self._paint_badge(painter, rect)
+        if self.kind == "video" and self.image is not None:
+            self._paint_play_mark(painter, rect)
         # The ring sits just outside the image, in the gutter, so it shows on any picture.
         ring = rect.adjusted(-2, -2, 2, 2)
         if self.hasFocus():
@@ -516,7 +571,25 @@ class ImageCell(QWidget):
         painter.setPen(QColor(255, 255, 255, 230))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
+    def _paint_play_mark(self, painter: QPainter, rect: QRectF) -> None:
+        """A round play mark in the middle: this tile is a video."""
+        r = max(12.0, min(28.0, min(rect.width(), rect.height()) * 0.09))
+        centre = rect.center()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 130))
+        painter.drawEllipse(centre, r, r)
+        triangle = QPainterPath()
+        triangle.moveTo(centre.x() - r * 0.32, centre.y() - r * 0.45)
+        triangle.lineTo(centre.x() + r * 0.5, centre.y())
+        triangle.lineTo(centre.x() - r * 0.32, centre.y() + r * 0.45)
+        triangle.closeSubpath()
+        painter.fillPath(triangle, QColor(255, 255, 255, 230))
+
     # ----- input --------------------------------------------------------------------------
+    def contextMenuEvent(self, event: Any) -> None:
+        self.context_requested.emit(self.index, event.globalPos())
+        event.accept()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position().toPoint()
@@ -556,6 +629,7 @@ class ImageCell(QWidget):
                 96, 96, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
             drag.setPixmap(thumb)
+        # Qt's drag-and-drop only runs inside its own nested loop: exec() is the one way to drag.
         drag.exec(Qt.DropAction.CopyAction)
 
     def focusInEvent(self, event: Any) -> None:
@@ -677,7 +751,13 @@ class _Canvas(QWidget):
         if caption is None:
             return  # still being built
         if not self.tiles:
-            caption.hide()
+            if self.grid.job_buttons():  # no outputs, but the server offers job actions: keep them
+                width = min(self.width() - 2 * MARGIN, CAPTION_MIN_W)
+                caption.setGeometry((self.width() - width) // 2, self.height() - MARGIN - CAPTION_H, width, CAPTION_H)
+                caption.show()
+                caption.raise_()
+            else:
+                caption.hide()
             return
         box, bar_h = self._layout()
         cols = self.columns()
@@ -712,6 +792,7 @@ class GridView(QWidget):
     image_opened = Signal(str, int)
     image_shown = Signal(str, int)  # an image of this entry is now on screen (key, index)
     status_message = Signal(str)  # a one-line note for the status bar
+    saved = Signal(str)  # a save finished: the same words as its status message
 
     def __init__(
         self,
@@ -720,14 +801,20 @@ class GridView(QWidget):
         *,
         clock: Callable[[], datetime] | None = None,
         loader: ImageLoader | None = None,
+        download_dir: Callable[[], Path] | None = None,
     ) -> None:
         super().__init__(parent)
         self.jobs = jobs
         self.clock: Callable[[], datetime] = clock or utc_now
         self.loader = loader or shared_loader()
+        self.download_dir: Callable[[], Path] = download_dir or default_download_dir
         self.key: str | None = None
         self.active_popover: ActionPopover | None = None
         self.active_editor: QWidget | None = None
+        # Open editors by (job id, output, action): a second click brings the open one forward.
+        self._editors: dict[tuple[str, int, str], QWidget] = {}
+        self._opening: set[tuple[str, int, str]] = set()
+        self.context_menu: QMenu | None = None
         self.viewer: QWidget | None = None
         self._generation = 0
         self._signature: tuple[Any, ...] | None = None
@@ -775,6 +862,12 @@ class GridView(QWidget):
         row.addWidget(self.caption, 1)
         row.addWidget(self.notice)
         row.addWidget(self.job_bar)
+        self.save_all_button = ActionButton(caption_row)
+        self.save_all_button.configure(SAVE_ALL.name, SAVE_ALL, None)
+        self.save_all_button.setFixedWidth(self.save_all_button.full_width())
+        self.save_all_button.clicked.connect(lambda _=False: self.save(None))
+        self.save_all_button.hide()
+        row.addWidget(self.save_all_button)
         self.caption_row = caption_row
 
         self._rescale_timer = QTimer(self)
@@ -858,8 +951,9 @@ class GridView(QWidget):
             self._sync()
 
     def _expected_count(self, entry: JobEntry) -> int:
-        if entry.image_urls:
-            return len(entry.image_urls)
+        media = media_of(entry)
+        if media.urls:
+            return len(media.urls)
         if entry.op in _SINGLE_IMAGE_OPS or entry.task_type in _SINGLE_IMAGE_OPS:
             return 1
         return 4
@@ -872,20 +966,24 @@ class GridView(QWidget):
         now = self.clock()
         expired = expiry_reason(entry.job, now) if entry.job is not None else None
         failed = entry.status in (FAILED, ERROR, CANCELLED)
-        count = 0 if failed or (entry.finished and not entry.image_urls) else self._expected_count(entry)
+        media = media_of(entry)
+        count = 0 if failed or (entry.finished and not media.urls) else self._expected_count(entry)
+        if media.kind == "video" and media.urls and entry.status == COMPLETED:
+            self.jobs.fetch_videos(entry.key)  # once per job; each file arriving re-syncs
         actions = entry.available_actions if entry.status == COMPLETED else {}
-        tiles_signature = (entry.key, count, failed)
+        tiles_signature = (entry.key, count, failed, media.kind)
         if tiles_signature != self._signature:
             self._signature = tiles_signature
             self._actions_signature = None
             self._build_tiles(entry, count)
         actions_signature = repr(sorted(actions.items()))
-        if actions_signature != self._actions_signature and count:
+        if actions_signature != self._actions_signature and (count or actions):
             self._actions_signature = actions_signature
             self._build_buttons(actions)
         self._update_blocks(entry, expired)
         self._update_cells(entry)
         self._update_caption(entry)
+        self._update_save_all(entry)
         self._start_loads(entry)
         # A running job's elapsed time ticks each second; a finished one only needs its 3-day
         # expiry re-checked now and then.
@@ -923,9 +1021,11 @@ class GridView(QWidget):
         self.message.hide()
         self.canvas.aspect = self._guess_aspect(entry)
         self._set_tiles(count)
+        media = media_of(entry)
         for tile in self.canvas.tiles:
             i = tile.index
-            tile.cell.reset(entry.image_urls[i] if i < len(entry.image_urls) else None)
+            tile.cell.reset(media.urls[i] if i < len(media.urls) else None)
+            tile.cell.set_kind(media.kind)
             tile.bar.configure([], i)
         self.canvas.relayout()
 
@@ -945,6 +1045,7 @@ class GridView(QWidget):
     def _new_tile(self) -> ImageTile:
         tile = ImageTile(len(self._tile_pool), self.canvas, self._make_button)
         tile.cell.activated.connect(self.open_viewer)
+        tile.cell.context_requested.connect(self._show_context_menu)
         self._tile_pool.append(tile)
         return tile
 
@@ -998,12 +1099,13 @@ class GridView(QWidget):
 
     def _update_blocks(self, entry: JobEntry, expired: str | None) -> None:
         """Disable (with the reason) what cannot be sent now; the buttons keep their places."""
+        errors = media_of(entry).errors
         for tile in self.canvas.tiles:
             for button in tile.buttons:
                 reason = expired
                 if reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
-                    if tile.index in entry.image_errors:
-                        reason = f"The image could not be downloaded: {entry.image_errors[tile.index]}"
+                    if tile.index in errors:
+                        reason = f"The image could not be downloaded: {errors[tile.index]}"
                 button.set_blocked(reason)
         for button in self._job_buttons:
             button.set_blocked(expired)
@@ -1017,16 +1119,19 @@ class GridView(QWidget):
 
     def _update_cells(self, entry: JobEntry) -> None:
         word = entry.status_word()
+        media = media_of(entry)
         for tile in self.canvas.tiles:
             i = tile.index
-            if i < len(entry.image_urls):
-                tile.cell.url = entry.image_urls[i]
-            if i in entry.image_errors:
-                tile.cell.set_error(f"Image {i + 1} could not be downloaded:\n{entry.image_errors[i]}")
+            if i < len(media.urls):
+                tile.cell.url = media.urls[i]
+            if i in media.errors:
+                tile.cell.set_error(f"{media.noun} {i + 1} could not be downloaded:\n{media.errors[i]}")
             elif tile.cell.image is None:
-                has_bytes = i < len(entry.images) and entry.images[i] is not None
+                has_bytes = i < len(media.data) and media.data[i] is not None
                 if has_bytes:
                     tile.cell.set_waiting("decoding", 100)
+                elif media.kind == "video" and entry.status == COMPLETED:
+                    tile.cell.set_waiting("downloading", None)
                 else:
                     tile.cell.set_waiting(word, entry.progress if entry.active else None)
 
@@ -1073,9 +1178,9 @@ class GridView(QWidget):
         elif entry.status == CANCELLED:
             self._set_message(entry.notice or "Stopped watching this job.", error=False)
         elif getattr(output, "video_urls", None):
-            self._set_message("This job made a video; open it from the queue.", error=False)
+            self._set_message("This job's videos could not be shown.", error=True)
         else:
-            self._set_message("This job has no images.", error=False)
+            self._set_message("This job has no images or videos.", error=False)
 
     def _show_empty(self) -> None:
         self._set_tiles(0)
@@ -1147,12 +1252,15 @@ class GridView(QWidget):
         return max(1, int(box.width() * dpr)), max(1, int(box.height() * dpr))
 
     def _start_loads(self, entry: JobEntry) -> None:
+        media = media_of(entry)
         for tile in self.canvas.tiles:
             i = tile.index
-            if i in self._requested or i >= len(entry.images) or entry.images[i] is None:
+            data = media.data[i] if i < len(media.data) else None
+            if i in self._requested or data is None:
                 continue
             self._requested.add(i)
-            spawn(self._load(entry.key, i, entry.image_urls[i], entry.images[i]), name=f"grid load {i}")
+            # A GIF decodes to its first frame: the still a video tile shows.
+            spawn(self._load(entry.key, i, media.urls[i], data), name=f"grid load {i}")
 
     async def _load(self, key: str, index: int, url: str, data: bytes) -> None:
         generation = self._generation
@@ -1161,7 +1269,8 @@ class GridView(QWidget):
             decoded, scaled = await self.loader.load(url, data, w, h)
         except Exception as exc:
             if _alive(self) and generation == self._generation and index < len(self.canvas.tiles):
-                self.canvas.tiles[index].cell.set_error(f"Image {index + 1} could not be read ({exc}).")
+                noun = self.canvas.tiles[index].cell.kind.capitalize()
+                self.canvas.tiles[index].cell.set_error(f"{noun} {index + 1} could not be read ({exc}).")
             return
         if not _alive(self) or generation != self._generation or self.key != key or index >= len(self.canvas.tiles):
             return
@@ -1225,7 +1334,17 @@ class GridView(QWidget):
         ctx = self._context(entry, image_no)
         if spec.flow == FLOW_EDITOR:
             assert image_no is not None
-            spawn(self._open_editor(spec, ctx), name=f"open {spec.dialog}")
+            key = (ctx.job_id, image_no, spec.name)
+            open_editor = self._editors.get(key)
+            if open_editor is not None and _alive(open_editor) and open_editor.isVisible():
+                open_editor.raise_()  # already open for this image: bring it forward
+                open_editor.activateWindow()
+                self.active_editor = open_editor
+                return
+            if key in self._opening:
+                return  # its image is still being decoded; the editor opens in a moment
+            self._opening.add(key)
+            spawn(self._open_editor(spec, ctx, key), name=f"open {spec.dialog}")
             return
         self._close_popover()
         popover = make_popover(spec, ctx, self)
@@ -1243,29 +1362,51 @@ class GridView(QWidget):
             popover, self.active_popover = self.active_popover, None
             popover.close()
 
-    async def _open_editor(self, spec: ActionSpec, ctx: ActionContext) -> None:
-        """Open the mask engineer's editor for pan / zoom out / repaint / edit on this image."""
+    async def _open_editor(self, spec: ActionSpec, ctx: ActionContext, key: tuple[str, int, str]) -> None:
+        """Open the mask package's editor for pan / zoom out / repaint / edit on this image."""
         assert ctx.image_no is not None
-        source = await self.source_image(ctx.image_no)
-        if source is None or not _alive(self):
-            return
-        cls = find_editor_class(spec.dialog)
-        if cls is None:
-            self.status_message.emit(f"{spec.label}: the {spec.dialog} editor is not available in this build.")
-            return
-        editor = _construct_editor(cls, source, ctx, self)
+        try:
+            try:
+                source = await self.source_image(ctx.image_no)
+            except Exception as exc:  # a decode failure of any kind: say it, do not go silent
+                log.warning("decoding image %s for %s failed", ctx.image_no + 1, spec.name, exc_info=True)
+                if _alive(self):
+                    self.status_message.emit(
+                        f"{spec.label}: image {ctx.image_no + 1} could not be decoded at full size ({exc})."
+                    )
+                return
+            if not _alive(self):
+                return
+            if source is None or source.isNull():
+                self.status_message.emit(
+                    f"{spec.label}: image {ctx.image_no + 1} is not downloaded, so it cannot be edited."
+                )
+                return
+            editor = make_editor(spec, source, ctx, self)
+        finally:
+            self._opening.discard(key)
         editor.submitted.connect(lambda op, kwargs, c=ctx: self.submit_action(op, kwargs, c))
+        editor.destroyed.connect(lambda _=None, k=key: self._editors.pop(k, None))
+        self._editors[key] = editor
         self.active_editor = editor
-        editor.show()
+        editor.show()  # non-modal: the grid stays usable while an editor is open
+
+    def open_editor(self, key: tuple[str, int, str]) -> QWidget | None:
+        """The editor open for (job id, image index, action name), if any (tests, focus)."""
+        editor = self._editors.get(key)
+        return editor if editor is not None and _alive(editor) and editor.isVisible() else None
 
     async def source_image(self, image_no: int) -> QImage | None:
         """The full-resolution QImage of an image (decoded off the GUI thread if need be)."""
         entry = self.entry
-        if entry is None or image_no >= len(entry.images) or entry.images[image_no] is None:
+        if entry is None:
+            return None
+        media = media_of(entry)
+        if image_no >= len(media.data) or media.data[image_no] is None:
             return None
         decoded = self._decoded.get(image_no)
         if decoded is None:
-            decoded, _ = await self.loader.load(entry.image_urls[image_no], entry.images[image_no], 1, 1)
+            decoded, _ = await self.loader.load(media.urls[image_no], media.data[image_no], 1, 1)
         return await self.loader.full(decoded)
 
     def submit_action(self, op: str, kwargs: dict[str, Any], ctx: ActionContext) -> JobEntry:
@@ -1274,12 +1415,85 @@ class GridView(QWidget):
         spec_scope_job = op == "reroll"
         kwargs.setdefault("job_id", ctx.job_id)
         if not spec_scope_job and ctx.image_no is not None:
-            kwargs.setdefault("image_no", ctx.image_no)
+            kwargs.setdefault(index_param_for(op), ctx.image_no)
         prompt = kwargs.get("remix_prompt") or kwargs.get("prompt") or ctx.prompt
         parent = (ctx.job_id, ctx.image_no if ctx.image_no is not None else 0)
         entry = self.jobs.submit(op, parent=parent, prompt=prompt, **kwargs)
         self.job_submitted.emit(entry.key)
         return entry
+
+    # ----- saving -------------------------------------------------------------------------
+    def media(self) -> Media | None:
+        entry = self.entry
+        return media_of(entry) if entry is not None else None
+
+    def media_bytes(self, index: int) -> bytes | None:
+        """The original downloaded file of output `index` (what Save writes, what plays)."""
+        media = self.media()
+        if media is None or index >= len(media.data):
+            return None
+        return media.data[index]
+
+    def save(self, indexes: list[int] | None) -> Any:
+        """Ask the session to write these outputs (None: all) to the download folder; the
+        status message says where they went. Returns the task (tests await it)."""
+        entry = self.entry
+        if entry is None:
+            return None
+        return spawn(self._save(entry.key, indexes), name="save images")
+
+    async def _save(self, key: str, indexes: list[int] | None) -> list[Path]:
+        entry = self.jobs.entry(key)
+        noun = media_of(entry).noun.lower() if entry is not None else "image"
+        folder = self.download_dir()
+        try:
+            paths = await self.jobs.save_images(key, indexes, folder)
+        except OSError as exc:
+            message = f"Could not save to {folder}: {exc.strerror or exc}"
+            paths = []
+        else:
+            if not paths:
+                message = f"Nothing to save yet: the {noun}s are not downloaded."
+            elif len(paths) == 1:
+                message = f"Saved {noun} to {paths[0]}"
+            else:
+                message = f"Saved {len(paths)} {noun}s to {paths[0].parent}"
+        if _alive(self):
+            self.status_message.emit(message)
+            self.saved.emit(message)
+        return paths
+
+    def _update_save_all(self, entry: JobEntry) -> None:
+        media = media_of(entry)
+        ready = sum(1 for d in media.data if d is not None)
+        show = bool(self.canvas.tiles) and ready > 0
+        if show != self.save_all_button.isVisible():
+            self.save_all_button.setVisible(show)
+        if show:
+            self.save_all_button.setToolTip(
+                f"Save the {ready} {media.noun.lower()}{'s' if ready != 1 else ''} of this job "
+                f"(the original files) to {self.download_dir()}"
+            )
+
+    def _show_context_menu(self, index: int, pos: QPoint) -> None:
+        media = self.media()
+        if media is None or index >= len(self.canvas.tiles):
+            return
+        if self.context_menu is not None and _alive(self.context_menu):
+            self.context_menu.close()
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        noun = media.noun.lower()
+        ready = index < len(media.data) and media.data[index] is not None
+        save = menu.addAction(f"Save {noun} {index + 1}", lambda i=index: self.save([i]))
+        save.setEnabled(ready)
+        save_all = menu.addAction("Save all", lambda: self.save(None))
+        save_all.setEnabled(any(d is not None for d in media.data))
+        menu.addSeparator()
+        view = menu.addAction(f"Open {noun} {index + 1} large", lambda i=index: self.open_viewer(i))
+        view.setEnabled(index in self._decoded)
+        self.context_menu = menu
+        menu.popup(pos)  # non-modal: no nested event loop
 
     # ----- viewer -------------------------------------------------------------------------
     def open_viewer(self, image_no: int) -> None:
@@ -1300,67 +1514,26 @@ class GridView(QWidget):
         super().keyPressEvent(event)
 
 
-def find_editor_class(name: str) -> type | None:
-    """The mask package's editor class `name` (PanDialog, MaskEditor, ...), imported on first
-    use — the package has its own owner, so the grid looks classes up rather than importing
-    them at start-up."""
-    import importlib
-    import pkgutil
+def make_editor(spec: ActionSpec, source: QImage, ctx: ActionContext, parent: QWidget) -> QWidget:
+    """The mask package's editor for an editor-flow action, built with its parent job's details."""
+    # Imported on first use, not at module load: the editors are not needed to paint the first
+    # window, and start-up time is measured (benchmarks/startup.py).
+    from studio.ui.mask import CanvasEditor, MaskEditor, OutpaintDialog, PanDialog
 
-    try:
-        package = importlib.import_module("studio.ui.mask")
-    except ImportError:
-        log.warning("studio.ui.mask is not importable", exc_info=True)
-        return None
-    found = getattr(package, name, None)
-    if isinstance(found, type):
-        return found
-    for module_info in pkgutil.iter_modules(package.__path__):
-        try:
-            module = importlib.import_module(f"studio.ui.mask.{module_info.name}")
-        except Exception:  # a broken sibling module must not hide the one we need
-            log.debug("could not import studio.ui.mask.%s", module_info.name, exc_info=True)
-            continue
-        found = getattr(module, name, None)
-        if isinstance(found, type):
-            return found
-    return None
+    assert ctx.image_no is not None
+    prompt = ctx.prompt or ""
+    if spec.dialog == "PanDialog":
+        return PanDialog(source, job_id=ctx.job_id, image_no=ctx.image_no, prompt=prompt, model=ctx.model, parent=parent)
+    if spec.dialog == "OutpaintDialog":
+        return OutpaintDialog(source, job_id=ctx.job_id, image_no=ctx.image_no, prompt=prompt, model=ctx.model, parent=parent)
+    if spec.dialog == "MaskEditor":
+        return MaskEditor(source, job_id=ctx.job_id, image_no=ctx.image_no, prompt=prompt, model=ctx.model, parent=parent)
+    if spec.dialog == "CanvasEditor":
+        return CanvasEditor(source, job_id=ctx.job_id, image_no=ctx.image_no, prompt=prompt, model=ctx.model, parent=parent)
+    raise ValueError(f"the action registry names an editor the grid does not build: {spec.dialog}")
 
 
-def _construct_editor(cls: type, source: QImage, ctx: ActionContext, parent: QWidget) -> Any:
-    """Build a mask editor with the keywords its constructor accepts (the contract says:
-    the source QImage plus the parent job's info)."""
-    offered = {
-        "image": source,
-        "source": source,
-        "job_id": ctx.job_id,
-        "image_no": ctx.image_no,
-        "prompt": ctx.prompt or "",
-        "remix_prompt": ctx.prompt or "",
-        "model": ctx.model,
-        "parent": parent,
-    }
-    try:
-        params = inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return cls(source, job_id=ctx.job_id, image_no=ctx.image_no, parent=parent)
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    takes_var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-    for name, param in params.items():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if name in offered:
-            if param.kind is param.POSITIONAL_ONLY:
-                args.append(offered[name])
-            else:
-                kwargs[name] = offered[name]
-        elif param.default is param.empty and param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD) and not args and not kwargs:
-            args.append(source)  # first required positional: the image
-    if takes_var_kw:
-        kwargs.setdefault("job_id", ctx.job_id)
-        kwargs.setdefault("image_no", ctx.image_no)
-    return cls(*args, **kwargs)
+EDITOR_DIALOGS = frozenset({"PanDialog", "OutpaintDialog", "MaskEditor", "CanvasEditor"})
 
 
 def _alive(widget: QWidget) -> bool:
