@@ -15,16 +15,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.session.settings import ApiKey, KeyStore, Settings
-from studio.session.tasks import spawn
+from studio.session.settings import SANDBOX_KEY, ApiKey, KeyStore, Settings
+from studio.session.tasks import add_error_reporter, remove_error_reporter, run_in_thread, spawn
 
 # asyncio is imported inside the functions that use it: the window paints before it is
 # needed, and its import is a noticeable share of start-up (benchmarks/startup.py).
@@ -33,12 +32,31 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# SANDBOX_KEY now lives with the settings (the connection test uses it too); re-exported here.
+__all__ = ["DEMO_PROMPT", "SANDBOX_KEY", "ConnectFailed", "Plan", "Studio", "choose_plan", "run"]
+
 # The demo job rendered by --screenshot and by a start on a machine with no display.
 DEMO_PROMPT = "a lighthouse on a sea cliff at dusk, volumetric fog, warm windows --ar 3:2 --v 7"
-# The sandbox accepts any non-empty key; this one only marks the requests as the studio's own.
-SANDBOX_KEY = "sandbox-local"
 # A far-off limit stands for "never stop watching" (asyncio needs a finite timeout).
 _NEVER = 7 * 24 * 3600.0
+# What a background task was doing, in the words of the message shown when it fails.
+_TASK_WORDS = {
+    "connect": "Connecting",
+    "reconnect": "Applying the new settings",
+    "balance": "Refreshing the balance",
+    "settings: key lookup": "Looking up the API key",
+    "settings: save key": "Saving the API key",
+    "settings: forget key": "Forgetting the API key",
+    "settings: test connection": "Testing the connection",
+}
+
+
+class ConnectFailed(RuntimeError):
+    """The studio could not get a backend to talk to; `user_message` says why."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
 
 
 @dataclass(frozen=True)
@@ -47,8 +65,8 @@ class Plan:
 
     sandbox: bool
     base_url: str
-    key: str | None
-    reason: str
+    key: str | None = field(repr=False)  # never in a repr: reprs end up in logs and tracebacks
+    reason: str = ""
 
 
 def choose_plan(*, offline: bool, base_url: str | None, settings: Settings, api_key: ApiKey) -> Plan:
@@ -94,7 +112,8 @@ class Studio(QObject):
         self.client: Any = None
         self.watcher: Any = None
         self._retired: list[Any] = []  # clients replaced by a reconnect, closed at shutdown
-        self._ready: asyncio.Event | None = None
+        self._ready: asyncio.Event | None = None  # set once connect() succeeded or failed
+        self.connect_error: Exception | None = None
         self.prompt_state: Any = None
         self.jobs: Any = None
         self.window: Any = None
@@ -113,7 +132,7 @@ class Studio(QObject):
 
     async def _choose_plan(self) -> Plan:
         # A keyring backend may talk to D-Bus or the OS: keep that off the GUI thread.
-        api_key = await _in_thread(self.keys.resolve, "key lookup")
+        api_key = await run_in_thread(self.keys.resolve, name="key lookup")
         return choose_plan(offline=self._offline, base_url=self._base_url_arg, settings=self.settings,
                            api_key=api_key)
 
@@ -129,7 +148,29 @@ class Studio(QObject):
             sandbox_url=lambda: self.sandbox.base_url if self.sandbox is not None else None,
         )
         self.window.settings_applied.connect(lambda: spawn(self.reconnect(), name="reconnect"))
+        # A background task that fails must say so in the window, not only in the log.
+        add_error_reporter(self._report_task_failure)
         return self.window
+
+    def _report_task_failure(self, name: str, exc: BaseException) -> None:
+        import shiboken6
+
+        window = self.window
+        if window is None or not shiboken6.isValid(window):
+            return
+        what = _TASK_WORDS.get(name, f"A background task ({name})")
+        detail = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
+        text = f"{what} failed: {detail}"
+        if name in ("connect", "reconnect"):
+            if self.client is None:
+                # Otherwise the window keeps saying "Connecting…" / "Looking up the API key…".
+                window.mode_label.setText("Not connected")
+                window.mode_label.setToolTip(text)
+                window.notifier.status("Not connected", 0)
+            window.banner.show_message(text, action="Open Settings…", on_action=window.open_settings)
+        else:
+            window.notifier.status(text, 10000)
+            window.banner.show_message(text)
 
     def _watch_timeout(self) -> float:
         timeout = self.settings.watch_timeout
@@ -153,7 +194,20 @@ class Studio(QObject):
         )
 
     async def connect(self) -> None:
-        """Start the sandbox if the plan says so, then build the client and watcher."""
+        """Start the sandbox if the plan says so, then build the client and watcher.
+
+        A failure is raised for the task's error reporter (the window shows it) and wakes
+        `wait_connected`, which raises it too.
+        """
+        try:
+            await self._connect()
+        except Exception as exc:
+            self.connect_error = exc
+            self._ready_event().set()
+            raise
+        self.connect_error = None
+
+    async def _connect(self) -> None:
         from studio.api.client import LegnextClient
         from studio.api.watcher import JobWatcher
         from studio.session.jobs import SessionRetryPolicy
@@ -161,7 +215,12 @@ class Studio(QObject):
         if self.plan is None:
             self.plan = await self._choose_plan()
         if self.plan.sandbox and self.sandbox is None:
-            self.sandbox = await _in_thread(self._start_sandbox, "sandbox start")
+            try:
+                self.sandbox = await run_in_thread(self._start_sandbox, name="sandbox start")
+            except Exception as exc:  # e.g. no free port, a missing dependency
+                raise ConnectFailed(
+                    f"the offline sandbox could not start ({exc.__class__.__name__}: {exc}). "
+                    "Add an API key in Settings to use your Legnext account instead.") from exc
         base_url = self.sandbox.base_url if self.plan.sandbox else self.plan.base_url
         key = SANDBOX_KEY if self.plan.sandbox else (self.plan.key or "")
         try:
@@ -191,6 +250,8 @@ class Studio(QObject):
 
     async def wait_connected(self) -> None:
         await self._ready_event().wait()
+        if self.client is None and self.connect_error is not None:
+            raise self.connect_error
 
     def _start_sandbox(self) -> Any:
         from studio.sandbox import SandboxServer
@@ -218,6 +279,7 @@ class Studio(QObject):
         """Stop jobs, close every client, stop the sandbox."""
         from studio.session import tasks
 
+        remove_error_reporter(self._report_task_failure)
         if self.jobs is not None:
             await self.jobs.aclose()
         await tasks.cancel_all(timeout=1.0)
@@ -230,7 +292,7 @@ class Studio(QObject):
         self._retired.clear()
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
-            await _in_thread(sandbox.stop, "sandbox stop")
+            await run_in_thread(sandbox.stop, name="sandbox stop")
 
     # ----- the demo -----------------------------------------------------------------------
     async def render_demo(self, path: Path, *, timeout: float = 90.0) -> Path:
@@ -254,33 +316,6 @@ class Studio(QObject):
         if not self.window.grab().save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         return path
-
-
-async def _in_thread(fn: Any, name: str) -> Any:
-    """Run a blocking call (starting/stopping the sandbox) on a daemon thread and await it.
-
-    A plain thread rather than the loop's executor: qasync's executor is made of QThreads,
-    which Qt complains about when a test's loop is never closed.
-    """
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(ok: bool, value: Any) -> None:
-        if not future.done():
-            future.set_result(value) if ok else future.set_exception(value)
-
-    def work() -> None:
-        try:
-            result = fn()
-        except BaseException as exc:  # handed to the awaiting coroutine
-            loop.call_soon_threadsafe(settle, False, exc)
-        else:
-            loop.call_soon_threadsafe(settle, True, result)
-
-    threading.Thread(target=work, name=name, daemon=True).start()
-    return await future
 
 
 def run(
@@ -311,11 +346,13 @@ def run(
         window.resize(*size)
     elif screenshot is not None:
         window.resize(1440, 900)
-    _maybe_report_startup(window)
+    probe = _maybe_report_startup(window)
     window.show()
     # Paint the window now; the event loop, the key lookup, the sandbox and the HTTP client
     # all come after the user already sees the studio.
     app.processEvents()
+    if probe is not None:
+        probe.report()  # the first frame was painted in there (if the platform exposed it)
     # Everything built so far lives as long as the window: move it out of the collector's
     # reach, so a full collection never walks it on the GUI thread (a 40-50 ms pause
     # otherwise, measured by benchmarks/ui_stall.py).
@@ -361,19 +398,34 @@ def run(
         asyncio.set_event_loop(None)
 
 
-def _maybe_report_startup(window: Any) -> None:
-    """For benchmarks/startup.py: print the time the window is first painted, then quit."""
+def _maybe_report_startup(window: Any) -> Any:
+    """For benchmarks/startup.py: print the time the window's first full frame is on screen,
+    then quit. Returns the probe (its `report()` is called once the first events are processed),
+    or None when no probe was asked for."""
     if not os.environ.get("LEGNEXT_STUDIO_STARTUP_PROBE"):
-        return
+        return None
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class _Probe(QObject):
+        painted = False
+        reported = False
+
         def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802
-            if event.type() in (QEvent.Type.Paint, QEvent.Type.Expose) and not hasattr(self, "done"):
-                self.done = True
-                print(f"window-shown {time.time():.6f} {time.process_time():.6f}", flush=True)
-                QTimer.singleShot(0, window.close)
+            # The window's Paint opens the pass that paints every child; a zero timer runs
+            # only after that pass ended, i.e. after the first full frame.
+            if event.type() == QEvent.Type.Paint and not self.painted:
+                self.painted = True
+                QTimer.singleShot(0, self.report)
             return False
+
+        def report(self) -> None:
+            """Stamp once, at the first call after the frame was painted (never before)."""
+            if not self.painted or self.reported:
+                return
+            self.reported = True
+            print(f"window-shown {time.time():.6f} {time.process_time():.6f}", flush=True)
+            QTimer.singleShot(0, window.close)
 
     probe = _Probe(window)
     window.installEventFilter(probe)
+    return probe

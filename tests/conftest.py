@@ -24,8 +24,13 @@ def memory_keyring():
     import keyring
     import keyring.backend
 
+    # Resolve the machine's backend first, and keep ours out of keyring's own choice:
+    # otherwise a first-ever lookup could pick this class as the default and "restore" it.
+    previous = keyring.get_keyring()
+
     class MemoryKeyring(keyring.backend.KeyringBackend):
         priority = 1
+        viable = False
 
         def __init__(self) -> None:
             super().__init__()
@@ -41,7 +46,6 @@ def memory_keyring():
             self.store.pop((service, username), None)
 
     backend = MemoryKeyring()
-    previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)

@@ -14,10 +14,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from studio.session.tasks import run_in_thread
+
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 KEYRING_SERVICE = "legnext-studio"
 KEYRING_USER = "api-key"
 ENV_KEY = "LEGNEXT_API_KEY"
+# The sandbox accepts any non-empty key; this one only marks the requests as the studio's own.
+SANDBOX_KEY = "sandbox-local"
+
+# Keyring backends that would put the key in a file (plain or "encrypted" with a key kept next
+# to it, or the Windows registry), or that store nothing at all. The key must never reach a
+# file, so these count as no keyring.
+_UNSAFE_BACKEND_MODULES = ("keyrings.alt", "keyrings.cryptfile", "keyring.backends.fail",
+                           "keyring.backends.null")
+_UNSAFE_BACKEND_CLASSES = frozenset({
+    "PlaintextKeyring", "EncryptedKeyring", "CryptFileKeyring", "RegistryKeyring",
+    "EncryptedRegistryKeyring",
+})
 
 # Sandbox jobs take ~5 s at speed 1; at 2 a demo grid lands in about two seconds while its
 # progress can still be seen.
@@ -162,24 +176,42 @@ class KeyStore:
         return f"{type(backend).__module__}.{type(backend).__name__}"
 
     @staticmethod
-    def backend_available() -> bool:
-        """False when keyring only has its 'fail' backend (headless Linux without Secret Service)."""
+    def backend_problem() -> str | None:
+        """Why the key cannot be kept in a keyring here, or None when a secure keyring is there.
+
+        Refused: keyring's 'fail' and 'null' backends (headless Linux without Secret Service),
+        a chainer with nothing to chain, and file-backed ones such as keyrings.alt's
+        PlaintextKeyring/EncryptedKeyring, however high their priority.
+        """
         try:
             import keyring
-            from keyring.backends import fail
 
             backend = keyring.get_keyring()
-        except Exception:
-            return False
-        if isinstance(backend, fail.Keyring):
-            return False
+        except Exception as exc:  # a broken keyring install must not stop the app
+            return _no_secure_keyring(f"the keyring library failed to load ({exc.__class__.__name__})")
         children = getattr(backend, "backends", None)
-        if children is not None and not children:  # a chainer with nothing to chain
-            return False
+        if children is not None:  # keyring's chainer: it may hand the key to any of these
+            if not children:
+                return _no_secure_keyring("no keyring backend on this machine")
+            for child in children:
+                unsafe = _unsafe_backend(child)
+                if unsafe:
+                    return _no_secure_keyring(unsafe)
+            return None
+        unsafe = _unsafe_backend(backend)
+        if unsafe:
+            return _no_secure_keyring(unsafe)
         try:
-            return float(getattr(backend, "priority", 1)) > 0
+            if float(getattr(backend, "priority", 1)) <= 0:
+                return _no_secure_keyring("no keyring backend on this machine")
         except Exception:
-            return True
+            pass  # a backend without a readable priority was chosen on purpose by the user
+        return None
+
+    @classmethod
+    def backend_available(cls) -> bool:
+        """True only for a secure keyring (never a file-backed or 'fail' backend)."""
+        return cls.backend_problem() is None
 
     def stored_key(self) -> str | None:
         if not self.backend_available():
@@ -193,10 +225,9 @@ class KeyStore:
 
     def store(self, key: str) -> None:
         """Save the key in the keyring; raises KeyringUnavailable when there is none."""
-        if not self.backend_available():
-            raise KeyringUnavailable(
-                "No keyring backend is available on this machine, so the key cannot be saved."
-            )
+        problem = self.backend_problem()
+        if problem:
+            raise KeyringUnavailable(problem)
         import keyring
 
         keyring.set_password(KEYRING_SERVICE, KEYRING_USER, key.strip())
@@ -227,3 +258,109 @@ class KeyStore:
         if env:
             return ApiKey(env, "environment")
         return ApiKey(None, "none")
+
+
+def _backend_label(backend: object) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _unsafe_backend(backend: object) -> str | None:
+    """Say what is wrong with `backend` when it would put the key in a file or store nothing."""
+    for cls in type(backend).__mro__:  # a subclass of PlaintextKeyring is still a file
+        module = cls.__module__ or ""
+        if cls.__name__ in _UNSAFE_BACKEND_CLASSES or any(
+                module == m or module.startswith(m + ".") for m in _UNSAFE_BACKEND_MODULES):
+            if module.startswith(("keyring.backends.fail", "keyring.backends.null")):
+                return "no keyring backend on this machine"
+            return f"the keyring backend {_backend_label(backend)} keeps keys in a file"
+    return None
+
+
+def _no_secure_keyring(why: str) -> str:
+    return (f"No secure keyring here ({why}), so the key cannot be saved. "
+            f"Set {ENV_KEY} in the environment to have it at every start.")
+
+
+# ----- the work behind the settings dialog (off the GUI thread, no HTTP in the widget) -----
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """The key in use and whether a secure keyring can hold a new one."""
+
+    key: ApiKey
+    problem: str | None  # why no key can be saved here; None with a secure keyring
+
+    @property
+    def can_store(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class SavedKey:
+    in_keyring: bool  # False: kept in memory for this session only
+    note: str | None = None  # why the keyring refused it, when it did
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+    credits: int | None = None
+
+
+async def look_up_key(keys: KeyStore) -> KeyStatus:
+    """Which key is in use, asked on a worker thread (a keyring may talk to D-Bus or the OS)."""
+    return await run_in_thread(lambda: KeyStatus(keys.resolve(), keys.backend_problem()),
+                               name="key lookup")
+
+
+async def save_key(keys: KeyStore, key: str) -> SavedKey:
+    """Keep `key` in the keyring, or for this session only when there is no secure keyring."""
+    try:
+        await run_in_thread(lambda: keys.store(key), name="key store")
+    except KeyringUnavailable:
+        keys.set_session_key(key)
+        return SavedKey(False)
+    except Exception as exc:  # a keyring that refuses (locked, denied): keep it for now
+        keys.set_session_key(key)
+        return SavedKey(False, f"The keyring refused the key ({exc.__class__.__name__}); "
+                               "it is used for this session only.")
+    return SavedKey(True)
+
+
+async def forget_key(keys: KeyStore) -> None:
+    await run_in_thread(keys.forget, name="key forget")
+
+
+async def check_connection(base_url: str, key: str | None, *, keys: KeyStore | None = None,
+                           sandbox: bool = False, timeout: float = 15.0) -> ConnectionCheck:
+    """Ask /account/balance at `base_url`; the answer in words for the settings dialog.
+
+    `key` empty: the key in use (looked up in `keys`) is tried. `sandbox`: the studio's own
+    sandbox, which takes any key.
+    """
+    from studio.api.client import LegnextClient
+    from studio.api.errors import LegnextError
+
+    key = (key or "").strip() or None
+    if sandbox:
+        key = key or SANDBOX_KEY
+    elif key is None and keys is not None:
+        key = (await look_up_key(keys)).key.value
+    if not key:
+        return ConnectionCheck(False, "Enter an API key first.")
+    try:
+        async with LegnextClient(key, base_url, timeout=timeout) as client:
+            balance = await client.balance()
+    except LegnextError as exc:
+        return ConnectionCheck(False, exc.user_message)
+    except Exception as exc:  # e.g. a malformed URL: say it, do not crash the dialog
+        return ConnectionCheck(False, f"Could not connect: {exc}")
+    credits = balance.available_credits
+    amount = credits if credits is not None else balance.available_points
+    where = "the offline sandbox" if sandbox else base_url
+    text = f"Connected to {where}: the key works"
+    if amount is not None:
+        text += f" — {amount:,} credits available"
+    return ConnectionCheck(True, text + ".", amount)

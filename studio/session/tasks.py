@@ -60,6 +60,36 @@ def remove_error_reporter(report: Callable[[str, BaseException], None]) -> None:
         _reporters.remove(report)
 
 
+async def run_in_thread(fn: Callable[[], T], *, name: str) -> T:
+    """Run a blocking call (keyring, starting/stopping the sandbox) on a daemon thread, await it.
+
+    A plain thread rather than the loop's executor: qasync's executor is made of QThreads,
+    which Qt complains about when a test's loop is never closed.
+    """
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():  # the awaiting task may have been cancelled meanwhile
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def work() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, fn())
+        except BaseException as exc:  # handed to the awaiting coroutine
+            outcome = (False, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop closed meanwhile (shutdown): nobody is waiting
+            pass
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return await future
+
+
 def running_tasks() -> list[asyncio.Task[Any]]:
     return [t for t in _running if not t.done()]
 

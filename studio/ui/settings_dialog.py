@@ -1,12 +1,15 @@
 """Settings: the API key (OS keyring only), server, sandbox, polling and download folder.
 
 The key field never shows a stored key; leaving it empty keeps the key already in use.
+The dialog only shows and edits: the keyring calls and the connection test run in the session
+layer (studio.session.settings), on a worker thread or the event loop, never blocking the GUI.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,7 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.session.settings import ENV_KEY, KeyringUnavailable, KeyStore, Settings
+from studio.session.settings import (
+    ENV_KEY,
+    ConnectionCheck,
+    KeyStatus,
+    KeyStore,
+    Settings,
+    check_connection,
+    forget_key,
+    look_up_key,
+    save_key,
+)
 from studio.session.tasks import spawn
 
 
@@ -58,6 +71,9 @@ class SettingsDialog(QDialog):
         self.keys = keys
         self._sandbox_url = sandbox_url or (lambda: None)
         self.test_task: Any = None
+        self.key_task: Any = None  # the keyring lookup / store / forget under way
+        self.folder_dialog: QFileDialog | None = None
+        self.key_status: KeyStatus | None = None  # None until the lookup answered
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -150,46 +166,70 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self._describe_key()
+        self._look_up_key()
 
     # ----- key ----------------------------------------------------------------------------
-    def _describe_key(self) -> None:
-        current = self.keys.resolve()
-        has_backend = self.keys.backend_available()
-        if has_backend:
+    def _look_up_key(self) -> None:
+        self.key_status = None
+        self.key_edit.setPlaceholderText("Looking up…")
+        self.key_note.setText("Looking up the key in use…")
+        self.forget_button.setEnabled(False)
+        self.key_task = spawn(self._show_key_status(), name="settings: key lookup")
+
+    def _alive(self) -> bool:
+        # The dialog deletes itself on close; an answer arriving after that has nowhere to go.
+        return shiboken6.isValid(self)
+
+    async def _show_key_status(self) -> None:
+        status = await look_up_key(self.keys)
+        if not self._alive():
+            return
+        self.key_status = status
+        self._describe_key(status)
+
+    def _describe_key(self, status: KeyStatus) -> None:
+        current = status.key
+        if status.can_store:
             self.key_edit.setPlaceholderText(
                 "•••••••• stored in the keyring — type to replace" if current.source == "keyring"
                 else "Paste your key from legnext.ai/dashboard")
             note = "Saved in the system keyring, never in a file."
-            if current.source == "environment":
-                note += f" Currently using {ENV_KEY} from the environment."
         else:
             self.key_edit.setPlaceholderText(
                 "•••••••• in use for this session — type to replace" if current.source == "session"
                 else "Paste your key (used for this session only)")
-            note = (
-                "This machine has no keyring backend, so the key cannot be saved. A key typed "
-                f"here is used for this session only; set {ENV_KEY} in the environment to have "
-                "it at every start."
-            )
-            if current.source == "environment":
-                note += f" Currently using {ENV_KEY} from the environment."
+            note = f"{status.problem} A key typed here is used for this session only."
+        if current.source == "environment":
+            note += f" Currently using {ENV_KEY} from the environment."
         self.key_note.setText(note)
         self.forget_button.setEnabled(current.source in ("keyring", "session"))
 
     def _forget(self) -> None:
-        self.keys.forget()
         self.key_edit.clear()
         self.test_result.clear()
-        self._describe_key()
+        self.forget_button.setEnabled(False)
+        self.key_note.setText("Forgetting the key…")
+        self.key_task = spawn(self._forget_then_look_up(), name="settings: forget key")
 
-    def _key_to_test(self) -> str | None:
-        typed = self.key_edit.text().strip()
-        return typed or self.keys.resolve().value
+    async def _forget_then_look_up(self) -> None:
+        await forget_key(self.keys)
+        await self._show_key_status()
 
     # ----- actions ------------------------------------------------------------------------
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Download folder", self.download_edit.text())
+        # Non-modal with a signal: a static getExistingDirectory would spin a nested event
+        # loop inside qasync's.
+        if self.folder_dialog is not None and self.folder_dialog.isVisible():
+            self.folder_dialog.raise_()
+            return
+        dialog = QFileDialog(self, "Download folder", self.download_edit.text())
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(self._folder_chosen)
+        self.folder_dialog = dialog
+        dialog.open()
+
+    def _folder_chosen(self, folder: str) -> None:
         if folder:
             self.download_edit.setText(folder)
 
@@ -197,36 +237,21 @@ class SettingsDialog(QDialog):
         """Ask /account/balance with the key and server shown; the answer goes in the label."""
         sandbox = self._sandbox_url() if self.sandbox_check.isChecked() else None
         base_url = sandbox or self.base_url_edit.text().strip()
-        key = self._key_to_test() or ("sandbox" if sandbox else None)
-        if not key:
-            self._show_result("Enter an API key first.", error=True)
-            return
         self.test_button.setEnabled(False)
         self._show_result("Checking…", error=False)
-        self.test_task = spawn(self._test(key, base_url), name="settings: test connection")
+        self.test_task = spawn(
+            self._test(base_url, self.key_edit.text().strip(), bool(sandbox)),
+            name="settings: test connection")
 
-    async def _test(self, key: str, base_url: str) -> None:
-        from studio.api.client import LegnextClient
-        from studio.api.errors import LegnextError
-
+    async def _test(self, base_url: str, typed: str, sandbox: bool) -> None:
         try:
-            async with LegnextClient(key, base_url, timeout=15) as client:
-                balance = await client.balance()
-        except LegnextError as exc:
-            self._show_result(exc.user_message, error=True)
-        except Exception as exc:  # e.g. a malformed URL: say it, do not crash the dialog
-            self._show_result(f"Could not connect: {exc}", error=True)
-        else:
-            credits = balance.available_credits
-            points = balance.available_points
-            amount = credits if credits is not None else points
-            where = "sandbox" if "127.0.0.1" in base_url else base_url
-            text = f"Connected to {where}: the key works"
-            if amount is not None:
-                text += f" — {amount:,} credits available"
-            self._show_result(text + ".", error=False)
+            result: ConnectionCheck = await check_connection(base_url, typed, keys=self.keys,
+                                                             sandbox=sandbox)
         finally:
-            self.test_button.setEnabled(True)
+            if self._alive():
+                self.test_button.setEnabled(True)
+        if self._alive():
+            self._show_result(result.message, error=not result.ok)
 
     def _show_result(self, text: str, *, error: bool) -> None:
         self.test_result.setText(text)
@@ -235,15 +260,8 @@ class SettingsDialog(QDialog):
         self.test_result.style().polish(self.test_result)
 
     def save(self) -> None:
-        typed = self.key_edit.text().strip()
-        if typed:
-            try:
-                self.keys.store(typed)
-            except KeyringUnavailable:
-                self.keys.set_session_key(typed)
-            except Exception as exc:  # a keyring that refuses (locked, denied): keep it for now
-                self.keys.set_session_key(typed)
-                self.key_note.setText(f"The keyring refused the key ({exc}); it is used for this session only.")
+        """Write the plain options; a typed key goes to the keyring off the GUI thread, then
+        `applied` fires (the app reconnects with the new key)."""
         self.settings.base_url = self.base_url_edit.text().strip()
         self.settings.use_sandbox = self.sandbox_check.isChecked()
         self.settings.poll_initial = self.poll_initial.value()
@@ -251,6 +269,32 @@ class SettingsDialog(QDialog):
         self.settings.watch_timeout = self.watch_timeout.value() * 60.0
         self.settings.download_dir = self.download_edit.text().strip() or str(self.settings.download_dir)
         self.settings.sync()
+        typed = self.key_edit.text().strip()
         self.key_edit.clear()
+        if not typed:
+            self.applied.emit()
+            self.accept()
+            return
+        self.buttons.setEnabled(False)  # also keeps reject() (Esc) away until the key is saved
+        self.key_note.setText("Saving the key…")
+        self.key_task = spawn(self._save_key(typed), name="settings: save key")
+
+    def reject(self) -> None:
+        if not self.buttons.isEnabled():  # a key is being saved: `applied` must still fire
+            return
+        super().reject()
+
+    async def _save_key(self, typed: str) -> None:
+        try:
+            saved = await save_key(self.keys, typed)
+        finally:
+            if self._alive():
+                self.buttons.setEnabled(True)
+        if not self._alive():
+            return
         self.applied.emit()
+        if saved.note:
+            # The key is in use for this session; stay open so the user reads why.
+            self.key_note.setText(saved.note)
+            return
         self.accept()
