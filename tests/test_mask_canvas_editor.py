@@ -151,6 +151,23 @@ def test_typed_numbers_place_the_image_and_merge_into_one_undo_step(editor):
     assert ed.placement.canvas_w == 2000 and ed.preset.currentText() == "Free"
 
 
+def test_the_shape_box_names_the_canvas_whatever_changed_it(editor):
+    ed = editor(1024, 768)
+    assert ed.preset.currentText() == "Same as image"
+    ed.set_preset("16:9")
+    ed.set_placement(Placement(2000, 1500, 0, 0, 1024, 768))  # placed by hand: a 4:3 canvas
+    assert ed.preset.currentText() == "4:3"
+    ed.canvas_h.setValue(1400)  # typed: no listed shape
+    assert ed.preset.currentText() == "Free"
+    stack = ed.painter.model.undo_stack
+    stack.undo()
+    assert ed.preset.currentText() == "4:3"
+    stack.undo()
+    assert ed.preset.currentText() == "16:9"
+    stack.undo()
+    assert ed.preset.currentText() == "Same as image" and ed.placement == Placement(1024, 768, 0, 0, 1024, 768)
+
+
 def test_mask_points_are_in_the_source_images_pixels_when_moved_and_scaled(editor):
     ed = editor(1000, 1000)
     ed.set_placement(Placement(2000, 1500, 500, 250, 500, 500))  # image at half size

@@ -107,6 +107,17 @@ def canvas_for_aspect(w: int, h: int, a: int, b: int) -> tuple[int, int, float]:
     return max(CANVAS_MIN, round(cw * shrink)), max(CANVAS_MIN, round(ch * shrink)), shrink
 
 
+def preset_of(p: Placement) -> int:
+    """The PRESETS index that names a placement's canvas: the image's own size, a listed shape
+    (within the pixel of rounding canvas_for_aspect allows), or Free."""
+    if (p.canvas_w, p.canvas_h, p.x, p.y) == (p.w, p.h, 0, 0):
+        return 0
+    for i, (_, ratio) in enumerate(PRESETS):
+        if ratio and ratio != (0, 0) and abs(p.canvas_w * ratio[1] - p.canvas_h * ratio[0]) <= max(ratio):
+            return i
+    return FREE
+
+
 class _SetPlacement(QUndoCommand):
     def __init__(self, editor: CanvasEditor, before: Placement, after: Placement, text: str,
                  merge_key: int = -1) -> None:
@@ -403,6 +414,11 @@ class CanvasEditor(EditorWindow):
         self.painter.view.set_content_rect(p.canvas_rect().united(p.image_rect()))
         self.painter.view.refit_if_fitted()
         self._show_numbers(p)
+        # the Shape box follows the canvas, whatever changed it (drag, typing, undo)
+        if hasattr(self, "preset"):
+            self.preset.blockSignals(True)
+            self.preset.setCurrentIndex(preset_of(p))
+            self.preset.blockSignals(False)
         self.placement_changed.emit()
         if hasattr(self, "prompt"):
             self.refresh()
@@ -522,9 +538,6 @@ class CanvasEditor(EditorWindow):
         self.set_placement(p, "Place image", merge_key=100 + key)
 
     def _canvas_typed(self) -> None:
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(FREE)
-        self.preset.blockSignals(False)
         p = replace(self.placement, canvas_w=self.canvas_w.value(), canvas_h=self.canvas_h.value())
         self.set_placement(p, "Canvas size", merge_key=101)
 
