@@ -217,7 +217,7 @@ def test_spawn_keeps_tasks_and_reports_failures(qtbot, qloop):
 def test_save_images_writes_original_bytes_atomically_without_overwriting(qtbot, jobs, tmp_path, monkeypatch):
     import os
 
-    import studio.session.jobs as jobs_module
+    import studio.store.files as jobs_module
 
     entry = jobs.submit("diffusion", text="Castle on a cliff, at dusk! --ar 3:2 --v 7")
     qtbot.waitUntil(lambda: entry.finished, timeout=15000)

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from studio.sandbox import SandboxServer
 from studio.ui import image_loader
+from studio.ui.action_dialogs import EDITOR_DIALOGS
 from studio.ui.actions import ACTIONS, FLOW_EDITOR, spec_for
-from studio.ui.grid_view import EDITOR_DIALOGS
 from studio.ui.mask import MaskEditor, PanDialog
 from test_ui_grid_support import close_env, env, make_env  # noqa: F401  (fixture)
 

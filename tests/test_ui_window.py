@@ -349,7 +349,7 @@ def test_edit_from_url_before_the_client_exists_says_so(qtbot, qloop):
     from PySide6.QtWidgets import QWidget
 
     class NoClient:
-        client = None
+        connected = False
 
     host = QWidget()
     qtbot.addWidget(host)

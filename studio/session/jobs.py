@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import re
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from studio.session.tasks import spawn
+from studio.store.files import job_stem, save_files
 
 # studio.api (httpx under it) and asyncio are imported inside the functions that use them: the
 # window is built and painted before any of that is needed, and their imports are a noticeable
@@ -243,6 +241,17 @@ class JobsSession(QObject):
             await self._backend_ready.wait()
         return self.client, self.watcher
 
+    @property
+    def connected(self) -> bool:
+        """Whether a backend is set (jobs and downloads would wait for one until then)."""
+        return self.client is not None and self.watcher is not None
+
+    async def download(self, url: str) -> bytes:
+        """Fetch any URL with the current backend's client (its retry policy; a failure raises
+        a `LegnextError` with a `user_message`). Waits for the backend if there is none yet."""
+        client, _watcher = await self._backend()
+        return await client.download(url)
+
     # ----- reading ------------------------------------------------------------------------
     def entry(self, key_or_job_id: str) -> JobEntry | None:
         """The entry for a local key or a server job id."""
@@ -346,22 +355,10 @@ class JobsSession(QObject):
         return task
 
     async def _download_videos(self, entry: JobEntry) -> None:
-        import asyncio
-
-        from studio.api.errors import LegnextError
-
         urls = entry.video_urls
         if len(entry.videos) != len(urls):
             entry.videos = [None] * len(urls)
-
-        async def fetch(index: int, url: str) -> None:
-            try:
-                entry.videos[index] = await entry.client.download(url)
-            except LegnextError as exc:
-                entry.video_errors[index] = exc.user_message
-            self.job_changed.emit(entry.key)
-
-        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls) if entry.videos[i] is None))
+        await self._download(entry, urls, entry.videos, entry.video_errors)
 
     async def save_images(self, key_or_job_id: str, indexes: list[int] | None, folder: Path | str) -> list[Path]:
         """Write the original downloaded files of these outputs (None: all) into `folder`.
@@ -370,19 +367,17 @@ class JobsSession(QObject):
         (`<prompt-slug>_<jobid8>_<n>.<ext>`, n counted from 1); an existing file is never
         overwritten (`-2`, `-3`, ... are added). Each file is written to a temporary name and
         moved into place, so a reader never sees half a file; the writing runs in a worker
-        thread. Outputs not downloaded are skipped. Raises OSError if the folder is unusable.
+        thread (studio.store.files). Outputs not downloaded are skipped. Raises OSError if the
+        folder is unusable.
         """
-        import asyncio
-
         entry = self.entry(key_or_job_id)
         if entry is None:
             raise KeyError(key_or_job_id)
         datas = entry.images if entry.image_urls else entry.videos
         wanted = range(len(datas)) if indexes is None else indexes
         files = [(i, datas[i]) for i in wanted if 0 <= i < len(datas) and datas[i] is not None]
-        stem = f"{_slug(entry.prompt) or _slug(entry.task_type) or 'image'}_{(entry.job_id or entry.key)[:8]}"
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_save_executor(), _write_files, Path(folder), stem, files)
+        stem = job_stem(entry.prompt, entry.task_type, entry.job_id or entry.key)
+        return await save_files(Path(folder), stem, files)
 
     def refresh_balance(self) -> asyncio.Task[Any]:
         return spawn(self._refresh_balance(), name="balance")
@@ -414,7 +409,7 @@ class JobsSession(QObject):
             if entry.image_urls:
                 entry.status = DOWNLOADING
                 self.job_changed.emit(entry.key)
-                await self._download_images(entry)
+                await self._download(entry, entry.image_urls, entry.images, entry.image_errors)
             entry.status = COMPLETED
             entry.notice = None
             entry._mark_finished()
@@ -512,19 +507,23 @@ class JobsSession(QObject):
             entry.images = [None] * len(images)
         self.job_changed.emit(entry.key)
 
-    async def _download_images(self, entry: JobEntry) -> None:
+    async def _download(
+        self, entry: JobEntry, urls: list[str], into: list[bytes | None], errors: dict[int, str]
+    ) -> None:
+        """Fetch every URL whose slot in `into` is still empty, all at once, on the job's own
+        client; a failure is kept in `errors` by index and the others carry on."""
         import asyncio
 
         from studio.api.errors import LegnextError
 
         async def fetch(index: int, url: str) -> None:
             try:
-                entry.images[index] = await entry.client.download(url)
+                into[index] = await entry.client.download(url)
             except LegnextError as exc:
-                entry.image_errors[index] = exc.user_message
+                errors[index] = exc.user_message
             self.job_changed.emit(entry.key)
 
-        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(entry.image_urls)))
+        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls) if into[i] is None))
 
     async def _fail(self, entry: JobEntry, exc: BaseException) -> None:
         from studio.api.errors import APIError, AuthenticationError, JobFailedError
@@ -667,83 +666,3 @@ def _server_text(exc: BaseException) -> str:
         if value:
             return str(value)
     return ""
-
-
-# ----- saving files -------------------------------------------------------------------------
-_SLUG_DROP = re.compile(r"(--?[A-Za-z][\w-]*(\s+[^\s-][^\s]*)?)|(https?://\S+)|(<[^>]*>)")
-_SLUG_MAX = 40
-# One writer at a time in this process, so two saves never pick the same free name.
-_write_lock = threading.Lock()
-_save_pool: Any = None
-
-
-def _save_executor() -> Any:
-    """A plain worker thread for file writes (qasync's default executor runs QThreads, which
-    complain when the process exits while they are parked)."""
-    global _save_pool
-    if _save_pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _save_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="save-files")
-    return _save_pool
-
-
-def _slug(text: str | None) -> str:
-    """A file-name-safe start of a prompt: words only (no flags, no URLs), lowercase, dashes."""
-    if not text:
-        return ""
-    words = re.findall(r"[a-z0-9]+", _SLUG_DROP.sub(" ", text.lower()))
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > _SLUG_MAX:
-            break
-        slug = candidate
-    return slug or (words[0][:_SLUG_MAX] if words else "")
-
-
-def _extension(data: bytes) -> str:
-    """The file type from its first bytes (the URL may not say, or may lie)."""
-    if data.startswith(b"\x89PNG"):
-        return ".png"
-    if data.startswith(b"\xff\xd8"):
-        return ".jpg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return ".gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return ".webp"
-    if data[4:8] == b"ftyp":
-        return ".mp4"
-    return ".bin"
-
-
-def _free_path(folder: Path, name: str, ext: str) -> Path:
-    path = folder / f"{name}{ext}"
-    n = 2
-    while path.exists():
-        path = folder / f"{name}-{n}{ext}"
-        n += 1
-    return path
-
-
-def _write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    with _write_lock:
-        for index, data in files:
-            target = _free_path(folder, f"{stem}_{index + 1}", _extension(data))
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-            written.append(target)
-    return written

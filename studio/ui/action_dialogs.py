@@ -7,7 +7,9 @@ estimate, and a Send button. Actions without options (enhance, reroll) get a one
 with the cost and a single button: nothing is charged by a misclick (UI.md flow rules).
 
 Each popover emits `submitted(op, kwargs)` — the client method name and its keyword arguments —
-the same signal the mask editors emit, so the grid routes both the same way.
+the same signal the mask editors emit, so the grid routes both the same way. Editor-flow actions
+(pan, zoom out, repaint, edit) open one of those editors instead: `make_editor` builds the one the
+registry names, as `make_popover` does for the popovers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtGui import QHideEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -331,3 +333,22 @@ def make_popover(spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = 
     if cls is None:
         cls = ConfirmPopover if spec.flow == FLOW_CONFIRM else OptionsPopover
     return cls(spec, ctx, parent)
+
+
+# The mask package's editors (`studio.ui.mask`) that editor-flow actions may name.
+EDITOR_DIALOGS = frozenset({"PanDialog", "OutpaintDialog", "MaskEditor", "CanvasEditor"})
+
+
+def make_editor(spec: ActionSpec, source: QImage, ctx: ActionContext, parent: QWidget) -> QWidget:
+    """The mask package's editor for an editor-flow action, built with its parent job's details."""
+    # Imported on first use, not at module load: the editors are not needed to paint the first
+    # window, and start-up time is measured (benchmarks/startup.py).
+    from studio.ui import mask
+
+    assert ctx.image_no is not None
+    if spec.dialog not in EDITOR_DIALOGS:
+        raise ValueError(f"the action registry names an editor the grid does not build: {spec.dialog}")
+    editor = getattr(mask, spec.dialog)  # every one takes the same arguments
+    return editor(
+        source, job_id=ctx.job_id, image_no=ctx.image_no, prompt=ctx.prompt or "", model=ctx.model, parent=parent
+    )

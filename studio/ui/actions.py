@@ -15,7 +15,8 @@ no widget ever has to know which way round a number goes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 # How an action collects what it needs before a job is sent.
 FLOW_OPTIONS = "options"  # small popover with choices (and maybe a prompt), cost, Send
@@ -365,6 +366,27 @@ def crumb_for(op: str, image_no: int | None, kwargs: dict | None = None) -> str:
     return " ".join(template.format(**values).split())
 
 
+def expiry_reason(job: Any, now: datetime) -> str | None:
+    """Why actions on this job are no longer valid (3 days after creation), or None.
+
+    An unknown creation time is not treated as expired: the server will say if it is.
+    """
+    created = getattr(getattr(job, "meta", None), "created_at", None)
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    age = now - created
+    if age <= timedelta(days=ACTION_VALID_DAYS):
+        return None
+    days = age.days
+    return (
+        f"Expired: actions on an image are valid for {ACTION_VALID_DAYS} days after its job "
+        f"was created; this one was created {created:%Y-%m-%d %H:%M} UTC ({days} days ago). "
+        "Run the prompt again to act on it."
+    )
+
+
 def _ints(values) -> list[int]:
     return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
@@ -381,12 +403,3 @@ def _ordered(names: list[str]) -> list[str]:
 
     return [name for _, name in sorted(enumerate(names), key=key)]
 
-
-@lru_cache(maxsize=256)
-def icon_svg(path_data: str, color: str) -> bytes:
-    """A 24x24 stroke icon as SVG bytes, drawn in `color` (rendered by the grid's buttons)."""
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">'
-        f'<path d="{path_data}" fill="none" stroke="{color}" stroke-width="1.8" '
-        'stroke-linecap="round" stroke-linejoin="round"/></svg>'
-    ).encode()

@@ -218,7 +218,8 @@ class MainWindow(QMainWindow):
         if self._grid is None:
             from studio.ui.grid_view import GridView
 
-            self._grid = GridView(self.jobs)
+            # Save writes to the download folder the settings dialog edits (read on each save).
+            self._grid = GridView(self.jobs, download_dir=lambda: self.settings.download_dir)
             self._grid.setObjectName("GridView")
             # The grid starts actions (vary, upscale, pan, ...) through the session itself;
             # a breadcrumb click there switches the job on show.

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
 from studio.ui import theme
+from studio.ui.time_text import elapsed_text
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
 
@@ -44,17 +45,6 @@ def model_label(model: str | None) -> str:
     if not model:
         return ""
     return _MODEL_NAMES.get(model, f"v{model}")
-
-
-def elapsed_text(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def excerpt(text: str | None, limit: int = 90) -> str:

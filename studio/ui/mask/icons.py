@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QColor, QIcon
+
+from studio.ui.icons import stroke_pixmap
 
 PATHS = {
     "select": "M5 3l13 8-6 1.5L9 19z M12.5 12.5l5 6",
@@ -30,25 +30,6 @@ PATHS = {
 _cache: dict[tuple[str, str, int], QIcon] = {}
 
 
-def _svg(path_data: str, color: str) -> bytes:
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">'
-        f'<path d="{path_data}" fill="none" stroke="{color}" stroke-width="1.8" '
-        'stroke-linecap="round" stroke-linejoin="round"/></svg>'
-    ).encode()
-
-
-def _pixmap(path_data: str, color: str, px: int) -> QPixmap:
-    dpr = 2.0  # crisp on HiDPI screens; Qt scales it down on 1x screens
-    pixmap = QPixmap(int(px * dpr), int(px * dpr))
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    QSvgRenderer(QByteArray(_svg(path_data, color))).render(painter)
-    painter.end()
-    pixmap.setDevicePixelRatio(dpr)
-    return pixmap
-
-
 def icon(name: str, px: int = 18) -> QIcon:
     try:
         from studio.ui import theme
@@ -62,10 +43,10 @@ def icon(name: str, px: int = 18) -> QIcon:
         return cached
     data = PATHS[name]
     result = QIcon()
-    result.addPixmap(_pixmap(data, normal, px), QIcon.Mode.Normal, QIcon.State.Off)
-    result.addPixmap(_pixmap(data, active, px), QIcon.Mode.Active, QIcon.State.Off)
-    result.addPixmap(_pixmap(data, active, px), QIcon.Mode.Normal, QIcon.State.On)
-    result.addPixmap(_pixmap(data, off, px), QIcon.Mode.Disabled, QIcon.State.Off)
+    result.addPixmap(stroke_pixmap(data, normal, px), QIcon.Mode.Normal, QIcon.State.Off)
+    result.addPixmap(stroke_pixmap(data, active, px), QIcon.Mode.Active, QIcon.State.Off)
+    result.addPixmap(stroke_pixmap(data, active, px), QIcon.Mode.Normal, QIcon.State.On)
+    result.addPixmap(stroke_pixmap(data, off, px), QIcon.Mode.Disabled, QIcon.State.Off)
     _cache[key] = result
     return result
 

@@ -1,5 +1,5 @@
 """Upload paint from an image URL: a small non-modal box asks for the URL, the image is fetched
-through the API client's `download` (the session's network path, with its retry policy),
+through `JobsSession.download` (the session's network path, with its retry policy),
 decoded off the GUI thread, checked, and opened in the `CanvasEditor` (upload-paint mode); its
 request goes to `JobsSession.submit`.
 
@@ -169,9 +169,8 @@ class UrlEditLauncher(QObject):
         self.editor: Any = None
 
     def _fetch(self) -> Fetch | None:
-        # the session's current client (it may be switched by the settings, or not built yet)
-        client = getattr(self.jobs, "client", None)
-        return None if client is None else client.download
+        # None before the backend is built: the box says so at once instead of waiting for it
+        return self.jobs.download if self.jobs.connected else None
 
     def open(self) -> ImageUrlBox:
         if self.box is not None and self.box.isVisible():

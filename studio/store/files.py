@@ -1,0 +1,111 @@
+"""Output files on disk: names that say what the file is, atomic writes, nothing overwritten.
+
+Plain Python, no Qt: the grid's Save (through `JobsSession.save_images`) uses it, and so can
+anything else that keeps a job's images as files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+_SLUG_DROP = re.compile(r"(--?[A-Za-z][\w-]*(\s+[^\s-][^\s]*)?)|(https?://\S+)|(<[^>]*>)")
+_SLUG_MAX = 40
+# One writer at a time in this process, so two saves never pick the same free name.
+_write_lock = threading.Lock()
+_save_pool: Any = None
+
+
+def slug(text: str | None) -> str:
+    """A file-name-safe start of a prompt: words only (no flags, no URLs), lowercase, dashes."""
+    if not text:
+        return ""
+    words = re.findall(r"[a-z0-9]+", _SLUG_DROP.sub(" ", text.lower()))
+    result = ""
+    for word in words:
+        candidate = f"{result}-{word}" if result else word
+        if len(candidate) > _SLUG_MAX:
+            break
+        result = candidate
+    return result or (words[0][:_SLUG_MAX] if words else "")
+
+
+def job_stem(prompt: str | None, task_type: str, job_id: str) -> str:
+    """`<prompt-slug>_<jobid8>`: the prompt's words (else the task type), then the job's id."""
+    return f"{slug(prompt) or slug(task_type) or 'image'}_{job_id[:8]}"
+
+
+def extension(data: bytes) -> str:
+    """The file type from its first bytes (the URL may not say, or may lie)."""
+    if data.startswith(b"\x89PNG"):
+        return ".png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return ".gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    if data[4:8] == b"ftyp":
+        return ".mp4"
+    return ".bin"
+
+
+def free_path(folder: Path, name: str, ext: str) -> Path:
+    """`folder/name.ext`, or `name-2.ext`, `name-3.ext`, ... if that is taken."""
+    path = folder / f"{name}{ext}"
+    n = 2
+    while path.exists():
+        path = folder / f"{name}-{n}{ext}"
+        n += 1
+    return path
+
+
+def write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
+    """Write each `(index, data)` as `<stem>_<index+1><ext>` in `folder` (made if missing).
+
+    Each file goes to a temporary name in the same folder and is moved into place, so a reader
+    never sees half a file. Blocking: call it from a worker thread (`save_files`).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with _write_lock:
+        for index, data in files:
+            target = free_path(folder, f"{stem}_{index + 1}", extension(data))
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            written.append(target)
+    return written
+
+
+async def save_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
+    """`write_files` in a worker thread, so the event loop never waits on the disk."""
+    import asyncio  # not at module level: start-up time (see studio.session.jobs)
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_save_executor(), write_files, folder, stem, files)
+
+
+def _save_executor() -> Any:
+    """A plain worker thread for file writes (qasync's default executor runs QThreads, which
+    complain when the process exits while they are parked)."""
+    global _save_pool
+    if _save_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _save_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="save-files")
+    return _save_pool
