@@ -448,7 +448,10 @@ def model_choices() -> list[tuple[str, str]]:
     return [(m.id, m.label) for m in load_rules().models]
 
 
-def model_label(model: str) -> str:
+def model_label(model: str | None) -> str:
+    """How the studio names a model ("v7", "niji 6"); "" for none."""
+    if not model:
+        return ""
     try:
         return load_rules().model(normalize_model(model) or model).label
     except KeyError:

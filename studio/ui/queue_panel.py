@@ -30,21 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
+from studio.session.prompt_state import model_label
 from studio.ui import theme
 from studio.ui.time_text import elapsed_text
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
 
-_MODEL_NAMES = {"niji6": "niji 6"}
 _PAD = 10
 _LINE_GAP = 3
 _BAR_H = 3
-
-
-def model_label(model: str | None) -> str:
-    if not model:
-        return ""
-    return _MODEL_NAMES.get(model, f"v{model}")
 
 
 def excerpt(text: str | None, limit: int = 90) -> str:
