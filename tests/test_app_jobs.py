@@ -224,10 +224,10 @@ def test_save_images_writes_original_bytes_atomically_without_overwriting(qtbot,
     folder = tmp_path / "out" / "nested"  # made on demand
     stem = f"castle-on-a-cliff-at-dusk_{entry.job_id[:8]}"
 
-    # the files arrive by os.replace from a temp file in the same folder, never written in place
+    # the files arrive by a link from a temp file in the same folder, never written in place
     replaced: list[tuple[str, str]] = []
-    real_replace = os.replace
-    monkeypatch.setattr(jobs_module.os, "replace", lambda a, b: (replaced.append((a, str(b))), real_replace(a, b))[1])
+    real_link = os.link
+    monkeypatch.setattr(jobs_module.os, "link", lambda a, b: (replaced.append((str(a), str(b))), real_link(a, b))[1])
 
     def save(indexes):
         task = spawn(jobs.save_images(entry.key, indexes, folder), name="save")

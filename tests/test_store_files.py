@@ -22,6 +22,8 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 8
         ("one two three four five six seven eight nine ten", "one-two-three-four-five-six-seven-eight"),
         ("x" * 60 + " tail", "x" * 40),  # a first word longer than the cap is cut, not dropped
         ("--ar 16:9", ""),
+        ("a well-lit room --ar 3:2", "a-well-lit-room"),  # a dash inside a word is no flag
+        ("a sci-fi city at night —v 7", "a-sci-fi-city-at-night"),
         ("", ""),
         (None, ""),
     ],
@@ -83,10 +85,53 @@ def test_write_files_removes_its_temp_file_when_the_move_fails(tmp_path, monkeyp
     def refuse(src, dst):
         raise OSError("disk said no")
 
+    monkeypatch.setattr(os, "link", refuse)
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk said no"):
         write_files(tmp_path, "fox", [(0, PNG)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_files_get_the_users_normal_file_mode(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    (path,) = write_files(tmp_path, "fox", [(0, PNG)])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+
+def test_a_name_taken_while_writing_is_not_overwritten(tmp_path, monkeypatch):
+    import studio.store.files as files
+
+    real = files.free_path
+    calls: list[str] = []
+
+    def racing(folder, name, ext):
+        path = real(folder, name, ext)
+        if not calls:  # another program creates the file right after the check
+            path.write_bytes(b"theirs")
+        calls.append(path.name)
+        return path
+
+    monkeypatch.setattr(files, "free_path", racing)
+    (mine,) = write_files(tmp_path, "fox", [(0, PNG)])
+    assert (tmp_path / "fox_1.png").read_bytes() == b"theirs"
+    assert mine.name == "fox_1-2.png" and mine.read_bytes() == PNG
+
+
+def test_without_hard_links_the_file_is_moved_into_place(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "links not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (path,) = write_files(tmp_path, "fox", [(0, PNG)])
+    assert path.read_bytes() == PNG
+    assert [p.name for p in tmp_path.iterdir()] == ["fox_1.png"]
 
 
 def test_save_files_writes_in_a_worker_thread(tmp_path, monkeypatch):

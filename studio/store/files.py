@@ -13,11 +13,23 @@ import threading
 from pathlib import Path
 from typing import Any
 
-_SLUG_DROP = re.compile(r"(--?[A-Za-z][\w-]*(\s+[^\s-][^\s]*)?)|(https?://\S+)|(<[^>]*>)")
+# A flag starts a word ("--ar 3:2", "—v 7"); a dash inside a word ("well-lit") is part of it.
+_SLUG_DROP = re.compile(r"((?:^|(?<=\s))(?:--?|—)[A-Za-z][\w-]*(\s+[^\s-][^\s]*)?)|(https?://\S+)|(<[^>]*>)")
 _SLUG_MAX = 40
 # One writer at a time in this process, so two saves never pick the same free name.
 _write_lock = threading.Lock()
 _save_pool: Any = None
+
+
+def _read_umask() -> int:
+    # There is no way to read the umask without setting it; done once, at import.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes 0600 files; a saved image gets the mode any new file of this user would get.
+_FILE_MODE = 0o666 & ~_read_umask()
 
 
 def slug(text: str | None) -> str:
@@ -74,22 +86,38 @@ def write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list
     written: list[Path] = []
     with _write_lock:
         for index, data in files:
-            target = free_path(folder, f"{stem}_{index + 1}", extension(data))
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
+                os.chmod(tmp, _FILE_MODE)
+                written.append(_publish(Path(tmp), folder, f"{stem}_{index + 1}", extension(data)))
+            finally:
                 try:
                     os.unlink(tmp)
                 except OSError:
                     pass
-                raise
-            written.append(target)
     return written
+
+
+def _publish(tmp: Path, folder: Path, name: str, ext: str) -> Path:
+    """Give the finished temporary file a free name without ever replacing a file: a hard link
+    fails if the name was taken meanwhile (another program, another studio), and we try the
+    next. Where links are not supported (FAT, some network shares) the file is moved instead."""
+    while True:
+        target = free_path(folder, name, ext)
+        try:
+            os.link(tmp, target)
+            return target
+        except FileExistsError:
+            continue
+        except OSError:
+            if target.exists():
+                continue
+            os.replace(tmp, target)
+            return target
 
 
 async def save_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
