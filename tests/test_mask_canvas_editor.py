@@ -246,3 +246,55 @@ def test_upload_paint_with_a_bad_url_is_refused(editor):
     ed = editor(img_url="not a url")
     ed.painter.model.add_area(geo.rectangle(0, 0, 512, 512))
     assert not ed.apply() and "imgUrl" in ed.message.text()
+
+
+def test_the_image_cannot_grow_past_what_imgpos_accepts(editor):
+    """imgPos sides above 8192 px are refused by the server (HTTP 400): the editor must not
+    build such a placement, by typing or by dragging a corner."""
+    from studio.sandbox.validation import CANVAS_MAX as IMGPOS_MAX
+
+    ed = editor()
+    spy = Spy(ed.submitted)
+    ed.img_w.setValue(9000)
+    assert ed.placement.w <= IMGPOS_MAX and ed.placement.h <= IMGPOS_MAX
+    drag_scene(ed.painter.view, (1024, 1024), (30000, 30000))  # the bottom-right corner, far out
+    assert ed.placement.w <= IMGPOS_MAX and ed.placement.h <= IMGPOS_MAX
+    assert ed.set_placement(Placement(1024, 1024, 0, 0, 9000, 9000)) is not None
+    assert ed.apply()
+    assert spy.calls[0][1]["img_pos"].width <= IMGPOS_MAX
+
+
+def test_reset_puts_the_image_back_at_full_size_on_its_own_canvas(editor):
+    ed = editor(1200, 800)
+    ed.set_preset("16:9")
+    ed.img_w.setValue(600)
+    ed.reset_button.click()
+    assert ed.placement == Placement(1200, 800, 0, 0, 1200, 800)
+    assert ed.preset.currentText() == "Same as image"
+
+
+def test_the_canvas_editor_fits_an_800_by_600_window(editor, qtbot):
+    from test_mask_editor import fits_in
+
+    ed = editor()
+    ed.resize(800, 600)
+    qtbot.waitUntil(lambda: ed.size().toTuple() == (800, 600))
+    p = ed.painter
+    fits_in(ed, [*p.tool_buttons.values(), p.add_button, p.subtract_button, p.clear_button, p.actual_button,
+                 ed.apply_button, ed.cancel_button])
+
+
+def test_on_a_canvas_of_the_images_size_areas_go_in_canvas_pixels(editor):
+    """Polygons whose width/height equal the canvas are read as canvas pixels: the painted area
+    is sent where it shows on the canvas, and an area left off the canvas is refused."""
+    ed = editor(1000, 800)
+    ed.set_placement(Placement(1000, 800, 500, 400, 500, 400))  # half size, bottom-right quarter
+    ed.painter.model.add_area(geo.rectangle(100, 100, 300, 200))
+    spy = Spy(ed.submitted)
+    assert ed.apply()
+    assert spy.calls[0][1]["mask"].to_json() == {"areas": [
+        {"width": 1000, "height": 800, "points": [550, 450, 650, 450, 650, 500, 550, 500]}]}
+    ed = editor(1000, 800)
+    ed.set_placement(Placement(1000, 800, 700, 600, 500, 400))  # the painted corner hangs off
+    ed.painter.model.add_area(geo.rectangle(700, 500, 900, 700))
+    assert not ed.apply() and "outside the canvas" in ed.message.text()

@@ -243,6 +243,10 @@ CANVAS_CASES = [
     ("edit", "2:3", 0.7, (1100, 1000), 0.75, (400, 180)),
     ("upload_paint", "16:9", 1.4, (1200, 900), 1.2, (60, 200)),
     ("edit", "16:9", 2.2, (1000, 1000), 0.9, (130, 420)),
+    # a canvas of the image's own size (None): the polygons' width/height then name the canvas
+    # too, and the server reads them as canvas pixels, wherever the image sits on it
+    ("edit", "16:9", 1.0, None, 0.5, (380, 200)),
+    ("upload_paint", "2:3", 1.0, None, 0.6, (-60, 300)),
 ]
 
 
@@ -252,6 +256,7 @@ def test_canvas_edit_repaints_the_drawn_area_where_it_sits_on_the_canvas(server,
     parent, png = run_job(server, "diffusion", text=f"a harbour town at dusk --ar {aspect}")
     source = Image.open(io.BytesIO(png))
     w, h = source.size
+    canvas = canvas or (w, h)
     prompt = "a harbour town at dusk, fireworks"
     if op == "edit":
         editor = CanvasEditor(QImage.fromData(png), job_id=parent.job_id, image_no=0, prompt=prompt)

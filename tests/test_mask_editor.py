@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from studio.api.requests import Mask
@@ -161,11 +162,27 @@ def test_export_mask_png(editor, tmp_path):
 
 def test_cancel_emits_cancelled_and_nothing_else(editor, qtbot):
     ed = editor()
-    ed.painter.model.add_area(geo.rectangle(10, 10, 200, 200))
     sent = Spy(ed.submitted)
     with qtbot.waitSignal(ed.cancelled):
         ed.cancel_button.click()
     assert sent.calls == []
+
+
+def test_closing_with_a_painted_mask_asks_before_discarding_it(editor, qtbot):
+    ed = editor()
+    ed.painter.model.add_area(geo.rectangle(10, 10, 200, 200))
+    gone = Spy(ed.cancelled)
+    ed.close()  # the window's close button, or Cancel: the mask must not vanish unasked
+    qtbot.waitUntil(lambda: ed.discard_box is not None and ed.discard_box.isVisible())
+    assert ed.isVisible() and gone.calls == [] and len(ed.painter.model) == 1
+    ed.discard_box.button(ed.discard_box.StandardButton.Cancel).click()  # keep editing
+    assert ed.isVisible() and gone.calls == []
+    sent = Spy(ed.submitted)
+    ed.cancel_button.click()
+    qtbot.waitUntil(lambda: ed.discard_box.isVisible())
+    with qtbot.waitSignal(ed.cancelled):
+        ed.discard_box.button(ed.discard_box.StandardButton.Discard).click()
+    assert not ed.isVisible() and sent.calls == []
 
 
 def test_ctrl_enter_applies(editor, qtbot):
@@ -185,3 +202,40 @@ def test_grid_style_construction_by_keywords(qtbot):
     ed = MaskEditor(image=image(), job_id="j", image_no=0, prompt="p", model="7", parent=None)
     qtbot.addWidget(ed)
     assert ed.windowTitle().startswith("Repaint")
+
+
+def test_escape_on_a_half_drawn_polygon_clears_the_finish_it_message(editor):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    ed = editor()
+    ed.painter.model.add_area(geo.rectangle(10, 10, 200, 200))
+    ed.painter.set_tool("polygon")
+    ed.painter.tools["polygon"].points = [(300, 300), (400, 300)]
+    refused(ed, "Finish the shape")
+    QTest.keyClick(ed.painter.view, Qt.Key.Key_Escape)
+    assert ed.message.text() == "Ready."
+
+
+def fits_in(ed, widgets):
+    """Every widget shown whole inside the editor window."""
+    from PySide6.QtCore import QRect
+
+    for w in widgets:
+        assert w.isVisible(), w
+        top_left = w.mapTo(ed, w.rect().topLeft())
+        assert ed.rect().contains(QRect(top_left, w.size())), (w, top_left, w.size(), ed.size())
+
+
+def test_the_editor_fits_an_800_by_600_window(editor, qtbot):
+    ed = editor()
+    ed.resize(800, 600)
+    qtbot.waitUntil(lambda: ed.size().toTuple() == (800, 600))
+    p = ed.painter
+    fits_in(ed, [*p.tool_buttons.values(), p.add_button, p.subtract_button, p.undo_button, p.redo_button,
+                 p.clear_button, p.fit_button, p.actual_button, ed.apply_button, ed.cancel_button])
+    assert p.view.width() >= 300
+    # room again: the labels come back
+    ed.resize(1280, 820)
+    labelled = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    qtbot.waitUntil(lambda: p.tool_buttons["rectangle"].toolButtonStyle() == labelled)

@@ -72,6 +72,14 @@ def test_subtract_through_the_middle_cuts_a_hole_free_shape(model):
     assert img.getpixel((300, 150)) == 255 and img.getpixel((600, 300)) == 0
 
 
+def test_a_figure_eight_eraser_erases_both_loops(model):
+    # a lasso drawn as a symmetric bow tie: its signed areas cancel, yet both loops have a surface
+    model.add_area(geo.rectangle(100, 100, 500, 500))
+    assert model.subtract_area([(50, 50), (550, 550), (550, 50), (50, 550)]) is None
+    assert model.area_at(150, 300) is None and model.area_at(450, 300) is None  # the loops, left and right
+    assert model.area_at(300, 150) is not None and model.area_at(300, 450) is not None
+
+
 def test_subtract_that_touches_nothing_says_so(model):
     model.add_area(geo.rectangle(100, 100, 200, 200))
     assert "did not touch" in model.subtract_area(geo.rectangle(500, 500, 600, 600))

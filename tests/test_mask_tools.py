@@ -425,3 +425,30 @@ def test_pan_by_space_drag_and_middle_drag_moves_the_view_not_the_mask(make_pain
     # back to drawing after the pan
     drag(view, QPoint(300, 200), QPoint(400, 300))
     assert len(painter.model) == 1
+
+
+def test_ctrl_z_while_drawing_drops_the_shape_and_keeps_the_last_area(make_painter):
+    """Undo in the middle of a drag takes back the unfinished shape only: the area drawn before
+    it must not vanish along with it."""
+    painter = make_painter(zoom=1.0)
+    view = painter.view
+    painter.set_tool("rectangle")
+    drag(view, view_point(painter, 100, 100), view_point(painter, 300, 300))
+    assert len(painter.model) == 1
+    press(view, view_point(painter, 400, 400))
+    move(view, view_point(painter, 600, 600))
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert painter.overlay.preview_path().isEmpty()
+    release(view, view_point(painter, 600, 600))
+    assert len(painter.model) == 1
+    # with nothing half drawn, Ctrl+Z undoes as usual
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(painter.model) == 0
+
+
+def test_an_eraser_that_only_touches_an_edge_changes_nothing_and_says_so(make_painter, qtbot):
+    painter = make_painter(zoom=1.0)
+    painter.model.add_area(geo.rectangle(100, 100, 300, 300))
+    steps = painter.model.undo_stack.count()
+    assert painter.model.subtract_area(geo.rectangle(300, 100, 400, 300)) == "the eraser did not touch any area"
+    assert painter.model.undo_stack.count() == steps

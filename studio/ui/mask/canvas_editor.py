@@ -9,9 +9,15 @@ pixels* (0..width-1, 0..height-1), with `width`/`height` the source image's size
 coordinates — whatever the image's placement or scale on the canvas. The painter enforces this
 by drawing the mask on an overlay that is a child of the placed image.
 
+One exception: when the canvas has the image's own size, a polygon's width/height name the canvas
+as well, and the vendor SDK's example (polygons stated in the canvas' size) makes a server read it
+in canvas pixels — the sandbox does. Then the areas are sent in canvas pixels (mapped through
+imgPos, clipped to the canvas), which is what the artist painted under either reading.
+
 The canvas size has no documented range; the studio keeps each side within 64–4096 px (4096 is
 the largest image the API takes anywhere). `imgPos` may hang over the canvas edge (negative
-offsets are allowed by the request types) but must overlap the canvas.
+offsets are allowed by the request types) but must overlap the canvas, and its sides stay within
+16–8192 px (twice the largest canvas: the sandbox, the API's stand-in, refuses more).
 """
 
 from __future__ import annotations
@@ -45,10 +51,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api.errors import ValidationError
-from studio.api.requests import Canvas, CanvasImg, Mask, check_url
+from studio.api.requests import Canvas, CanvasImg, Mask, Polygon, check_url
+from studio.ui.mask import geometry as geo
 from studio.ui.mask.canvas_view import ToolEvent
 from studio.ui.mask.editor_base import EditorWindow, rule, section
 from studio.ui.mask.icons import color
+from studio.ui.mask.mask_model import Area, MaskModel
 from studio.ui.mask.overlay import HANDLE_PX
 from studio.ui.mask.prompt_box import PromptBox
 from studio.ui.mask.tools import Tool
@@ -56,6 +64,7 @@ from studio.ui.mask.tools import Tool
 CANVAS_MIN = 64
 CANVAS_MAX = 4096
 IMAGE_MIN = 16
+IMAGE_MAX = 2 * CANVAS_MAX  # imgPos.width/height above this are refused with HTTP 400
 SNAP_PX = 8.0  # image edges and centre snap to the canvas' within this many screen pixels
 
 PRESETS: list[tuple[str, tuple[int, int] | None]] = [
@@ -255,6 +264,7 @@ class PlaceImageTool(Tool):
         iw, ih = self.editor.image.width(), self.editor.image.height()
         ax, ay = self._anchor.x(), self._anchor.y()
         s = max(abs(p.x() - ax) / iw, abs(p.y() - ay) / ih, IMAGE_MIN / min(iw, ih))
+        s = min(s, IMAGE_MAX / max(iw, ih))  # a corner dragged far out stops at the largest size
         w, h = max(IMAGE_MIN, round(iw * s)), max(IMAGE_MIN, round(ih * s))
         x = round(ax) if p.x() >= ax else round(ax) - w
         y = round(ay) if p.y() >= ay else round(ay) - h
@@ -319,11 +329,7 @@ class CanvasEditor(EditorWindow):
         self.img_url = img_url
         self.image = self.painter.image
         iw, ih = self.image.width(), self.image.height()
-        self.placement = Placement(iw, ih, 0, 0, iw, ih)
-        if max(iw, ih) > CANVAS_MAX:  # keep the starting canvas within range
-            shrink = CANVAS_MAX / max(iw, ih)
-            w, h = round(iw * shrink), round(ih * shrink)
-            self.placement = Placement(w, h, 0, 0, w, h)
+        self.placement = self.full_size_placement()
         self._preview: Placement | None = None
         if self.op == "edit":
             self.subtitle.setText(f"Image {self.image_no + 1} of job {str(job_id)[:8]} · {iw} × {ih} px")
@@ -428,6 +434,8 @@ class CanvasEditor(EditorWindow):
             return f"The canvas must be {CANVAS_MIN}–{CANVAS_MAX} px on each side."
         if p.w < IMAGE_MIN or p.h < IMAGE_MIN:
             return f"The image must stay at least {IMAGE_MIN} px wide and high on the canvas."
+        if p.w > IMAGE_MAX or p.h > IMAGE_MAX:
+            return f"The image can be at most {IMAGE_MAX} px wide and high on the canvas."
         if not p.overlaps():
             return "The image lies entirely outside the canvas: move it back onto it."
         return None
@@ -443,8 +451,8 @@ class CanvasEditor(EditorWindow):
         self.canvas_h = _spin(CANVAS_MIN, CANVAS_MAX, " px")
         self.img_x = _spin(-CANVAS_MAX, CANVAS_MAX, " px")
         self.img_y = _spin(-CANVAS_MAX, CANVAS_MAX, " px")
-        self.img_w = _spin(IMAGE_MIN, 4 * CANVAS_MAX, " px")
-        self.img_h = _spin(IMAGE_MIN, 4 * CANVAS_MAX, " px")
+        self.img_w = _spin(IMAGE_MIN, IMAGE_MAX, " px")
+        self.img_h = _spin(IMAGE_MIN, IMAGE_MAX, " px")
         self.center_button = QPushButton("Centre", self)
         self.fill_button = QPushButton("Fit canvas", self)
         self.reset_button = QPushButton("Reset", self)
@@ -582,13 +590,41 @@ class CanvasEditor(EditorWindow):
         fitted = replace(p, w=max(IMAGE_MIN, round(iw * s)), h=max(IMAGE_MIN, round(ih * s))).centered()
         self.set_placement(fitted, "Fit image to canvas")
 
+    def full_size_placement(self) -> Placement:
+        """The image at its own size on a canvas of that size (both shrunk to CANVAS_MAX)."""
+        iw, ih = self.image.width(), self.image.height()
+        shrink = min(1.0, CANVAS_MAX / max(iw, ih))  # keep the canvas within range
+        w, h = round(iw * shrink), round(ih * shrink)
+        return Placement(w, h, 0, 0, w, h)
+
     def reset_placement(self) -> None:
-        self.set_preset("Same as image")
+        # not the "Same as image" shape, which keeps the image at the size it was given
+        self.set_placement(self.full_size_placement(), "Reset placement")
 
     # ---- the request --------------------------------------------------------------------------
 
     def mask_url(self) -> str:
         return self.url_edit.text().strip()
+
+    def mask_in_canvas_pixels(self) -> bool:
+        """True when the canvas has the image's own size: polygons are then read as canvas pixels."""
+        p = self.placement
+        return (p.canvas_w, p.canvas_h) == (self.image.width(), self.image.height())
+
+    def canvas_areas(self) -> tuple[list[Area], str | None]:
+        """The painted areas mapped onto the canvas through imgPos and clipped to it (the mask as
+        sent when `mask_in_canvas_pixels`), or why none is left."""
+        p = self.placement
+        sx, sy = p.w / self.image.width(), p.h / self.image.height()
+        frame = MaskModel(p.canvas_w, p.canvas_h)
+        areas: list[Area] = []
+        for area in self.painter.model.areas():
+            pieces, _problem = frame.prepare([(p.x + x * sx, p.y + y * sy) for x, y in area], tidy=False)
+            areas += pieces  # a piece scaled below the smallest area, or off the canvas, is dropped
+        if not areas:
+            return [], ("The painted areas lie outside the canvas (or shrink to nothing on it): "
+                        "paint where the image shows.")
+        return areas, None
 
     def problems(self) -> list[str]:
         out: list[str] = []
@@ -611,6 +647,10 @@ class CanvasEditor(EditorWindow):
                 out.append(exc.user_message)
         elif len(model):
             out.extend(model.problems())
+            if not out and self.mask_in_canvas_pixels():
+                _areas, problem = self.canvas_areas()
+                if problem:
+                    out.append(problem)
         elif self.op == "upload_paint":
             out.append("Upload paint needs a mask: paint the areas to repaint (or give a mask URL).")
         prompt_problem = self.prompt.problem()
@@ -623,6 +663,9 @@ class CanvasEditor(EditorWindow):
         mask: Mask | None = None
         if self.mask_url():
             mask = Mask(url=self.mask_url())
+        elif len(self.painter.model) and self.mask_in_canvas_pixels():
+            areas, _problem = self.canvas_areas()
+            mask = Mask(areas=[Polygon(p.canvas_w, p.canvas_h, geo.flatten(a)) for a in areas])
         elif len(self.painter.model):
             mask = self.painter.model.api_mask()
         kwargs: dict = {

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -87,6 +88,8 @@ class EditorWindow(QWidget):
         self.setWindowTitle(f"{title} — Legnext Studio")
         self.setStyleSheet(editor_stylesheet())
         self._done = False
+        self._discard = False  # the user agreed to lose the painted work
+        self.discard_box: QMessageBox | None = None
         self._tried = False  # after a refused Apply, problems are shown in red
         self.painter = MaskPainter(image, self)
         self.painter.message.connect(self._tool_message)
@@ -241,7 +244,33 @@ class EditorWindow(QWidget):
         self.close()
         return True
 
+    def unsaved_work(self) -> bool:
+        """True while closing would lose something painted or placed (undo is not at its start)."""
+        return not self.painter.model.undo_stack.isClean()
+
+    def _ask_to_discard(self) -> None:
+        """Non-modal (`open()`): a nested exec() loop would stall every running job under qasync."""
+        if self.discard_box is None:
+            box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(),
+                              "Close the editor and discard what you painted?", parent=self)
+            box.setInformativeText("Nothing has been sent or charged.")
+            box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+            box.button(QMessageBox.StandardButton.Cancel).setText("Keep editing")
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.finished.connect(self._discard_answered)
+            self.discard_box = box
+        self.discard_box.open()
+
+    def _discard_answered(self, result: int) -> None:
+        if result == QMessageBox.StandardButton.Discard:
+            self._discard = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._done and not self._discard and self.unsaved_work():
+            event.ignore()
+            self._ask_to_discard()
+            return
         if not self._done:
             self._done = True
             self.cancelled.emit()

@@ -143,7 +143,8 @@ class MaskModel(QObject):
     def subtract_area(self, points: Sequence[Point]) -> str | None:
         """Erase a drawn shape out of every area it touches."""
         cutter = geo.dedupe(points)
-        if len(cutter) < 3 or geo.area(cutter) == 0:
+        # not the signed area: a figure eight's loops cancel out in it, yet both have a surface
+        if len(cutter) < 3 or geo.all_on_one_line(cutter):
             return "the eraser shape needs a surface"
         after: list[Area] = []
         touched = False
@@ -156,7 +157,7 @@ class MaskModel(QObject):
                 finished, _problem = self._finish(piece)
                 if finished is not None:  # slivers left by the eraser are dropped
                     after.append(finished)
-        if not touched:
+        if not touched or after == self._areas:  # missed, or only grazed an edge
             return "the eraser did not touch any area"
         self._push(after, "Erase")
         return None

@@ -85,6 +85,7 @@ class MaskPainter(QWidget):
         self.tool_buttons: dict[str, QToolButton] = {}
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
+        self._labelled: list[QToolButton] = []  # tool and mode buttons: icon-only when narrow
         self._build()
         for cls in ALL_TOOLS:
             self.add_tool(cls(self))
@@ -116,8 +117,10 @@ class MaskPainter(QWidget):
 
     def _build(self) -> None:
         self.setObjectName("MaskPainter")
-        bar = QWidget(self)
+        self.bar = bar = QWidget(self)
         bar.setObjectName("PainterBar")
+        # its labels come and go with the room (_fit_bar): they must not set the window's width
+        bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(bar)
         row.setContentsMargins(10, 8, 10, 8)
         row.setSpacing(4)
@@ -138,6 +141,7 @@ class MaskPainter(QWidget):
         self.subtract_button.toggled.connect(self.set_subtract_mode)
         row.addWidget(self.add_button)
         row.addWidget(self.subtract_button)
+        self._labelled += [self.add_button, self.subtract_button]
         row.addSpacing(6)
         row.addWidget(_sep())
         row.addSpacing(6)
@@ -170,7 +174,10 @@ class MaskPainter(QWidget):
         self.fit_button.clicked.connect(self.view.fit)
         self.actual_button.clicked.connect(lambda: self.view.actual_pixels())
 
-        self.status = QLabel(self)
+        # elided, not clipped, when the window is narrow (its text grows with the pointer)
+        self.status = ElidedLabel(self)
+        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumWidth(60)
         self.status.setObjectName("Muted")
         self.hint = ElidedLabel(self)
         self.hint.setObjectName("Hint")
@@ -212,6 +219,24 @@ class MaskPainter(QWidget):
             self._tool_row.insertWidget(0, button)
         else:
             self._tool_row.addWidget(button)
+        self._labelled.append(button)
+        self._fit_bar()
+
+    # ---- a narrow window ----------------------------------------------------------------------
+
+    def _fit_bar(self) -> None:
+        """Tool and mode buttons show their labels when the bar has room for them, else only
+        their icons (tooltips keep the names); measured with the labels on, as styled now."""
+        text = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in self._labelled:
+            button.setToolButtonStyle(text)
+        if self.width() < self.bar.sizeHint().width():
+            for button in self._labelled:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_bar()
 
     # ---- host interface for tools -------------------------------------------------------------
 
@@ -250,18 +275,23 @@ class MaskPainter(QWidget):
         self._subtract = bool(on)
         (self.subtract_button if on else self.add_button).setChecked(True)
 
-    def _cancel_tool(self) -> None:
+    def _cancel_tool(self) -> bool:
+        """Drop a half-drawn shape or an unfinished drag; True if there was one."""
         tool = self.view.tool()
-        if tool is not None:
-            tool.cancel()
+        if tool is None or not tool.busy():
+            return False
+        tool.cancel()
+        self.report(None)
+        return True
 
     def undo(self) -> None:
-        self._cancel_tool()
-        self.model.undo_stack.undo()
+        # mid-shape, Ctrl+Z takes back that shape only, not also the change before it
+        if not self._cancel_tool():
+            self.model.undo_stack.undo()
 
     def redo(self) -> None:
-        self._cancel_tool()
-        self.model.undo_stack.redo()
+        if not self._cancel_tool():
+            self.model.undo_stack.redo()
 
     def clear(self) -> None:
         self._cancel_tool()

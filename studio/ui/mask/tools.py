@@ -231,11 +231,13 @@ class PolygonTool(Tool):
             self.points.pop()
             if not self.points:
                 self.cancel()
+                self.host.report(None)
             else:
                 self._show()
             return True
         if ev.key() == Qt.Key.Key_Escape:
             self.cancel()
+            self.host.report(None)  # clears a "finish the shape first" left by Apply
             return True
         return False
 
