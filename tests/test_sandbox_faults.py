@@ -65,6 +65,22 @@ def test_fault_after_processing_loses_the_answer_but_keeps_the_job(sandbox):
     assert sandbox.state.balance == 10_000 - 160
 
 
+@pytest.mark.parametrize("kind", ["429", 429, "400", "402"])
+def test_a_refusal_cannot_be_queued_to_strike_after_the_job_exists(sandbox, kind):
+    # A 4xx (a 429 above all) tells the client nothing was accepted; a job behind it would be a lie.
+    with pytest.raises(ValueError, match="not accepted"):
+        sandbox.faults.next("/v1/diffusion", kind, after=True)
+    assert client(sandbox).post("/v1/diffusion", json={"text": "a fox"}).status_code == 200
+
+
+def test_random_refusals_never_strike_after_the_job_exists(sandbox):
+    sandbox.faults.spec = FaultSpec(statuses={429: 0.5, 400: 0.5}, after_share=1.0, seed=3)
+    with client(sandbox) as api:
+        codes = {api.post("/v1/diffusion", json={"text": "a fox"}).status_code for _ in range(8)}
+    assert codes == {400, 429}
+    assert sandbox.state.created_job_ids() == [] and sandbox.state.balance == 10_000
+
+
 def test_slow_answers_arrive_late_but_intact(sandbox):
     sandbox.faults.next("/account/balance", "slow", seconds=0.3)
     with client(sandbox) as api:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 
 import pytest
-from test_sandbox_support import client, finished, refused, run, submit
+from test_sandbox_support import KEY, client, finished, refused, run, submit
 
 from studio.sandbox import FaultSpec, SandboxServer
-from studio.sandbox.jobs import PROCESSING_SECONDS
+from studio.sandbox.clock import SandboxClock
+from studio.sandbox.jobs import PROCESSING_SECONDS, SandboxJob, phases_for
+from studio.sandbox.state import SandboxState
 
 
 @pytest.fixture
@@ -207,3 +211,103 @@ def test_random_job_failures_follow_the_fault_share():
         assert 3 <= statuses.count("failed") <= 17
         assert set(statuses) == {"completed", "failed"}
         assert sandbox.state.balance == 10_000 - 20 * statuses.count("completed")
+
+
+# --- lifecycle only moves forward ---------------------------------------------------------
+
+
+def _slow_job(created_at: float) -> SandboxJob:
+    # speed 0.01: pending 40 s, staged 30 s, processing 400 s
+    return SandboxJob(job_id="j", task_type="diffusion", endpoint="diffusion", created_at=created_at,
+                      phases=phases_for("diffusion", speed=0.01))
+
+
+def test_a_stale_time_never_moves_a_job_back():
+    job = _slow_job(0.0)
+    job.advance(300.0, SandboxClock())
+    ahead = (job.status, job.progress)
+    assert ahead[0] == "processing" and ahead[1] > 0
+    for stale in (299.0, 100.0, 50.0, 0.5):  # what a thread that read the clock earlier would apply
+        job.advance(stale, SandboxClock())
+        assert (job.status, job.progress) == ahead
+
+
+def test_settle_reads_the_clock_under_the_lock():
+    # Thread "slow" reads the clock, then is held back (as a preempted thread would be) while
+    # another thread settles at a later time. The read must happen under the state lock, so
+    # the other settle waits for it; and the older time must not win.
+    clock = SandboxClock()
+    state = SandboxState(clock, 10**6)
+    job = _slow_job(clock.now())
+    state.add_job(job)
+    clock.advance(100.0)  # 30 s into processing
+    real_now, read, other_done = clock.now, threading.Event(), threading.Event()
+    overlapped: list[bool] = []
+
+    def now() -> float:
+        value = real_now()
+        if threading.current_thread().name == "slow" and not read.is_set():
+            read.set()
+            other_done.wait(0.3)  # long enough for an unlocked settle elsewhere to finish
+            overlapped.append(other_done.is_set())
+        return value
+
+    clock.now = now
+    slow = threading.Thread(target=state.settle, name="slow")
+    slow.start()
+    assert read.wait(5)
+    clock.advance(200.0)
+
+    def settle_later() -> None:
+        state.settle()
+        other_done.set()
+
+    other = threading.Thread(target=settle_later)
+    other.start()
+    slow.join(5)
+    other.join(5)
+    assert overlapped == [False]  # the other settle waited for the locked read
+    assert job.status == "processing" and job.progress >= 57  # 230 s of 400 (the stale read: 7)
+
+
+# --- progress is optional -----------------------------------------------------------------
+
+
+@pytest.fixture
+def quiet_sandbox():
+    """No `progress` in job answers, like every vendor sample."""
+    with SandboxServer(keys=[KEY], speed=200.0, image_size_cap=64, progress=False) as server:
+        yield server
+
+
+def test_progress_can_be_left_out(quiet_sandbox):
+    sandbox = quiet_sandbox
+    with client(sandbox) as api:
+        job = submit(api, "diffusion", {"text": "a kite"})
+        phases = sandbox.state.jobs[job["job_id"]].phases
+        sandbox.clock.advance(phases.pending + phases.staged + phases.processing / 2)
+        running = status(api, job["job_id"])
+        done = finished(sandbox, api, job["job_id"])
+    assert running["status"] == "processing"
+    assert "progress" not in job and "progress" not in running and "progress" not in done
+    assert len(done["output"]["image_urls"]) == 4
+
+
+def test_the_clients_watcher_completes_a_job_without_progress(quiet_sandbox):
+    from studio.api import JobWatcher, LegnextClient, PollPolicy
+
+    sandbox = quiet_sandbox
+
+    async def watch():
+        async with LegnextClient(KEY, sandbox.base_url) as api:
+            job = await api.diffusion("a kite over the dunes")
+            updates = []
+            done = await JobWatcher(api, PollPolicy(time_scale=1 / 200)).watch(
+                job.job_id, on_update=updates.append, timeout=20)
+            return done, updates
+
+    done, updates = asyncio.run(watch())
+    assert done.status == "completed" and len(done.images) == 4
+    assert updates[-1].status == "completed"
+    assert all(u.progress is None for u in updates if u.status != "completed")
+    assert sandbox.state.requests_to(f"/v1/job/{done.job_id}", "GET")  # it did poll

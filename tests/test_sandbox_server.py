@@ -13,7 +13,10 @@ import httpx
 import pytest
 from test_sandbox_support import client, http, submit
 
-from studio.sandbox import SandboxServer
+from studio.sandbox import Received, SandboxServer
+from studio.sandbox.__main__ import parse_args
+from studio.sandbox.clock import SandboxClock
+from studio.sandbox.state import DEFAULT_MAX_REQUESTS, SandboxState
 
 ROOT = Path(__file__).resolve().parents[1]
 ERROR_401 = {"code": 401, "message": "Failed to verify api key", "raw_message": "", "detail": None}
@@ -106,6 +109,25 @@ def test_every_request_is_recorded_with_the_key_redacted(sandbox):
     assert sandbox.state.created_job_ids() == [job["job_id"]]
 
 
+def test_the_request_log_keeps_only_the_latest_requests():
+    # The app's embedded sandbox is polled all session long: its log must not grow forever.
+    with SandboxServer(keys=["k"], max_requests=3) as sandbox, client(sandbox) as api:
+        api.headers["x-api-key"] = "k"
+        for n in range(5):
+            api.get("/account/balance", params={"n": n})
+        assert [r.query for r in sandbox.state.requests] == ["n=2", "n=3", "n=4"]
+        assert len(sandbox.state.requests_to("/account/balance")) == 3
+    state = SandboxState(SandboxClock(), 0)
+    for n in range(DEFAULT_MAX_REQUESTS + 7):
+        state.record(Received("GET", f"/api/v1/job/{n}", None, {}))
+    assert len(state.requests) == DEFAULT_MAX_REQUESTS
+    assert state.requests[0].path == "/api/v1/job/7"
+    unbounded = SandboxState(SandboxClock(), 0, max_requests=None)  # for a test that wants them all
+    for n in range(DEFAULT_MAX_REQUESTS + 1):
+        unbounded.record(Received("GET", "/x", None, {}))
+    assert len(unbounded.requests) == DEFAULT_MAX_REQUESTS + 1
+
+
 def test_balance_has_the_documented_shape(sandbox):
     sample = json.loads((Path(__file__).resolve().parent / "fixtures/vendor/balance.response.json").read_text())
     with client(sandbox) as api:
@@ -129,7 +151,7 @@ def test_standalone_command_serves_and_stops_on_sigterm(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "studio.sandbox", "--port", "0", "--key", "cli-key", "--speed", "50",
-         "--faults", "503=0", "--image-size-cap", "64"],
+         "--faults", "503=0", "--image-size-cap", "64", "--no-progress"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -139,6 +161,7 @@ def test_standalone_command_serves_and_stops_on_sigterm(tmp_path):
         ok = http.post(base + "/v1/diffusion", json={"text": "a cat"}, headers={"x-api-key": "cli-key"})
         denied = http.post(base + "/v1/diffusion", json={"text": "a cat"}, headers={"x-api-key": "other"})
         assert ok.status_code == 200 and denied.status_code == 401
+        assert "progress" not in ok.json() and "status" in ok.json()
     finally:
         process.terminate()
         out, err = process.communicate(timeout=10)
@@ -153,3 +176,8 @@ def test_standalone_command_rejects_a_bad_fault_spec():
     )
     assert result.returncode == 2 and "unknown fault 'teapot'" in result.stderr
 
+
+
+def test_standalone_command_can_leave_progress_out():
+    assert parse_args([]).progress is True
+    assert parse_args(["--no-progress"]).progress is False

@@ -39,6 +39,10 @@ BAD_BODIES = [
     ("blend", {"imgUrls": [URL, URL]}, "aspect_ratio"),
     ("describe", {"imgUrl": "https://e.com/" + "a" * 1024}, "imgUrl"),
     ("describe", {}, "imgUrl"),
+    ("describe", {"imgUrl": "http://[::1/a.png"}, "imgUrl"),  # unparseable: a 400, not a 500
+    ("describe", {"imgUrl": "https://e.com:99999/a.png"}, "imgUrl"),
+    ("describe", {"imgUrl": "https://e.com/a b.png"}, "imgUrl"),
+    ("video-diffusion", {"prompt": "http://[::1/a.png waves"}, "prompt"),
     ("shorten", {"prompt": ""}, "prompt"),
     ("pan", {"jobId": "{job}", "imageNo": 0, "direction": 4, "scale": 1.5}, "direction"),
     ("pan", {"jobId": "{job}", "imageNo": 0, "direction": 0, "scale": 3.01}, "scale"),
@@ -54,7 +58,9 @@ BAD_BODIES = [
     ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [{**POLY, "points": [0, 0, 10, 10, 5]}]}}, "mask.areas[0].points"),
     ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [{**POLY, "points": [0, 0, 1001, 0, 5, 5]}]}}, "mask.areas[0].points"),
     ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"url": "nope"}}, "mask.url"),
-    ("inpaint", {"jobId": "{job}", "imageNo": 0, "area": {**POLY, "width": 100}}, "area.width"),
+    ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [POLY]}, "area": {**POLY, "width": 100}}, "area.width"),
+    ("inpaint", {"jobId": "{job}", "imageNo": 0, "area": POLY}, "mask"),  # deprecated area is no mask
+    ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [POLY], "url": URL}}, "mask"),
     ("remix", {"jobId": "{job}", "imageNo": 0}, "remixPrompt"),
     ("remix", {"jobId": "{job}", "imageNo": 0, "remixPrompt": "x", "mode": 2}, "mode"),
     ("edit", {"jobId": "{job}", "imageNo": 0, "imgPos": {"width": 1, "height": 1, "x": 0, "y": 0}, "remixPrompt": "x"}, "canvas"),
@@ -69,7 +75,11 @@ BAD_BODIES = [
     ("enhance", {"jobId": "{job}"}, "imageNo"),
     ("video-diffusion", {}, "jobId"),
     ("video-diffusion", {"jobId": "{job}"}, "imageNo"),
+    ("video-diffusion", {"jobId": "{job}", "prompt": f"{URL} waves"}, "imageNo"),  # option 1 needs both
+    ("video-diffusion", {"imageNo": 0, "prompt": f"{URL} waves"}, "jobId"),
     ("video-diffusion", {"prompt": "x", "videoType": 2}, "videoType"),
+    ("video-diffusion", {"prompt": "a text only video"}, "prompt"),  # option 2: "[image_url] your prompt text"
+    ("video-diffusion", {"prompt": f"waves --end {URL}"}, "prompt"),  # an end frame is not the start image
     ("extend-video", {"jobId": "{job}", "videoNo": 4}, "videoNo"),
     ("video-upscale", {"jobId": "{job}"}, "videoNo"),
     ("enhance-upscale", {}, "image_url"),
@@ -80,6 +90,24 @@ BAD_BODIES = [
     ("enhance-upscale", {"image_url": URL, "output_format": "gif"}, "output_format"),
     ("enhance-upscale", {"image_url": URL, "face_enhancement_level": "max"}, "face_enhancement_level"),
     ("enhance-upscale", {"image_url": URL, "jobId": "{job}", "imageNo": 0}, "image_url"),
+    ("enhance-upscale", {"image_url": URL, "jobId": "{job}"}, "image_url"),  # choose one: no field of both
+    ("enhance-upscale", {"image_url": URL, "imageNo": 0}, "image_url"),
+    ("enhance-upscale", {"jobId": "{job}"}, "imageNo"),
+]
+
+# Names the docs do not define, as a client typo would send them: (endpoint, body, field).
+UNKNOWN_FIELDS = [
+    ("variation", {"jobId": "{job}", "imageNo": 0, "type": 1, "remix_prompt": "rain"}, "remix_prompt"),
+    ("diffusion", {"text": "a cat", "callbackUrl": "https://hooks.example.com/x"}, "callbackUrl"),
+    ("diffusion", {"prompt": "a cat"}, "prompt"),  # reported as the typo, not as "text is required"
+    ("remix", {"jobId": "{job}", "imageNo": 0, "remixPrompt": "x", "mode": 1, "strength": None}, "strength"),
+    ("enhance-upscale", {"imageUrl": URL}, "imageUrl"),
+    ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [POLY], "invert": True}}, "mask.invert"),
+    ("inpaint", {"jobId": "{job}", "imageNo": 0, "mask": {"areas": [{**POLY, "closed": True}]}}, "mask.areas[0].closed"),
+    ("edit", {"jobId": "{job}", "imageNo": 0, "canvas": {"width": 10, "height": 10, "dpi": 72},
+              "imgPos": {"width": 1, "height": 1, "x": 0, "y": 0}, "remixPrompt": "x"}, "canvas.dpi"),
+    ("edit", {"jobId": "{job}", "imageNo": 0, "canvas": {"width": 10, "height": 10},
+              "imgPos": {"width": 1, "height": 1, "left": 0, "x": 0, "y": 0}, "remixPrompt": "x"}, "imgPos.left"),
 ]
 
 
@@ -96,6 +124,35 @@ def test_bad_body_is_refused_naming_the_field(sandbox, grid, endpoint, body, fie
     assert payload["detail"]["field"] == field
     assert field in payload["message"]
     assert len(sandbox.state.created_job_ids()) == 1  # only the parent grid
+
+
+@pytest.mark.parametrize("endpoint,body,field", UNKNOWN_FIELDS, ids=[f for _, _, f in UNKNOWN_FIELDS])
+def test_unknown_fields_are_refused_naming_them_and_the_accepted_ones(sandbox, grid, endpoint, body, field):
+    with client(sandbox) as api:
+        payload = refused(api, endpoint, _fill(body, grid))
+    assert payload["detail"]["field"] == field and field in payload["message"]
+    accepted = payload["detail"]["accepted"]
+    assert accepted and all(name in payload["message"] for name in accepted)
+    assert field.rpartition(".")[2] not in accepted
+    assert len(sandbox.state.created_job_ids()) == 1
+
+
+def test_every_documented_field_is_accepted_together(sandbox, grid):
+    # The strict field check must not refuse a name the docs define (each table in full).
+    hook = {"callback": "https://hooks.example.com/done"}
+    with client(sandbox) as api:
+        submit(api, "variation", {"jobId": grid, "imageNo": 0, "type": 1, "remixPrompt": "rain", **hook})
+        submit(api, "pan", {"jobId": grid, "imageNo": 0, "direction": 1, "scale": 1.5, "remixPrompt": "sea", **hook})
+        submit(api, "inpaint", {"jobId": grid, "imageNo": 0, "mask": {"url": URL}, "area": POLY,
+                                "remixPrompt": "leaves", **hook})
+        submit(api, "edit", {"jobId": grid, "imageNo": 0, "canvas": {"width": 1024, "height": 1024},
+                             "imgPos": {"width": 512, "height": 512, "x": 256, "y": 256}, "remixPrompt": "sky",
+                             "mask": {"areas": [POLY]}, **hook})
+        submit(api, "video-diffusion", {"jobId": grid, "imageNo": 0, "prompt": "waves --motion high",
+                                        "videoType": 1, **hook})
+        submit(api, "enhance-upscale", {"jobId": grid, "imageNo": 0, "target_resolution": "4K",
+                                        "content_type": "photo", "aspect_ratio": "keep", "crop_mode": "crop",
+                                        "output_format": "png", "face_enhancement_level": "subtle", **hook})
 
 
 def test_nulls_count_as_absent_optional_fields(sandbox, grid):
@@ -122,10 +179,17 @@ def test_bounds_are_inclusive(sandbox, grid):
             {"width": 500, "height": 4096, "points": [0, 0, 500, 0, 500, 4096, 0, 4096]}]}})
 
 
-def test_deprecated_single_area_is_accepted_on_inpaint(sandbox, grid):
+def test_deprecated_area_is_still_accepted_beside_the_required_mask(sandbox, grid):
+    # Inpaint: `mask` Required: Yes; `area` "deprecated, use mask instead" (REFERENCE.md).
     with client(sandbox) as api:
-        job = submit(api, "inpaint", {"jobId": grid, "imageNo": 1, "area": POLY})
+        job = submit(api, "inpaint", {"jobId": grid, "imageNo": 1, "mask": {"areas": [POLY]}, "area": POLY})
     assert job["task_type"] == "inpaint"
+
+
+def test_a_null_inside_the_mask_counts_as_absent(sandbox, grid):
+    # The vendor SDK sends {"areas": null, "url": ...}.
+    with client(sandbox) as api:
+        submit(api, "inpaint", {"jobId": grid, "imageNo": 0, "mask": {"areas": None, "url": URL}})
 
 
 def test_multipart_inpaint_is_answered_with_a_clear_json_only_error(sandbox, grid):

@@ -1,4 +1,5 @@
-"""Run the sandbox on its own: `python -m studio.sandbox --port 8765 [--key K]... [--speed F] [--faults SPEC]`."""
+"""Run the sandbox on its own:
+`python -m studio.sandbox --port 8765 [--key K]... [--speed F] [--faults SPEC] [--no-progress]`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image-size-cap", type=int, default=None, metavar="PX",
                         help="shrink generated images so their long edge is at most PX")
     parser.add_argument("--seed", type=int, default=None, help="seed for job seeds (reproducible runs)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="leave `progress` out of job answers, as in the vendor's samples")
     args = parser.parse_args(argv)
     if args.speed <= 0:
         parser.error("--speed must be positive")
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     server = SandboxServer(
         host=args.host, port=args.port, keys=args.keys, speed=args.speed, faults=args.fault_spec,
-        balance=args.balance, image_size_cap=args.image_size_cap, seed=args.seed,
+        balance=args.balance, image_size_cap=args.image_size_cap, seed=args.seed, progress=args.progress,
     )
     try:
         server.start()

@@ -2,7 +2,7 @@
 
 Paths, bodies and answers follow shared/legnext-api/REFERENCE.md:
   POST /api/v1/<endpoint>        20 task endpoints -> a Job object (status "pending")
-  GET  /api/v1/job/{job_id}      the Job, with progress while processing
+  GET  /api/v1/job/{job_id}      the Job, with progress while processing (unless turned off)
   GET  /api/account/balance      {"code": 200, "data": {...}, "message": "success"}
   GET  /cdn/mj/<job>_<n|grid>.png, /cdn/video/<job>_<n>.gif   generated media (no key)
 Errors use the documented body {"code", "message", "raw_message", "detail"}.
@@ -98,9 +98,9 @@ async def submit(request: Request) -> Response:
             job = await run_in_threadpool(build_job, core, endpoint, body, request.url.path)
         else:
             job = build_job(core, endpoint, body, request.url.path)
-        core.state.add_job(job)
+        answer = core.state.accept(job, _cdn_base(request), progress=core.progress)
     except BodyError as exc:
-        return error_response(400, exc.message, {"field": exc.field})
+        return error_response(400, exc.message, exc.detail)
     except RequestRefused as exc:
         return error_response(exc.status, exc.message, exc.detail)
     except InsufficientCredits as exc:
@@ -109,14 +109,15 @@ async def submit(request: Request) -> Response:
             f"Insufficient credits: this task needs {exc.needed}, the balance is {exc.available}",
             {"needed": exc.needed, "available": exc.available},
         )
-    return JSONResponse(job.to_json(_cdn_base(request)))
+    return JSONResponse(answer)
 
 
 async def get_job(request: Request) -> Response:
     if (denied := _unauthorized(request)) is not None:
         return denied
     job_id = request.path_params["job_id"]
-    body = _core(request).state.job_json(job_id, _cdn_base(request))
+    core = _core(request)
+    body = core.state.job_json(job_id, _cdn_base(request), progress=core.progress)
     if body is None:
         return error_response(404, f"job {job_id} not found")
     return JSONResponse(body)

@@ -11,7 +11,7 @@ from typing import Any
 from .clock import SandboxClock
 from .faults import FaultInjector, FaultSpec
 from .render import Renderer
-from .state import SandboxState
+from .state import DEFAULT_MAX_REQUESTS, SandboxState
 
 
 class RequestRefused(Exception):
@@ -33,12 +33,14 @@ class SandboxCore:
     faults_spec: FaultSpec | None = None
     durations: dict[str, float] | None = None
     seed: int | None = None
+    progress: bool = True  # send the job's `progress` (no vendor sample shows it)
+    max_requests: int | None = DEFAULT_MAX_REQUESTS
     clock: SandboxClock = field(default_factory=SandboxClock)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
             raise ValueError("speed must be positive")
-        self.state = SandboxState(self.clock, self.balance)
+        self.state = SandboxState(self.clock, self.balance, self.max_requests)
         self.faults = FaultInjector(self.faults_spec)
         self.renderer = Renderer(self.state, self.image_size_cap)
         self._rng = random.Random(self.seed)

@@ -30,7 +30,7 @@ class FaultSpec:
     """Shares (0..1) of requests that meet each fault, drawn from a seeded RNG.
 
     statuses: share per HTTP status, e.g. {429: 0.1, 500: 0.05}; `server_error` spreads a
-    share over 500/502/503 in turn. `after_share` is the part of POST status/drop faults that
+    share over 500/502/503 in turn. `after_share` is the part of POST 5xx/drop faults that
     strike *after* the job was created (the response is lost, the job exists) — the case
     that makes blind POST retries double-charge.
     """
@@ -141,11 +141,16 @@ class FaultInjector:
 
         `path` is matched with or without the "/api" prefix and may use shell wildcards
         ("/v1/job/*"). kind: a status ("429", 503), "drop", "slow", or "fail" (the job is
-        accepted and later fails). after=True applies a status/drop once the job exists.
+        accepted and later fails). after=True applies a 5xx status or a drop once the job
+        exists (ValueError for a 4xx: that answer means nothing was created).
         """
         kind = str(kind).lower()
         if not (kind.isdigit() or kind in (DROP, SLOW, FAIL)):
             raise ValueError(f"unknown fault kind {kind!r}")
+        if after and kind.isdigit() and int(kind) < 500:
+            # A 4xx (429 above all) says the request was refused: it cannot follow a job that
+            # was created, and a client trusting it would be right to resend.
+            raise ValueError(f"a {kind} answer means the request was not accepted; after=True is for 5xx and drop")
         with self._lock:
             self._queue.append(_Queued(path, kind, count, after, method and method.upper(), seconds))
 
@@ -188,7 +193,7 @@ class FaultInjector:
             for code, share in sorted(spec.statuses.items()):
                 edge += share
                 if draw < edge:
-                    return Fault(str(code), after=after and code != 429)
+                    return Fault(str(code), after=after and code >= 500)  # a 4xx never follows a job
             edge += spec.server_error
             if draw < edge:
                 code = _SERVER_ERRORS[self._error_turn % len(_SERVER_ERRORS)]

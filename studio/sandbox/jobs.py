@@ -2,8 +2,9 @@
 
 A job is pending, then staged, then processing (progress rising), then completed or failed,
 purely as a function of sandbox time since it was created, so advancing the clock moves it
-along and nothing runs in the background. The JSON copies the shape of the vendor samples
-(fixtures/*.response.json, job.completed.json) field for field.
+along and nothing runs in the background; it never moves back. The JSON copies the shape of
+the vendor samples (fixtures/*.response.json, job.completed.json) field for field, plus
+`progress`, which no sample shows: it can be left out to test clients without it.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class SandboxJob:
     ended_at: float | None = None
     completed_at: float | None = None
     consumed: int = 0
+    settled_to: float = float("-inf")  # latest sandbox time advance() applied
 
     @property
     def kind(self) -> str:
@@ -128,9 +130,13 @@ class SandboxJob:
         return actions.Produced(self.task_type, self.model, self.outputs, self.draft, self.extensions)
 
     def advance(self, now: float, clock: SandboxClock) -> bool:
-        """Bring status/progress up to sandbox time `now`; True when it just became terminal."""
-        if self.is_terminal:
+        """Bring status/progress up to sandbox time `now`; True when it just became terminal.
+
+        A `now` earlier than one already applied (read by a slower thread) changes nothing:
+        status and progress only move forward."""
+        if self.is_terminal or now <= self.settled_to:
             return False
+        self.settled_to = now
         elapsed = now - self.created_at
         p = self.phases
         processing_from = self.created_at + p.pending + p.staged
@@ -157,7 +163,7 @@ class SandboxJob:
 
     # --- JSON ---------------------------------------------------------------------------
 
-    def to_json(self, cdn_base: str) -> dict[str, Any]:
+    def to_json(self, cdn_base: str, *, progress: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
             "job_id": self.job_id,
             "model": "midjourney",
@@ -180,6 +186,8 @@ class SandboxJob:
             "logs": [],
             "error": {"code": 0, "raw_message": "", "message": "", "detail": None},
         }
+        if not progress:
+            del body["progress"]
         if self.status == FAILED:
             body["error"] = {
                 "code": 500,

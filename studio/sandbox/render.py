@@ -2,9 +2,9 @@
 
 A job stores a recipe name and its parameters; its images are rendered lazily when a
 client fetches them, which keeps job polling cheap. A recipe names its source as
-{"job": id, "index": n} (a sandbox image), {"url": u} (a URL: a sandbox CDN URL is
+{"job": id, "index": n} (a sandbox image) or {"url": u} (a URL: a sandbox CDN URL is
 resolved to that image, any other URL gets a stand-in picture seeded by the URL since the
-sandbox never touches the network), or {"art": [w, h]}.
+sandbox never touches the network).
 """
 
 from __future__ import annotations
@@ -127,10 +127,7 @@ class Renderer:
     def source(self, spec: dict[str, Any]) -> Image.Image:
         if "job" in spec:
             return self.image(spec["job"], spec["index"])
-        if "url" in spec:
-            return self.url_image(spec["url"]) or self.stand_in(spec["url"])
-        w, h = spec["art"]
-        return images.abstract_art(w, h, spec.get("seed", 0))
+        return self.url_image(spec["url"]) or self.stand_in(spec["url"])
 
     def _mask(self, params: dict[str, Any], size: tuple[int, int]) -> Image.Image | None:
         if params.get("polygons"):

@@ -20,7 +20,7 @@ from .app import create_app
 from .clock import SandboxClock
 from .core import SandboxCore
 from .faults import FaultInjector, FaultSpec
-from .state import SandboxState
+from .state import DEFAULT_MAX_REQUESTS, SandboxState
 
 START_TIMEOUT = 10.0
 
@@ -101,7 +101,11 @@ class SandboxServer:
         *,
         durations: dict[str, float] | None = None,
         seed: int | None = None,
+        progress: bool = True,
+        max_requests: int | None = DEFAULT_MAX_REQUESTS,
     ) -> None:
+        """progress=False leaves `progress` out of job JSON (the vendor samples never show it);
+        max_requests bounds `state.requests` to the latest ones (None keeps all)."""
         self.host = host
         self._requested_port = port
         self.core = SandboxCore(
@@ -112,6 +116,8 @@ class SandboxServer:
             faults_spec=faults,
             durations=durations,
             seed=seed,
+            progress=progress,
+            max_requests=max_requests,
         )
         self._socket: socket.socket | None = None
         self._server: _Server | None = None

@@ -3,12 +3,16 @@
 Tests read it from their own thread while the server thread writes it, so every access
 goes through one lock. Job lifecycles are brought up to date ("settled") on every read,
 which is also when finished jobs consume their frozen credits or refund failed ones.
+
+The request log keeps only the latest `max_requests` (the app's embedded sandbox runs all
+session and is polled every few seconds); tests that inspect more can raise or lift it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,7 @@ from .clock import SandboxClock
 from .jobs import FAILED, SandboxJob
 
 REDACTED = "<redacted>"
+DEFAULT_MAX_REQUESTS = 5_000  # a long session's worth of polls; plenty for any test
 SECRET_HEADERS = frozenset({"x-api-key", "authorization", "cookie"})
 
 
@@ -43,10 +48,12 @@ class InsufficientCredits(Exception):
 
 
 class SandboxState:
-    def __init__(self, clock: SandboxClock, balance: int) -> None:
+    def __init__(self, clock: SandboxClock, balance: int, max_requests: int | None = DEFAULT_MAX_REQUESTS) -> None:
+        if max_requests is not None and max_requests < 1:
+            raise ValueError("max_requests must be at least 1 (or None: keep every request)")
         self._lock = threading.RLock()
         self._clock = clock
-        self._requests: list[Received] = []
+        self._requests: deque[Received] = deque(maxlen=max_requests)  # oldest dropped first
         self._jobs: dict[str, SandboxJob] = {}
         self._order: list[str] = []
         self._balance = int(balance)
@@ -78,8 +85,10 @@ class SandboxState:
 
     def settle(self) -> None:
         """Advance every unfinished job to the current sandbox time."""
-        now = self._clock.now()
         with self._lock:
+            # Read under the lock: a time read before another thread's settle must not be
+            # applied after it (SandboxJob.advance also ignores an earlier time).
+            now = self._clock.now()
             for job in self._jobs.values():
                 if job.advance(now, self._clock):
                     if job.status == FAILED:
@@ -89,9 +98,9 @@ class SandboxState:
 
     def time_to_finish_all(self) -> float:
         """Sandbox seconds until the last unfinished job ends (0 if none)."""
-        now = self._clock.now()
         with self._lock:
             self.settle()
+            now = self._clock.now()
             ends = [j.created_at + j.phases.total - now for j in self._jobs.values() if not j.is_terminal]
         return max(ends, default=0.0)
 
@@ -105,6 +114,13 @@ class SandboxState:
             self._jobs[job.job_id] = job
             self._order.append(job.job_id)
 
+    def accept(self, job: SandboxJob, cdn_base: str, *, progress: bool = True) -> dict[str, Any]:
+        """Register a job and return its JSON as accepted (pending), built under the lock so
+        a concurrent poll cannot settle it halfway through."""
+        with self._lock:
+            self.add_job(job)
+            return job.to_json(cdn_base, progress=progress)
+
     def job(self, job_id: str) -> SandboxJob | None:
         with self._lock:
             self.settle()
@@ -115,11 +131,11 @@ class SandboxState:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def job_json(self, job_id: str, cdn_base: str) -> dict[str, Any] | None:
+    def job_json(self, job_id: str, cdn_base: str, *, progress: bool = True) -> dict[str, Any] | None:
         with self._lock:
             self.settle()
             job = self._jobs.get(job_id)
-            return None if job is None else job.to_json(cdn_base)
+            return None if job is None else job.to_json(cdn_base, progress=progress)
 
     @property
     def jobs(self) -> dict[str, SandboxJob]:

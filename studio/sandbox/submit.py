@@ -9,7 +9,6 @@ pass `studio.prompt.lint` (first error -> 400 naming the flag).
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any, Callable
 
@@ -19,7 +18,6 @@ from . import actions
 from .core import RequestRefused, SandboxCore
 from .credits import TOPAZ_DEFAULT_RESOLUTION, task_cost
 from .jobs import COMPLETED, FAILED, SandboxJob, phases_for
-from .images import mix_seed
 from .prompt_info import PromptInfo, cap_size, lint_rejection, read_prompt, video_batch
 from .render import VIDEO_EDGE, shorten_prompt
 
@@ -44,8 +42,6 @@ ENDPOINT_ACTION: dict[str, tuple[str, str | None]] = {
 }
 
 TOPAZ_LONG_EDGE = {"HD": 1920, "FHD": 1920, "2K": 2560, "4K": 3840, "6K": 6144, "8K": 7680, "12K": 12288}
-
-_URL_IN_PROMPT = re.compile(r"https?://\S+")
 
 
 class Draft:
@@ -200,9 +196,8 @@ def _derived(recipe: str, prompt_field: str | None = "remixPrompt", outputs: int
 def _inpaint(core, body, parent, index) -> Draft:
     remix = body.get("remixPrompt")
     _lint(remix, field="remixPrompt", model=parent.model, task="inpaint")
-    # The deprecated single `area` polygon is still accepted; `mask` wins when both are sent.
-    mask = body.get("mask") or {"areas": [body["area"]]}
-    params = {"source": _source(parent, index), **_mask_params(mask)}
+    # `mask` is required (validation.py); a deprecated `area` sent with it is not what repaints.
+    params = {"source": _source(parent, index), **_mask_params(body["mask"])}
     return Draft("inpaint", _parent_info(parent), prompt=remix or parent.prompt, recipe="inpaint",
                  params=params, outputs=4)
 
@@ -270,12 +265,8 @@ def _video_diffusion(core, body, parent, index) -> Draft:
     prompt = body.get("prompt")
     _lint(prompt, field="prompt", video=True, task="video_diffusion")
     info = read_prompt(prompt, default_model=parent.model if parent else DEFAULT_MODEL)
-    if parent is not None:
-        still: dict[str, Any] = _source(parent, index)
-    else:
-        url = _URL_IN_PROMPT.search(prompt or "")
-        still = {"url": url.group(0)} if url else {"art": list(cap_size((1024, 1024), core.image_size_cap)),
-                                                  "seed": mix_seed("prompt", prompt)}
+    # Without a parent the prompt starts with the image to animate (validation.py).
+    still: dict[str, Any] = _source(parent, index) if parent is not None else {"url": prompt.split()[0]}
     edge = VIDEO_EDGE[body.get("videoType", 0)]
     return Draft("video_diffusion", info, prompt=prompt or (parent.prompt if parent else None), recipe="video",
                  params={"still": still, "edge": edge}, outputs=video_batch(info),
