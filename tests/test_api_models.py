@@ -14,6 +14,7 @@ from studio.api import (
     Job,
     JobStatus,
     MalformedResponseError,
+    TaskType,
 )
 from studio.api import Mask
 from studio.api.errors import api_error
@@ -118,6 +119,29 @@ def test_tolerant_parsing_of_surprises():
     assert job.meta.created_at is None and job.meta.usage.frozen == 0
     assert job.error.message == "kaput" and job.error_message == "kaput"
     assert job.raw["brand_new_field"] == {"nested": True}
+
+
+@pytest.mark.parametrize("spelled,expected", [
+    ("upload-paint", "upload_paint"), ("video-diffusion", "video_diffusion"),
+    ("remove-background", "remove_background"), ("enhance-upscale", "enhance_upscale"),
+    ("upload_paint", "upload_paint"), ("diffusion", "diffusion"),
+])
+def test_hyphenated_task_types_read_as_the_underscored_ones(spelled, expected):
+    # The OpenAPI file spells task types with hyphens, the response samples with underscores;
+    # checks downstream (TaskType, the watcher's typical durations) use the underscored form.
+    job = Job.from_dict({"job_id": "t", "task_type": spelled, "status": "pending"})
+    assert job.task_type == expected
+    assert expected in vars(TaskType).values()
+    assert job.raw["task_type"] == spelled  # the server's own spelling is kept in raw
+
+
+def test_non_finite_and_huge_numbers_do_not_break_parsing():
+    # Python's JSON parser reads NaN, Infinity and integers of any size: still a job, a balance.
+    job = Job.from_dict(json.loads('{"job_id": "n", "progress": NaN, '
+                                   '"output": {"available_actions": {"upscale": Infinity, "vary": NaN, "pan": 2}}}'))
+    assert job.progress is None and job.output.available_actions == {"pan": [2]}
+    balance = Balance.from_dict({"data": {"balance_usd": 10 ** 400, "available_credits": 5}})
+    assert balance.balance_usd is None and balance.available_credits == 5
 
 
 def test_missing_everything_still_parses():

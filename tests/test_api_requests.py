@@ -56,6 +56,8 @@ BAD_CALLS = [
     ("blend", dict(img_urls=[URL, URL], aspect_ratio="16:9"), "aspect_ratio"),
     ("describe", dict(img_url="https://e.com/" + "a" * 1024), "imgUrl"),
     ("describe", dict(img_url="file:///etc/passwd"), "imgUrl"),
+    ("describe", dict(img_url="http://[::1/a.png"), "imgUrl"),  # urlsplit raises ValueError on this
+    ("describe", dict(img_url="http://example.com:99999/a.png"), "imgUrl"),
     ("shorten", dict(prompt=""), "prompt"),
     ("pan", dict(job_id=JOB, image_no=0, direction=4, scale=1.5), "direction"),
     ("pan", dict(job_id=JOB, image_no=0, direction=0, scale=1.0), "scale"),
@@ -72,6 +74,12 @@ BAD_CALLS = [
                                                               "points": [0, 0, 1, 1]}]}), "mask.areas.points"),
     ("inpaint", dict(job_id=JOB, image_no=0, mask={"areas": [{"width": 600, "height": 600,
                                                               "points": [0, 0, 1, 1, 2]}]}), "mask.areas.points"),
+    ("inpaint", dict(job_id=JOB, image_no=0, mask={"areas": [{"width": 600, "height": 600,  # x beyond width
+                                                              "points": [0, 0, 601, 0, 601, 600]}]}),
+     "mask.areas.points"),
+    ("inpaint", dict(job_id=JOB, image_no=0, mask={"areas": [{"width": 600, "height": 600,  # y above the top
+                                                              "points": [0, -1, 100, 0, 100, 100]}]}),
+     "mask.areas.points"),
     ("inpaint", dict(job_id=JOB, image_no=0, mask={"url": URL, "areas": GOOD_MASK.to_json()["areas"]}), "mask"),
     ("inpaint", dict(job_id=JOB, image_no=0, mask={}), "mask"),
     ("inpaint", dict(job_id=JOB, image_no=0, mask={"url": "nope"}), "mask.url"),
@@ -135,6 +143,18 @@ def test_polygon_limits_are_inclusive():
     Polygon(500, 4096, [0, 0, 1, 0, 1, 1])
     with pytest.raises(ValidationError):
         Polygon(4097, 500, [0, 0, 1, 0, 1, 1])
+
+
+def test_polygon_points_must_lie_on_the_image():
+    # Edges are on the image (the sandbox holds the same rule): 0..width and 0..height inclusive.
+    Polygon(600, 500, [0, 0, 600, 0, 600, 500, 0, 500])
+    Polygon(600, 500, [0.4, 0, 600.4, 0, 600, 500.2])  # sub-pixel floats round onto the edge
+    for points in ([0, 0, 601, 0, 601, 500], [0, 0, 600, 0, 600, 501], [-1, 0, 600, 0, 600, 500],
+                   [0, 0, 600, -2, 600, 500]):
+        with pytest.raises(ValidationError) as caught:
+            Polygon(600, 500, points)
+        assert caught.value.field == "mask.areas.points"
+        assert "outside the 600x500 image" in caught.value.user_message
 
 
 def test_api_key_with_control_characters_is_refused_without_echoing_it():

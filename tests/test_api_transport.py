@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
 import pytest
 
 from studio.api import (
@@ -34,10 +35,12 @@ from studio.api import (
     PayloadTooLargeError,
     Polygon,
     RateLimitError,
+    RedirectError,
     RequestTimeoutError,
     RetryPolicy,
     ServerError,
     UnprocessableError,
+    ValidationError,
 )
 
 KEY = "sk-test-9f8e7d"
@@ -569,3 +572,262 @@ def test_the_key_never_appears_in_errors_or_logs(caplog):
     for exc in errors:
         assert KEY not in str(exc) and KEY not in exc.user_message and KEY not in repr(exc.__dict__)
     assert KEY not in caplog.text
+
+
+# ---- redirects: the key goes to the API's origin only, on every hop --------------------------
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_another_origin_never_carries_the_key(status):
+    async def body():
+        async with ScriptedServer(Reply(body=b"\x89PNG-cdn")) as cdn:
+            target = f"http://127.0.0.1:{cdn.port}/cdn/a.png"
+            async with ScriptedServer(Reply(status, b"", {"Location": target})) as api:
+                async with LegnextClient(KEY, api.base_url) as client:
+                    data = await client.download(f"http://127.0.0.1:{api.port}/api/files/a.png")
+            return data, api.received, cdn.received
+
+    data, to_api, to_cdn = run(body())
+    assert data == b"\x89PNG-cdn"
+    assert [r.headers.get("x-api-key") for r in to_api] == [KEY]  # the first hop is the API's own
+    assert len(to_cdn) == 1 and "x-api-key" not in to_cdn[0].headers
+
+
+def test_same_origin_redirects_keep_the_key_and_it_comes_back_after_a_foreign_hop():
+    async def body():
+        async with ScriptedServer() as cdn, ScriptedServer() as api:
+            api_root, cdn_root = f"http://127.0.0.1:{api.port}", f"http://127.0.0.1:{cdn.port}"
+            api.script = [Reply(302, b"", {"Location": "/api/files/moved.png"}),    # same origin
+                          Reply(307, b"", {"Location": f"{cdn_root}/cdn/a.png"}),   # away...
+                          Reply(body=b"back home")]
+            cdn.script = [Reply(302, b"", {"Location": f"{api_root}/api/files/final.png"})]  # ...and back
+            async with LegnextClient(KEY, api.base_url) as client:
+                data = await client.download(f"{api_root}/api/files/a.png")
+            return data, api.received, cdn.received
+
+    data, to_api, to_cdn = run(body())
+    assert data == b"back home"
+    assert [r.path for r in to_api] == ["/api/files/a.png", "/api/files/moved.png", "/api/files/final.png"]
+    assert all(r.headers.get("x-api-key") == KEY for r in to_api)
+    assert "x-api-key" not in to_cdn[0].headers
+
+
+def test_a_redirect_loop_is_a_redirect_error_and_not_retried():
+    async def body():
+        async with ScriptedServer(Reply(302, b"", {"Location": "/cdn/loop.png"})) as cdn:
+            async with LegnextClient(KEY, "https://api.legnext.ai/api", retry=policy()) as client:
+                with pytest.raises(RedirectError) as caught:
+                    await client.download(f"http://127.0.0.1:{cdn.port}/cdn/loop.png")
+                limit = client.http.max_redirects
+            return caught.value, len(cdn.received), limit
+
+    error, requests, limit = run(body())
+    assert requests == limit + 1  # the first request and `limit` redirects, once: no retry
+    assert "redirect" in error.user_message and not error.may_have_run
+
+
+def test_a_redirect_to_an_unusable_port_is_a_redirect_error():
+    async def body():
+        async with ScriptedServer(Reply(302, b"", {"Location": "http://127.0.0.1:99999/x.png"})) as cdn:
+            async with LegnextClient(KEY, "https://api.legnext.ai/api", retry=policy()) as client:
+                with pytest.raises(RedirectError) as caught:
+                    await client.download(f"http://127.0.0.1:{cdn.port}/cdn/x.png")
+            return caught.value, len(cdn.received)
+
+    error, requests = run(body())
+    assert requests == 1 and error.status == 302 and "cannot be used" in error.user_message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x.png", "http://[::1/x.png", "http://exa\x00mple.com/x"])
+def test_download_of_an_unusable_url_is_a_validation_error(url):
+    # httpx would raise an ExceptionGroup (port), urlsplit a ValueError (host), httpx InvalidURL.
+    async def body():
+        async with LegnextClient(KEY, "https://api.legnext.ai/api", retry=policy(attempts=1)) as client:
+            with pytest.raises(ValidationError) as caught:
+                await client.download(url)
+        return caught.value
+
+    assert run(body()).field == "url"
+
+
+# ---- no httpx exception reaches the caller raw -----------------------------------------------
+
+BAD_GZIP = Reply(200, b"\x00 this is not gzip", {"Content-Encoding": "gzip"})
+
+
+def test_a_broken_gzip_body_is_a_malformed_response():
+    async def body():
+        async with ScriptedServer(BAD_GZIP) as server:
+            async with LegnextClient(KEY, server.base_url, retry=policy()) as client:
+                with pytest.raises(MalformedResponseError) as get_error:
+                    await client.get_job(JOB)
+                with pytest.raises(MalformedResponseError) as download_error:
+                    await client.download(f"http://127.0.0.1:{server.port}/cdn/a.png")
+                with pytest.raises(MalformedResponseError) as post_error:
+                    await client.diffusion("a cat")
+            return get_error.value, download_error.value, post_error.value, len(server.received)
+
+    get_error, download_error, post_error, requests = run(body())
+    assert requests == 3  # no retries: the answer came, it was unreadable
+    assert not get_error.may_have_run and not download_error.may_have_run
+    assert post_error.may_have_run  # a 200 came back to the POST: the job may well exist
+
+
+def test_any_other_httpx_request_error_is_a_network_error():
+    def transport(request):
+        raise httpx.RequestError("something httpx has not named yet", request=request)
+
+    async def body():
+        http = httpx.AsyncClient(transport=httpx.MockTransport(transport))
+        async with LegnextClient(KEY, "https://api.legnext.ai/api", http=http, retry=policy(attempts=1)) as client:
+            with pytest.raises(NetworkError) as caught:
+                await client.diffusion("a cat")
+        await http.aclose()
+        return caught.value
+
+    error = run(body())
+    assert error.request_sent and error.may_have_run
+
+
+# ---- after a POST that may have landed, the message does not say "try again" -----------------
+
+MAY_HAVE_RUN = "may have started this job (and charged for it)"
+CHECK_FIRST = "Check the queue and your balance before trying again."
+
+MAYBE_LANDED = [
+    # (the answer to both a POST and a GET, the error class, what the GET's message still says)
+    (Reply(500, {"code": 500, "message": "internal"}), ServerError,
+     "The Legnext server had a problem (HTTP 500). Try again in a little while."),
+    (Reply(503, "upstream unavailable"), ServerError,
+     "The Legnext server had a problem (HTTP 503). Try again in a little while."),
+    (DROP, NetworkError, "Could not reach the server: check your network connection."),
+    (HANG, RequestTimeoutError, "The server did not answer in time."),
+    (Reply(200, "<html>maintenance</html>"), MalformedResponseError,
+     "The server sent an answer the studio could not read."),
+]
+
+
+@pytest.mark.parametrize("reply,cls,get_message", MAYBE_LANDED, ids=["500", "503", "drop", "timeout", "html"])
+def test_a_post_that_may_have_landed_says_check_before_trying_again(reply, cls, get_message):
+    async def body():
+        async with ScriptedServer(reply) as server:
+            async with LegnextClient(KEY, server.base_url, timeout=0.3, retry=policy(attempts=1)) as client:
+                with pytest.raises(cls) as post:
+                    await client.diffusion("a lighthouse")
+                with pytest.raises(cls) as get:
+                    await client.get_job(JOB)
+            return post.value, get.value
+
+    post, get = run(body())
+    assert post.may_have_run is True
+    assert MAY_HAVE_RUN in post.user_message and CHECK_FIRST in post.user_message
+    assert "try again in a little while" not in post.user_message.lower()
+    # A GET has no side effect: its message is the usual one.
+    assert get.may_have_run is False and get.user_message == get_message
+
+
+def test_a_post_answered_without_a_job_id_may_have_run():
+    async def body():
+        async with ScriptedServer(Reply(200, {"status": "pending"})) as server:
+            async with LegnextClient(KEY, server.base_url) as client:
+                with pytest.raises(MalformedResponseError) as caught:
+                    await client.diffusion("a lighthouse")
+            return caught.value
+
+    error = run(body())
+    assert error.may_have_run and MAY_HAVE_RUN in error.user_message
+
+
+@pytest.mark.parametrize("reply", [
+    Reply(400, {"code": 400, "message": "--v 9 is not a version"}),
+    Reply(402, {"code": 402, "message": "insufficient credits"}),
+    Reply(429, {"code": 429, "message": "slow down"}),
+    Reply(200, {"job_id": "", "status": "failed", "error": {"code": 403, "message": "Sensitive content detected"}}),
+], ids=["400", "402", "429", "refused-in-200"])
+def test_a_post_the_server_refused_did_not_run(reply):
+    async def body():
+        async with ScriptedServer(reply) as server:
+            async with LegnextClient(KEY, server.base_url, retry=policy(attempts=1)) as client:
+                with pytest.raises(APIError) as caught:
+                    await client.diffusion("a lighthouse")
+            return caught.value
+
+    error = run(body())
+    assert error.may_have_run is False and MAY_HAVE_RUN not in error.user_message
+
+
+def test_a_post_whose_connection_was_refused_did_not_run():
+    async def body():
+        async with LegnextClient(KEY, f"http://127.0.0.1:{free_port()}/api", retry=policy(attempts=1)) as client:
+            with pytest.raises(NetworkError) as caught:
+                await client.diffusion("x")
+        return caught.value
+
+    error = run(body())
+    assert not error.request_sent and not error.may_have_run and MAY_HAVE_RUN not in error.user_message
+
+
+# ---- error bodies sent with 2xx ---------------------------------------------------------------
+
+@pytest.mark.parametrize("payload,cls", [
+    ({"code": 401, "message": "Failed to verify api key", "data": None}, AuthenticationError),
+    ({"code": 402, "message": "no credits", "data": {}}, InsufficientCreditsError),
+    ({"code": 500, "message": "internal", "data": {}}, ServerError),
+])
+def test_the_balance_envelope_carrying_an_error_code_is_that_error(payload, cls):
+    async def body():
+        async with ScriptedServer(Reply(200, payload)) as server:
+            async with LegnextClient(KEY, server.base_url, retry=policy(attempts=1)) as client:
+                with pytest.raises(APIError) as caught:
+                    await client.balance()
+            return caught.value
+
+    error = run(body())
+    assert type(error) is cls and error.message == payload["message"]
+
+
+def test_a_refused_submission_in_a_200_raises_the_servers_error():
+    refused = {**JOB_BODY, "job_id": "", "status": "failed",
+               "error": {"code": 403, "message": "Sensitive content detected", "raw_message": "", "detail": None}}
+    vendor = {**refused, "error": {"code": 10001, "message": "banned prompt detected"}}
+
+    async def body():
+        async with ScriptedServer(Reply(200, refused), Reply(200, vendor)) as server:
+            async with LegnextClient(KEY, server.base_url) as client:
+                with pytest.raises(ForbiddenError) as forbidden:
+                    await client.diffusion("something sensitive")
+                with pytest.raises(APIError) as other:
+                    await client.diffusion("something banned")
+            return forbidden.value, other.value
+
+    forbidden, other = run(body())
+    assert forbidden.message == "Sensitive content detected" and "Sensitive content detected" in forbidden.user_message
+    assert forbidden.code == 403 and forbidden.body["job_id"] == ""
+    assert type(other) is APIError and other.code == 10001
+    assert "banned prompt detected" in other.user_message
+
+
+def test_a_failed_job_with_an_id_is_a_job_not_an_error():
+    failed = {**JOB_BODY, "status": "failed", "error": {"code": 403, "message": "Sensitive content detected"}}
+
+    async def body():
+        async with ScriptedServer(Reply(200, failed)) as server:
+            async with LegnextClient(KEY, server.base_url) as client:
+                return await client.get_job(JOB_BODY["job_id"]), await client.diffusion("x")
+
+    polled, submitted = run(body())
+    assert polled.is_failed and polled.error.code == 403
+    assert submitted.is_failed and submitted.job_id == JOB_BODY["job_id"]
+
+
+def test_every_vendor_job_sample_reads_as_a_job_over_the_wire():
+    samples = [json.loads(path.read_text()) for path in sorted(FIXTURES.glob("*.json"))
+               if ".response" in path.name and not path.name.startswith("balance")]
+    samples.append(json.loads((FIXTURES / "job.completed.json").read_text()))
+
+    async def body():
+        async with ScriptedServer(*(Reply(body=sample) for sample in samples)) as server:
+            async with LegnextClient(KEY, server.base_url) as client:
+                return [await client.get_job(sample["job_id"] or JOB) for sample in samples]
+
+    jobs = run(body())
+    assert [job.task_type for job in jobs] == [sample["task_type"] for sample in samples]

@@ -2,7 +2,9 @@
 
 The simulated job follows the documented lifecycle (pending → staged → processing with progress →
 completed/failed); time only moves when the watcher sleeps, so these tests take milliseconds
-and are exact. Real-socket watcher tests against the sandbox live in test_api_sandbox.py.
+and are exact. Real-socket watcher tests against the sandbox live in test_api_sandbox.py; the
+ones at the end of this file serve odd replies (unknown statuses, broken bodies) from the
+scripted loopback server of test_api_transport.py.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from studio.api import (
     Job,
     JobFailedError,
     JobWatcher,
+    LegnextClient,
+    MalformedResponseError,
     NetworkError,
     PollPolicy,
+    RedirectError,
+    UnknownStatusError,
     WatchTimeoutError,
 )
+from test_api_transport import BAD_GZIP, JOB_BODY, KEY, Reply, ScriptedServer, policy
 
 SDK_INTERVAL = 3.0
 
@@ -172,6 +179,15 @@ def test_transient_poll_errors_are_ridden_out_but_auth_errors_are_not():
         run_watch(SimulatedJob(60.0), PollPolicy(max_consecutive_errors=3), errors=[NetworkError("down")] * 3)
 
 
+def test_a_redirect_error_ends_the_watch_at_once():
+    # Unlike a network blip, a redirect loop will not mend by itself.
+    clock = Clock()
+    client = FakeClient(SimulatedJob(6.0), clock, errors=[RedirectError("loop")])
+    with pytest.raises(RedirectError):
+        asyncio.run(JobWatcher(client, clock=clock, sleep=clock.sleep).watch("sim"))
+    assert len(client.calls) == 1
+
+
 def test_a_failing_listener_does_not_end_the_watch():
     clock = Clock()
     watcher = JobWatcher(FakeClient(SimulatedJob(5.0), clock), clock=clock, sleep=clock.sleep)
@@ -243,3 +259,63 @@ def test_time_scale_scales_every_interval():
     assert policy.typical("diffusion") == pytest.approx(0.4)
     _, _, requests, _ = run_watch(SimulatedJob(0.105, queued=0.01), policy, latency=0.0002)
     assert requests <= sdk_figures(10.5)[1]
+
+
+# ---- odd replies over a real socket ----------------------------------------------------------
+
+QUICK = PollPolicy(time_scale=0.001, max_consecutive_errors=3)
+
+
+def job_reply(status: str | None, **extra) -> Reply:
+    body = {**JOB_BODY, "task_type": "diffusion", **extra}
+    if status is None:
+        body.pop("status")
+    else:
+        body["status"] = status
+    return Reply(body=body)
+
+
+def watch_scripted(*script: Reply):
+    async def body():
+        async with ScriptedServer(*script) as server:
+            async with LegnextClient(KEY, server.base_url, retry=policy()) as client:
+                watcher = JobWatcher(client, QUICK)
+                try:
+                    # Bounded: before unknown statuses ended a watch, this polled until the timeout.
+                    return await watcher.watch(JOB_BODY["job_id"], timeout=5), len(server.received)
+                except Exception as exc:  # noqa: BLE001 - handed to the test with the count
+                    return exc, len(server.received)
+
+    return asyncio.run(body())
+
+
+@pytest.mark.parametrize("status", ["cancelled", "expired", "Timed_Out"])
+def test_an_undocumented_status_ends_the_watch_with_that_status(status):
+    error, requests = watch_scripted(job_reply("processing", progress=30), job_reply(status))
+    assert isinstance(error, UnknownStatusError) and isinstance(error, JobFailedError)
+    assert requests == 2
+    assert error.status == status.lower() and error.job.status == status.lower()
+    assert f"reported status '{status.lower()}'" in error.user_message
+
+
+def test_an_undocumented_status_keeps_the_servers_reason():
+    error, _ = watch_scripted(job_reply("expired", error={"code": 0, "message": "kept for 24 hours only"}))
+    assert isinstance(error, UnknownStatusError) and "kept for 24 hours only" in error.user_message
+
+
+@pytest.mark.parametrize("status", ["", None], ids=["empty", "missing"])
+def test_a_poll_without_a_status_is_retried_then_fails_as_malformed(status):
+    error, requests = watch_scripted(job_reply(status))
+    assert isinstance(error, MalformedResponseError) and "no status" in str(error)
+    assert requests == QUICK.max_consecutive_errors
+
+
+def test_a_poll_without_a_status_is_ridden_out_when_the_next_one_has_it():
+    job, requests = watch_scripted(job_reply(""), job_reply(None), job_reply("completed"))
+    assert isinstance(job, Job) and job.is_completed and requests == 3
+
+
+def test_a_poll_with_a_broken_gzip_body_is_ridden_out():
+    job, requests = watch_scripted(BAD_GZIP, job_reply("processing", progress=50), BAD_GZIP,
+                                   job_reply("completed"))
+    assert isinstance(job, Job) and job.is_completed and requests == 4

@@ -19,10 +19,13 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from studio.api.errors import (
+    APIError,
     LegnextError,
     MalformedResponseError,
     NetworkError,
+    RedirectError,
     RequestTimeoutError,
+    ServerError,
     ValidationError,
     api_error,
     parse_retry_after,
@@ -95,6 +98,22 @@ def _ssl_context(trust_env: bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=trust_env)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str | httpx.URL) -> tuple[str, str, int] | None:
+    """(scheme, host, port) as httpx sends it: default port filled in, IDNA host decoded.
+    None for a URL httpx cannot send to (unparseable, no host, port out of range)."""
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return None
+    port = parsed.port if parsed.port is not None else _DEFAULT_PORTS.get(parsed.scheme, 0)
+    if not parsed.host or not 0 < port <= 65535:  # httpx would pass port 99999 on to connect()
+        return None
+    return parsed.scheme, parsed.host.lower(), port
+
+
 def _is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -104,6 +123,20 @@ def _is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _request_error(exc: httpx.HTTPError, method: str, url: str) -> LegnextError:
+    """Any httpx failure as one of ours: no httpx exception may reach the caller raw."""
+    where = f"{method} {urlsplit(url).path}"
+    if isinstance(exc, httpx.DecodingError):
+        # The body arrived but its content-encoding was broken (e.g. a bad gzip stream).
+        return MalformedResponseError(f"{where}: the answer could not be decoded ({exc})")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return RedirectError(f"{where}: {exc}")
+    if isinstance(exc, httpx.TransportError):
+        return _network_error(exc, method, url)
+    # Any other kind: the request may have gone out, so count it as sent (a POST is not re-sent).
+    return NetworkError(f"{where}: request failed ({type(exc).__name__}: {exc})", request_sent=True)
 
 
 def _network_error(exc: httpx.TransportError, method: str, url: str) -> NetworkError:
@@ -121,7 +154,7 @@ def _network_error(exc: httpx.TransportError, method: str, url: str) -> NetworkE
 def _decode_json(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         snippet = response.text[:200] if response.content else "(empty body)"
         raise MalformedResponseError(
             f"HTTP {response.status_code}: expected JSON, got {snippet!r}",
@@ -133,7 +166,7 @@ def _decode_json(response: httpx.Response) -> Any:
 def _error_from_response(response: httpx.Response) -> LegnextError:
     try:
         parsed: Any = json.loads(response.content) if response.content else ""
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         parsed = response.text
     return api_error(
         response.status_code,
@@ -143,14 +176,38 @@ def _error_from_response(response: httpx.Response) -> LegnextError:
     )
 
 
-def _embedded_error(data: Any) -> LegnextError | None:
-    """A 2xx answer whose body is really an error object ({"code": 4xx/5xx, "message": ...})."""
-    if not isinstance(data, Mapping) or "job_id" in data or "data" in data:
-        return None
-    code = data.get("code")
-    if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+def _error_code(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value != 0 else None
+
+
+def _error_for(code: int, data: Mapping[str, Any], status: int) -> APIError:
+    """The error an error code in a 2xx body stands for: its own class when it is an HTTP status,
+    else (a vendor-specific code) a plain refusal that still shows the server's words."""
+    if 400 <= code <= 599:
         return api_error(code, data)
-    return None
+    refused = api_error(status, data)
+    refused.user_message = f"The Legnext server refused the request: {refused.message}"
+    return refused
+
+
+def _embedded_error(data: Any, status: int) -> APIError | None:
+    """A 2xx answer whose body is really an error object, {"code": >= 400, "message": ...}.
+
+    The balance endpoint's own {"code", "message", "data": null} envelope is one of them. A body
+    with a job id never is: that job exists, and the watcher reports how it ended.
+    """
+    if not isinstance(data, Mapping) or data.get("job_id") or data.get("jobId"):
+        return None
+    code = _error_code(data.get("code"))
+    return _error_for(code, data, status) if code is not None and code >= 400 else None
+
+
+def _refusal(job: Job, data: Mapping[str, Any], status: int) -> APIError | None:
+    """A POST answered with no job_id but an "error" saying why: the server refused the job."""
+    if not job.error.is_set:
+        return None
+    code = _error_code(job.error.code)
+    return _error_for(code if code is not None else status, data, status)
 
 
 class LegnextClient:
@@ -172,17 +229,17 @@ class LegnextClient:
         key = (api_key or "").strip()
         if not key.isascii() or any(not ch.isprintable() for ch in key):
             raise ValidationError("api_key", "contains characters an API key cannot have; paste it again")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        origin = _origin(base_url)
+        if origin is None or origin[0] not in ("http", "https"):
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
         self._api_key = key
         self.base_url = base_url.rstrip("/")
-        self._origin = (parts.scheme, parts.netloc.lower())
+        self._origin = origin
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self._owns_http = http is None
         # Proxy settings from the environment apply to the real API, never to a loopback sandbox.
-        trust_env = not _is_loopback(parts.hostname)
+        trust_env = not _is_loopback(origin[1])
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             trust_env=trust_env,
@@ -213,12 +270,34 @@ class LegnextClient:
 
     # ---- transport ------------------------------------------------------------------------
 
-    def _headers(self, url: str) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) == self._origin:
-            headers["x-api-key"] = self._api_key
-        return headers
+    def _set_key(self, request: httpx.Request) -> None:
+        """The key on a request to the API's own origin, and off any other (checked per hop)."""
+        request.headers.pop("x-api-key", None)
+        if _origin(request.url) == self._origin:
+            request.headers["x-api-key"] = self._api_key
+
+    async def _request(self, method: str, url: str, json_body: dict[str, Any] | None,
+                       follow_redirects: bool) -> httpx.Response:
+        """One try, following redirects by hand when asked: httpx would copy the key onto every
+        hop whatever its host (it strips only Authorization)."""
+        request = self._http.build_request(method, url, json=json_body, headers={"Accept": "application/json"})
+        self._set_key(request)
+        hops = 0
+        while True:
+            response = await self._http.send(request, follow_redirects=False)
+            if not follow_redirects or response.next_request is None:
+                return response
+            hops += 1
+            if hops > self._http.max_redirects:
+                raise httpx.TooManyRedirects(f"gave up after {self._http.max_redirects} redirects", request=request)
+            request = response.next_request
+            if request.url.scheme not in ("http", "https") or _origin(request.url) is None:
+                raise RedirectError(
+                    f"{method} {urlsplit(url).path}: redirected to an unusable URL {str(request.url)[:200]!r}",
+                    status=response.status_code,
+                    user_message="The server redirected the request to an address that cannot be used.",
+                )
+            self._set_key(request)
 
     async def _send(self, method: str, url: str, *, json_body: dict[str, Any] | None = None,
                     follow_redirects: bool = False) -> httpx.Response:
@@ -226,11 +305,11 @@ class LegnextClient:
         attempt = 1
         while True:
             try:
-                response = await self._http.request(
-                    method, url, json=json_body, headers=self._headers(url), follow_redirects=follow_redirects
-                )
-            except httpx.TransportError as exc:
-                error: LegnextError = _network_error(exc, method, url)
+                response = await self._request(method, url, json_body, follow_redirects)
+            except httpx.InvalidURL as exc:  # raised before anything is sent
+                raise ValidationError("url", f"is not a usable URL ({exc})") from None
+            except httpx.HTTPError as exc:
+                error: LegnextError = _request_error(exc, method, url)
                 cause: BaseException | None = exc
             else:
                 if response.is_success:
@@ -248,24 +327,31 @@ class LegnextClient:
     async def _get_json(self, path: str) -> Any:
         response = await self._send("GET", self.base_url + path)
         data = _decode_json(response)
-        embedded = _embedded_error(data)
+        embedded = _embedded_error(data, response.status_code)
         if embedded is not None:
             raise embedded
         return data
 
     async def _post_job(self, op: str, payload: dict[str, Any]) -> Job:
-        response = await self._send("POST", self.base_url + ENDPOINTS[op], json_body=payload)
-        data = _decode_json(response)
-        embedded = _embedded_error(data)
-        if embedded is not None:
-            raise embedded
-        job = Job.from_dict(data)
-        if not job.job_id:
-            raise MalformedResponseError(
-                f"{op}: the answer has no job_id, so the job cannot be followed", body=data,
-                status=response.status_code,
-            )
-        return job
+        try:
+            response = await self._send("POST", self.base_url + ENDPOINTS[op], json_body=payload)
+            data = _decode_json(response)
+            embedded = _embedded_error(data, response.status_code)
+            if embedded is not None:
+                raise embedded
+            job = Job.from_dict(data)
+            if not job.job_id:
+                raise _refusal(job, data, response.status_code) or MalformedResponseError(
+                    f"{op}: the answer has no job_id, so the job cannot be followed", body=data,
+                    status=response.status_code,
+                )
+            return job
+        except (NetworkError, ServerError, MalformedResponseError) as exc:
+            # The POST may have reached the server and created (and charged for) the job: the
+            # message must not say "try again". Only a connection never made is certainly safe.
+            if not isinstance(exc, NetworkError) or exc.request_sent:
+                exc.mark_may_have_run()
+            raise
 
     # ---- dispatch ---------------------------------------------------------------------------
 
@@ -296,8 +382,8 @@ class LegnextClient:
 
     async def download(self, url: str) -> bytes:
         """Fetch an output file (image or video) with the GET retry policy."""
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        origin = _origin(url) if isinstance(url, str) else None
+        if origin is None or origin[0] not in ("http", "https"):
             raise ValidationError("url", f"must be an http(s) URL, got {url!r}")
         response = await self._send("GET", url, follow_redirects=True)
         return response.content

@@ -5,6 +5,11 @@ layer is enough to turn any of them into a message; the subclasses let callers (
 policy) tell apart what happened: nothing sent (`ValidationError`), the server said no
 (`APIError` and its status classes), the wire failed (`NetworkError`), the answer was unreadable
 (`MalformedResponseError`), or the job itself failed (`JobFailedError`).
+
+`.may_have_run` is True when a request that creates (and charges for) a job failed in a way that
+leaves the job possibly created: a POST whose connection broke or timed out after sending, or
+that got a 5xx or an unreadable 2xx. Its `.user_message` then says so instead of "try again",
+and callers should ask before sending the same request again.
 """
 
 from __future__ import annotations
@@ -21,15 +26,27 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 _SNIPPET_CHARS = 200
 
 
+_CHECK_FIRST = "Check the queue and your balance before trying again."
+
+
 class LegnextError(Exception):
     """Base of every error the client raises; `.user_message` is short and safe to display."""
 
     default_user_message = "Something went wrong talking to Legnext."
+    may_have_run = False
 
     def __init__(self, message: str = "", *, user_message: str | None = None) -> None:
         super().__init__(message or self.default_user_message)
         self.message = message or self.default_user_message
         self.user_message = user_message or self.default_user_message
+
+    def mark_may_have_run(self) -> None:
+        """Record that the failed request may have created (and charged for) a job anyway."""
+        self.may_have_run = True
+        self.user_message = self._may_have_run_message()
+
+    def _may_have_run_message(self) -> str:
+        return f"The server may have started this job (and charged for it) before this went wrong. {_CHECK_FIRST}"
 
 
 class ValidationError(LegnextError):
@@ -73,7 +90,7 @@ class APIError(LegnextError):
         return self.default_user_message
 
     def __str__(self) -> str:
-        return f"HTTP {self.status}: {self.message}"
+        return f"HTTP {self.status}: {self.message}" if self.status is not None else self.message
 
 
 class BadRequestError(APIError):
@@ -141,6 +158,17 @@ class ServerError(APIError):
     def _user_message(self, message: str) -> str:
         return f"The Legnext server had a problem (HTTP {self.status}). Try again in a little while."
 
+    def _may_have_run_message(self) -> str:
+        return (f"The Legnext server had a problem (HTTP {self.status}), but it may have started this job "
+                f"(and charged for it) first. {_CHECK_FIRST}")
+
+
+class RedirectError(APIError):
+    """A redirect the client would not follow: a loop or too long a chain (the default text),
+    or a target that is not a usable URL."""
+
+    default_user_message = "The server kept redirecting the request (too many redirects), so it could not be completed."
+
 
 class NetworkError(LegnextError):
     """The connection failed or dropped.
@@ -155,9 +183,16 @@ class NetworkError(LegnextError):
         super().__init__(message, user_message=user_message)
         self.request_sent = request_sent
 
+    def _may_have_run_message(self) -> str:
+        return f"The server may have started this job (and charged for it) before the connection broke. {_CHECK_FIRST}"
+
 
 class RequestTimeoutError(NetworkError):
     default_user_message = "The server did not answer in time."
+
+    def _may_have_run_message(self) -> str:
+        return (f"The server did not answer in time, but it may have started this job (and charged for it). "
+                f"{_CHECK_FIRST}")
 
 
 class MalformedResponseError(LegnextError):
@@ -170,6 +205,10 @@ class MalformedResponseError(LegnextError):
         self.body = body
         self.status = status
 
+    def _may_have_run_message(self) -> str:
+        return (f"The server's answer could not be read, but it may have started this job (and charged for it). "
+                f"{_CHECK_FIRST}")
+
 
 class JobFailedError(LegnextError):
     """The job ended with status `failed`; `.job` is its last state, error message included."""
@@ -177,6 +216,24 @@ class JobFailedError(LegnextError):
     def __init__(self, job: Job) -> None:
         reason = job.error_message
         super().__init__(f"job {job.job_id} failed: {reason}", user_message=f"The job failed: {reason}")
+        self.job = job
+
+
+class UnknownStatusError(JobFailedError):
+    """The server reported a status outside the documented five ("cancelled", "expired", ...).
+
+    Taken as the end of the job: polling on would never see it finish. `.status` is the raw status.
+    """
+
+    def __init__(self, job: Job) -> None:
+        self.status = job.status
+        reason = f": {job.error_message}" if job.error.is_set else ""
+        LegnextError.__init__(
+            self,
+            f"job {job.job_id} reported the undocumented status {job.status!r}{reason}",
+            user_message=f"The server reported status '{job.status}' for this job{reason}; "
+                         "it is no longer being watched.",
+        )
         self.job = job
 
 

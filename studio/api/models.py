@@ -31,7 +31,8 @@ class JobStatus:
 
 
 class TaskType:
-    """The task_type strings seen in the documented responses (underscored, as the server sends)."""
+    """The task_type strings seen in the documented responses (underscored, as the server sends;
+    the OpenAPI file spells some with hyphens, which `Job.from_dict` turns into underscores)."""
 
     DIFFUSION = "diffusion"
     VARIATION = "variation"
@@ -115,7 +116,10 @@ def _float(value: Any, default: float | None = None) -> float | None:
     if isinstance(value, bool):
         return default
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer too large for a float
+            return default
     if isinstance(value, str):
         try:
             return float(value)
@@ -148,7 +152,9 @@ def _actions(value: Any) -> dict[str, list[int] | bool]:
             indexes = [_int(i, None) for i in entry]
             actions[str(name)] = [i for i in indexes if i is not None]
         elif isinstance(entry, (int, float)) and not isinstance(entry, bool):
-            actions[str(name)] = [int(entry)]
+            index = _int(entry, None)  # NaN and Infinity are valid JSON to Python's parser
+            if index is not None:
+                actions[str(name)] = [index]
         elif entry is not None:
             actions[str(name)] = bool(entry)
     return actions
@@ -273,8 +279,9 @@ class Job:
         return cls(
             job_id=_str(d.get("job_id", d.get("jobId"))),
             model=_str(d.get("model")),
-            task_type=_str(d.get("task_type")),
-            status=_str(d.get("status")).lower(),
+            # "upload-paint" (OpenAPI) and "upload_paint" (the samples) are one task type.
+            task_type=_str(d.get("task_type")).strip().replace("-", "_"),
+            status=_str(d.get("status")).strip().lower(),
             progress=None if progress is None else _int(progress, None),
             output=JobOutput.from_dict(d.get("output")),
             meta=JobMeta.from_dict(meta),

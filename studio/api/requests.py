@@ -58,8 +58,12 @@ def check_url(field: str, value: Any) -> str:
         raise ValidationError(field, f"is {len(value)} characters; URLs may have at most {MAX_URL_CHARS}")
     if any(ch.isspace() for ch in value):
         raise ValidationError(field, "must not contain spaces")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 host)
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError(field, f"must be an http(s) URL, got {value[:80]!r}")
     return value
 
@@ -140,6 +144,14 @@ class Polygon:
             raise ValidationError("mask.areas.points", f"needs an even count (x, y pairs); got {len(points)} numbers")
         if len(points) < 6:
             raise ValidationError("mask.areas.points", f"needs at least 3 points; got {len(points) // 2}")
+        # Corners lie on the image, edges included (the sandbox holds the same rule). The
+        # clockwise order the docs ask for is the mask painter's job, not checked here.
+        for x, y in zip(points[::2], points[1::2]):
+            if not (0 <= x <= self.width and 0 <= y <= self.height):
+                raise ValidationError(
+                    "mask.areas.points",
+                    f"point ({x}, {y}) lies outside the {self.width}x{self.height} image",
+                )
         self.points = points
 
     @classmethod

@@ -28,6 +28,7 @@ from studio.api.errors import (
     NetworkError,
     RateLimitError,
     ServerError,
+    UnknownStatusError,
     WatchTimeoutError,
 )
 from studio.api.models import Job, JobStatus
@@ -47,6 +48,8 @@ TYPICAL_DURATIONS: dict[str, float] = {
 DEFAULT_DURATION = 40.0
 
 # Errors that say nothing about the job itself: keep watching (the client already retried).
+# MalformedResponseError covers an unreadable poll (bad JSON, a broken gzip body, no status);
+# a redirect loop (RedirectError) or any other APIError will not mend by itself and ends the watch.
 _TRANSIENT = (NetworkError, ServerError, RateLimitError, MalformedResponseError)
 
 OnUpdate = Callable[[Job], None]
@@ -234,6 +237,8 @@ class JobWatcher:
             try:
                 self.requests += 1
                 job = await self.client.get_job(job_id)  # type: ignore[attr-defined]
+                if not job.status:
+                    raise MalformedResponseError(f"job {job_id}: the answer has no status", body=job.raw)
             except _TRANSIENT as exc:
                 errors += 1
                 track.polls += 1  # a failed poll still spends a request of the budget
@@ -259,6 +264,10 @@ class JobWatcher:
                 return job
             if job.status == JobStatus.FAILED:
                 raise JobFailedError(job)
+            if job.status not in JobStatus.ALL:
+                # "cancelled", "expired", ...: not documented, and none of them would ever turn
+                # into "completed", so polling on would only run until the watch times out.
+                raise UnknownStatusError(job)
             delay = next_delay(policy, track, now, self.expected_duration(job.task_type))
 
     @staticmethod
