@@ -7,7 +7,8 @@
 
 `run()` starts Qt with a qasync loop, shows the window first (so start-up feels instant), then
 starts the sandbox if needed and connects the client in the background. Closing the window
-stops every job task, closes the HTTP client and stops the sandbox.
+(after asking, while jobs still run) stops every job task, closes the HTTP client and stops the
+sandbox. A connection that cannot be made is said in the window, and jobs fail with the reason.
 """
 
 from __future__ import annotations
@@ -57,6 +58,32 @@ class ConnectFailed(RuntimeError):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+
+class _NotConnected:
+    """Stands in for the client and the watcher while connecting failed: every request is
+    refused with the reason (nothing is sent), and the balance is unknown. A later successful
+    connect replaces it through `JobsSession.set_backend`."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def _refusal(self) -> Exception:
+        from studio.api.errors import LegnextError
+
+        return LegnextError(self.reason, user_message=f"Not connected: {self.reason}")
+
+    async def submit(self, op: str, **kwargs: Any) -> Any:
+        raise self._refusal()
+
+    async def watch(self, job_id: str, **kwargs: Any) -> Any:
+        raise self._refusal()
+
+    async def download(self, url: str) -> bytes:
+        raise self._refusal()
+
+    async def balance(self) -> None:
+        return None  # unknown: the window shows "balance —"
 
 
 @dataclass(frozen=True)
@@ -141,7 +168,8 @@ class Studio(QObject):
         from studio.session.prompt_state import PromptState
         from studio.ui.main_window import MainWindow
 
-        self.prompt_state = PromptState()
+        # The prompt (its parameters are flags in it) is where the user left it last time.
+        self.prompt_state = PromptState(self.settings.prompt_text)
         self.jobs = JobsSession(watch_timeout=self._watch_timeout())
         self.window = MainWindow(
             self.jobs, self.prompt_state, self.settings, self.keys, self.connection_info(),
@@ -167,7 +195,8 @@ class Studio(QObject):
                 window.mode_label.setText("Not connected")
                 window.mode_label.setToolTip(text)
                 window.notifier.status("Not connected", 0)
-            window.banner.show_message(text, action="Open Settings…", on_action=window.open_settings)
+            window.banner.show_message(text, action="Open Settings…", on_action=window.open_settings,
+                                       topic="connection")
         else:
             window.notifier.status(text, 10000)
             window.banner.show_message(text)
@@ -203,6 +232,12 @@ class Studio(QObject):
             await self._connect()
         except Exception as exc:
             self.connect_error = exc
+            if self.client is None:
+                # Jobs waiting for a backend (and jobs sent before the settings are fixed) fail
+                # at once with the reason, instead of saying "sending" for ever.
+                reason = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
+                refusing = _NotConnected(reason)
+                self.jobs.set_backend(refusing, refusing)
             self._ready_event().set()
             raise
         self.connect_error = None
@@ -225,11 +260,10 @@ class Studio(QObject):
         key = SANDBOX_KEY if self.plan.sandbox else (self.plan.key or "")
         try:
             client = LegnextClient(key, base_url, retry=SessionRetryPolicy())
-        except Exception as exc:  # a bad base URL or key from the settings: say so, use nothing
-            self.window.banner.show_message(
-                f"Cannot use the server settings: {getattr(exc, 'user_message', exc)}",
-                action="Open Settings…", on_action=self.window.open_settings)
-            return
+        except Exception as exc:  # a bad base URL or key from the settings: nothing to send to
+            raise ConnectFailed(
+                f"the server settings cannot be used ({getattr(exc, 'user_message', exc)}). "
+                "Fix them in Settings.") from exc
         if self.client is not None:
             self._retired.append(self.client)
         self.client = client
@@ -342,6 +376,8 @@ def run(
     studio = Studio(offline=offline or screenshot is not None, base_url=None if screenshot else base_url,
                     sandbox_speed=sandbox_speed)
     window = studio.build_window()
+    if screenshot is not None:
+        window.interactive = False  # the demo neither asks on close nor replaces the saved prompt
     if size is not None:
         window.resize(*size)
     elif screenshot is not None:

@@ -159,3 +159,47 @@ def test_content_policy_403_is_the_documented_message_on_that_job(qtbot, qloop, 
         assert policy_server.posts == [("/api/v1/diffusion", {"text": "something the policy refuses"})]
     finally:
         _stop(qtbot, studio)
+
+
+def test_a_server_address_that_cannot_be_used_fails_jobs_with_the_reason(qtbot, qloop, sandbox):
+    from studio.session.jobs import ERROR
+    from studio.session.settings import Settings
+
+    settings = Settings()
+    settings.base_url = "api.legnext.ai/api"  # no scheme: what a user types (an older dialog kept it)
+    keys = KeyStore()
+    keys.set_session_key("test-key")
+    studio = _build(qtbot, settings=settings, keys=keys)
+    window = studio.window
+    try:
+        waiting = window.submit_prompt("a red fox in snow")  # Generate before the studio connected
+        connect = spawn(studio.connect(), name="connect")
+        qtbot.waitUntil(connect.done, timeout=5000)
+        assert isinstance(connect.exception(), ConnectFailed)
+        # the job that waited for a backend fails with the reason, instead of "sending" for ever
+        qtbot.waitUntil(lambda: waiting.finished, timeout=5000)
+        assert waiting.status == ERROR
+        assert waiting.error.startswith("Not connected: ") and "api.legnext.ai/api" in waiting.error
+        qtbot.waitUntil(window.banner.isVisible, timeout=5000)
+        assert window.banner.label.text().startswith("Connecting failed: the server settings cannot be used")
+        assert window.banner.button.text() == "Open Settings…"
+        assert window.mode_label.text() == "Not connected" and window.running_label.text() == ""
+
+        # Generate again: refused at once for the same reason; the connection banner stays up
+        again = window.submit_prompt("a red fox in snow at dusk")
+        assert window.banner.isVisible()
+        qtbot.waitUntil(lambda: again.finished, timeout=5000)
+        assert again.error.startswith("Not connected: ")
+        assert window.banner.label.text().startswith("Connecting failed:")
+
+        # the server fixed in Settings: the studio connects, the banner goes, jobs run
+        settings.base_url = sandbox.base_url
+        window.settings_applied.emit()
+        qtbot.waitUntil(lambda: studio.client is not None, timeout=10000)
+        assert not window.banner.isVisible()
+        job = window.submit_prompt("a red fox in snow")
+        qtbot.waitUntil(lambda: job.finished, timeout=10000)
+        assert job.ok, job.error
+        assert [r.json_body for r in sandbox.state.requests if r.method == "POST"] == [{"text": "a red fox in snow"}]
+    finally:
+        _stop(qtbot, studio)

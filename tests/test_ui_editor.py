@@ -120,6 +120,35 @@ def test_generate_blocked_when_empty(editor, state):
     assert "Type a prompt" in editor.block_reason.text()
 
 
+def test_no_cost_is_shown_until_there_is_a_prompt(editor, state):
+    # an empty prompt costs nothing: no "80 credits" under it, only the model it would use
+    assert "credit" not in editor.cost_label.text()
+    assert editor.cost_label.text() == "v7"
+    assert "once there is a prompt" in editor.cost_label.toolTip()
+    state.set_text("castle", origin="program")
+    assert editor.cost_label.text() == "80 credits · v7"
+    assert editor.cost_label.toolTip().startswith("Estimated cost: 80 credits")
+    state.set_text("   ", origin="program")
+    assert "credit" not in editor.cost_label.text()
+
+
+def test_held_ctrl_enter_asks_to_generate_once(qtbot, editor, state):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    state.set_text("castle --ar 16:9", origin="program")
+    fired: list[bool] = []
+    editor.generate_requested.connect(lambda: fired.append(True))
+    editor.text_edit.setFocus()
+    # the press, then the auto-repeats a held key sends
+    for repeat in (False, True, True, True):
+        QApplication.sendEvent(editor.text_edit, QKeyEvent(
+            QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier, "\r", repeat))
+    assert fired == [True]
+    assert state.text() == "castle --ar 16:9"  # and no newline from the repeats
+
+
 def test_ctrl_enter_generates_when_ok(qtbot, editor, state):
     state.set_text("castle --ar 16:9", origin="program")
     assert editor.generate_button.isEnabled()

@@ -294,3 +294,24 @@ def test_typing_a_new_version_offers_the_drop_once_it_is_complete(qtbot, panel, 
     qtbot.keyClicks(editor.text_edit, "1")
     assert panel.migration_bar.isVisible()
     assert panel.migration_bar.drop_button.text() == "Drop 1 flag"
+
+
+def test_open_sections_are_remembered_in_the_studio_settings_file(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from studio.session.settings import Settings
+
+    path = tmp_path / "studio.ini"
+    first = ParameterPanel(PromptState(), settings=Settings(path))
+    qtbot.addWidget(first)
+    assert not first.advanced.expanded() and not first.references.expanded()
+    qtbot.mouseClick(first.advanced.header, Qt.MouseButton.LeftButton)
+    assert first.advanced.expanded()
+    first.settings.sync()
+
+    again = ParameterPanel(PromptState(), settings=Settings(path))
+    qtbot.addWidget(again)
+    assert again.advanced.expanded() and not again.references.expanded()
+    assert "advanced_expanded=true" in path.read_text()
+    # through the studio's settings only, never Qt's default store beside them
+    assert not [k for k in QSettings().allKeys() if k.startswith("param_panel")]

@@ -330,3 +330,91 @@ def test_settings_defaults_and_round_trip(tmp_path):
     assert again.use_sandbox is True
     assert again.download_dir == tmp_path / "out"
     assert again.poll_max == again.poll_initial
+
+
+# ---- the server address ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, used", [
+    ("api.legnext.ai/api", "https://api.legnext.ai/api"),  # no scheme: https, the API's only one
+    ("  https://api.legnext.ai/api/  ", "https://api.legnext.ai/api"),
+    ("http://127.0.0.1:8765/api", "http://127.0.0.1:8765/api"),
+    ("localhost:8765/api", "https://localhost:8765/api"),
+    ("", "https://api.legnext.ai/api"),  # empty: the real API, as the field's hint shows
+])
+def test_server_addresses_are_completed(typed, used):
+    from studio.session.settings import normalise_base_url
+
+    assert normalise_base_url(typed) == used
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("ftp://files.example.com/api", "must start with https:// or http://"),
+    ("https://", "names no host"),
+    ("api legnext ai", "no spaces"),
+    ("https://api.legnext.ai:port/api", "Not a server address"),
+])
+def test_a_server_address_that_cannot_work_is_not_saved(qtbot, qloop, typed, said):
+    from studio.session.settings import DEFAULT_BASE_URL
+
+    settings = Settings()
+    dialog = _open(qtbot, settings, KeyStore())
+    applied: list[bool] = []
+    dialog.applied.connect(lambda: applied.append(True))
+    dialog.base_url_edit.setText(typed)
+    dialog.save()
+    assert said in dialog.url_note.text() and dialog.url_note.objectName() == "ErrorText"
+    assert not dialog.url_note.isHidden()
+    assert applied == [] and dialog.result() == 0  # nothing saved, still open
+    assert Settings().base_url == DEFAULT_BASE_URL
+    dialog.test_connection()
+    assert dialog.test_task is None  # nor tried
+
+
+def test_a_server_address_without_https_is_completed_and_saved(qtbot, qloop):
+    settings = Settings()
+    dialog = _open(qtbot, settings, KeyStore())
+    dialog.base_url_edit.setText("api.legnext.ai/api/")
+    with qtbot.waitSignal(dialog.applied, timeout=2000):
+        dialog.save()
+    assert Settings().base_url == "https://api.legnext.ai/api"
+    assert dialog.base_url_edit.text() == "https://api.legnext.ai/api"  # shown as it is used
+
+
+# ---- Forget --------------------------------------------------------------------------------------
+
+def test_forget_switches_the_studio_to_the_sandbox_at_once(qtbot, qloop, memory_keyring, sandbox):
+    from studio.app import Studio
+    from studio.session.tasks import spawn
+
+    memory_keyring.store[(KEYRING_SERVICE, KEYRING_USER)] = "test-key"
+    settings = Settings()
+    settings.base_url = sandbox.base_url  # "the account": a server that takes this key only
+    studio = Studio(settings=settings, keys=KeyStore(), poll_time_scale=1 / 200, sandbox_speed=200.0,
+                    sandbox_options={"image_size_cap": 128})
+    window = studio.build_window()
+    qtbot.addWidget(window)
+    window.show()
+    spawn(studio.connect(), name="connect")
+    try:
+        qtbot.waitUntil(lambda: studio.client is not None, timeout=10000)
+        assert not studio.plan.sandbox and studio.client.base_url == sandbox.base_url
+        dialog = window.open_settings()
+        qtbot.waitUntil(dialog.forget_button.isEnabled, timeout=5000)
+        account_client = studio.client
+
+        dialog.forget_button.click()
+        # no Save needed: the studio stops using the forgotten key now
+        qtbot.waitUntil(lambda: studio.plan.sandbox and studio.client is not account_client
+                        and studio.client is not None, timeout=10000)
+        assert window.mode_label.text() == "Sandbox (offline)"
+        qtbot.waitUntil(lambda: "Key forgotten" in dialog.key_note.text(), timeout=5000)
+        assert "New jobs now run on the offline sandbox" in dialog.key_note.text()
+        assert dialog.isVisible()
+        entry = window.submit_prompt("a paper boat")
+        qtbot.waitUntil(lambda: entry.finished, timeout=10000)
+        assert entry.ok, entry.error
+        assert [r for r in sandbox.state.requests if r.method == "POST"] == []  # not on the account
+        dialog.reject()
+    finally:
+        task = spawn(studio.aclose(), name="close")
+        qtbot.waitUntil(task.done, timeout=10000)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from studio.credits import balance_credits, credits_text
 from studio.session.tasks import run_in_thread
 
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
@@ -138,8 +140,54 @@ class Settings:
     def download_dir(self, value: Path | str) -> None:
         self.qsettings.setValue("files/download_dir", str(value))
 
+    @property
+    def prompt_text(self) -> str:
+        """The prompt on show when the studio last closed (its parameters are flags in it)."""
+        return str(self.qsettings.value("session/prompt", "") or "")
+
+    @prompt_text.setter
+    def prompt_text(self, value: str) -> None:
+        self.qsettings.setValue("session/prompt", value or "")
+
+    def section_expanded(self, key: str) -> bool:
+        """Whether a folding section of the parameter panel was left open."""
+        return self._get_bool(f"param_panel/{key}_expanded", False)
+
+    def set_section_expanded(self, key: str, expanded: bool) -> None:
+        self.qsettings.setValue(f"param_panel/{key}_expanded", bool(expanded))
+
     def sync(self) -> None:
         self.qsettings.sync()
+
+
+class BadServerUrl(ValueError):
+    """A server address the studio cannot use; the message says why, in the user's words."""
+
+
+def normalise_base_url(text: str) -> str:
+    """The server address as the client needs it: http(s)://host[:port][/path], no trailing /.
+
+    Empty means the real API. A missing scheme becomes https:// — the real API is https only,
+    and the key must not travel in clear to a host the user typed without saying "http".
+    Anything else that is not an http(s) URL with a host raises BadServerUrl.
+    """
+    url = (text or "").strip()
+    if not url:
+        return DEFAULT_BASE_URL  # an empty field means the real API, as the field's hint says
+    if any(ch.isspace() for ch in url):
+        raise BadServerUrl(f"A server address has no spaces: {url!r}")
+    if "://" not in url:
+        url = "https://" + url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise BadServerUrl(f"Not a server address: {text.strip()!r} ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadServerUrl(f"The server address must start with https:// or http:// (not {parts.scheme}://)")
+    if not parts.hostname:
+        raise BadServerUrl(f"The server address names no host: {text.strip()!r}")
+    return url.rstrip("/")
 
 
 class KeyringUnavailable(RuntimeError):
@@ -357,10 +405,9 @@ async def check_connection(base_url: str, key: str | None, *, keys: KeyStore | N
         return ConnectionCheck(False, exc.user_message)
     except Exception as exc:  # e.g. a malformed URL: say it, do not crash the dialog
         return ConnectionCheck(False, f"Could not connect: {exc}")
-    credits = balance.available_credits
-    amount = credits if credits is not None else balance.available_points
+    amount = balance_credits(balance)
     where = "the offline sandbox" if sandbox else base_url
     text = f"Connected to {where}: the key works"
     if amount is not None:
-        text += f" — {amount:,} credits available"
+        text += f" — {credits_text(amount)} available"
     return ConnectionCheck(True, text + ".", amount)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.credits import credits_text
 from studio.ui import theme
 from studio.ui.actions import FLOW_CONFIRM, ActionSpec
 
@@ -69,10 +70,8 @@ def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any
         return None
 
 
-def credits_text(credits: int | None) -> str:
-    if credits is None:
-        return "cost not known"
-    return f"{credits:,} credits".replace(",", " ")
+def cost_text(credits: int | None) -> str:
+    return "cost not known" if credits is None else credits_text(credits)
 
 
 def _popover_qss() -> str:
@@ -124,7 +123,10 @@ class ActionPopover(QFrame):
         self.cost_label = QLabel(self.body)
         self.cost_label.setObjectName("PopoverCost")
         self.cost_label.setProperty("expensive", spec.expensive)
+        # Enter on a focused button presses that button (Cancel cancels); elsewhere in the
+        # popover (the prompt field, an option) it sends, through keyPressEvent only.
         self.cancel_button = QPushButton("Cancel", self.body)
+        self.cancel_button.setAutoDefault(True)
         self.cancel_button.clicked.connect(self.close)
         self.send_button = QPushButton(spec.send_word, self.body)
         self.send_button.setProperty("primary", True)
@@ -132,6 +134,7 @@ class ActionPopover(QFrame):
         self.send_button.setAutoDefault(True)
         self.send_button.clicked.connect(self.send)
         self.credits: int | None = None
+        self.sent = False  # a popover sends (and charges) at most once
 
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
@@ -168,14 +171,15 @@ class ActionPopover(QFrame):
 
     def refresh(self) -> None:
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
-        self.cost_label.setText(credits_text(self.credits))
+        self.cost_label.setText(cost_text(self.credits))
         problem = self.problem()
         self.send_button.setEnabled(problem is None)
-        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {credits_text(self.credits)}")
+        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}")
 
     def send(self) -> None:
-        if self.problem() is not None:
+        if self.sent or self.problem() is not None:
             return
+        self.sent = True
         kwargs = self.kwargs()
         self.close()
         self.submitted.emit(self.spec.op, kwargs)
@@ -203,9 +207,11 @@ class ActionPopover(QFrame):
     def _focus_first(self) -> None:
         self.send_button.setFocus(Qt.FocusReason.PopupFocusReason)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # The one Return path: what the focused widget did not take itself (buttons do).
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.send()
+            if not event.isAutoRepeat():
+                self.send()
             return
         super().keyPressEvent(event)
 
@@ -258,7 +264,7 @@ class OptionsPopover(ActionPopover):
                 edit.setText(ctx.prompt)
                 edit.selectAll()
             edit.textChanged.connect(lambda _text: self.refresh())
-            edit.returnPressed.connect(self.send)
+            # No returnPressed → send here: the line edit passes Enter on to keyPressEvent too.
             self.prompt_edit = edit
             self.layout_.addWidget(edit)
         self._finish_layout()

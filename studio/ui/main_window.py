@@ -1,4 +1,5 @@
-"""The main window: prompt dock (left), the grid (centre), the queue dock (right), status bar.
+"""The main window: prompt dock (left), the grid (centre), the queue dock (right; under the
+prompt on a window too narrow for three columns), status bar.
 
 It only wires views to the session objects (PromptState, JobsSession) and shows messages; the
 widgets themselves live in their own modules (prompt_editor, param_panel, grid_view, queue_panel).
@@ -10,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -26,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.session.jobs import ERROR, FAILED, JobsSession
+from studio.credits import balance_credits, credits_text
+from studio.session.jobs import ERROR, FAILED, RATE_LIMITED, SUBMITTING, JobsSession
 from studio.session.settings import KeyStore, Settings
 from studio.ui.notify import Notifier
 from studio.ui.queue_panel import QueuePanel, excerpt
@@ -34,6 +37,14 @@ from studio.ui.queue_panel import QueuePanel, excerpt
 APP_NAME = "Legnext Studio"
 # Bump when the dock set changes, so an old saved layout is not applied to new docks.
 _LAYOUT_VERSION = 1
+# Where an account is topped up (REFERENCE.md: keys and credits live in the Legnext dashboard).
+TOP_UP_URL = "https://legnext.ai/dashboard"
+# The narrowest the docks may get (the prompt dock also never clips its parameter rows), so a
+# small window leaves the grid a fair share.
+PROMPT_DOCK_MIN = 280
+QUEUE_DOCK_MIN = 160
+# Below this share of the window's width the grid takes width back from the docks.
+_GRID_SHARE = 0.45
 
 
 @dataclass(frozen=True)
@@ -55,23 +66,17 @@ class ConnectionInfo:
         return host
 
 
-def format_credits(value: int) -> str:
-    """9840 → '9 840' (a thin space groups thousands the way UI.md shows them)."""
-    return f"{value:,}".replace(",", "\u2009")
-
-
-def balance_credits(balance: Any) -> int | None:
-    if balance is None:
-        return None
-    for name in ("available_credits", "available_points"):
-        value = getattr(balance, name, None)
-        if value is not None:
-            return int(value)
-    return None
+def _job_label(entry: Any) -> str:
+    """"Diffusion", "Video diffusion": a job's task type as the start of a sentence."""
+    return entry.task_type.replace("_", " ").capitalize()
 
 
 class Banner(QFrame):
-    """A message tied to what just happened, with an optional action button and a close cross."""
+    """A message tied to what just happened, with an optional action button and a close cross.
+
+    `topic` says what the message is about: "job" (a job that failed; the next Generate makes
+    it stale) or "connection" (no backend, a refused key: it stays until the studio connects).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,11 +98,13 @@ class Banner(QFrame):
         close.clicked.connect(self.hide)
         layout.addWidget(close)
         self._action: Any = None
+        self.topic = ""
         self.button.clicked.connect(self._run)
         self.hide()
 
     def show_message(self, text: str, *, severity: str = "error", action: str | None = None,
-                     on_action: Any = None) -> None:
+                     on_action: Any = None, topic: str = "job") -> None:
+        self.topic = topic
         self.setProperty("severity", severity)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -179,6 +186,13 @@ class MainWindow(QMainWindow):
         self._follow_key: str | None = None  # newest job the user started
         self._pinned = False                 # the user picked a job from the queue
         self._exposed = False
+        # False for scripted runs (--screenshot): no question on quit, the saved prompt is kept.
+        self.interactive = True
+        self._sending: Any = None  # the last job Generate started, until the server has it
+        self._failure_told = ""  # the session's status line for the failure just shown
+        self.quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
+        self._dock_widths: dict[str, int] = {}  # dock widths before a narrow window squeezed them
         self.setObjectName("MainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setDockNestingEnabled(True)
@@ -256,7 +270,7 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.param_panel = ParameterPanel(self.prompt_state, scroll.viewport())
+        self.param_panel = ParameterPanel(self.prompt_state, scroll.viewport(), settings=self.settings)
         scroll.setWidget(self.param_panel)
         column.addWidget(scroll, 1)
         self.prompt_dock.setWidget(prompt_body)
@@ -264,9 +278,13 @@ class MainWindow(QMainWindow):
         self.queue_dock = self._dock("QUEUE", "QueueDock", Qt.DockWidgetArea.RightDockWidgetArea)
         self.queue_panel = QueuePanel(self.jobs, self.queue_dock)
         self.queue_dock.setWidget(self.queue_panel)
-        # The parameter rows need their full width; never let the dock clip them.
-        prompt_body.setMinimumWidth(self.param_panel.minimumSizeHint().width() + 20 + 12)
-        self.queue_panel.setMinimumWidth(200)
+        # The parameter rows need their full width (never clip them: margins and a scroll bar
+        # come on top); past that the docks give way to the grid.
+        panel = self.param_panel.minimumSizeHint().width()
+        margins = column.contentsMargins()
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        prompt_body.setMinimumWidth(max(PROMPT_DOCK_MIN, panel + margins.left() + margins.right() + bar))
+        self.queue_panel.setMinimumWidth(QUEUE_DOCK_MIN)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -329,6 +347,7 @@ class MainWindow(QMainWindow):
         self.generate_action = QAction("Generate", self)
         self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.generate_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.generate_action.setAutoRepeat(False)  # a held Ctrl+Enter is one job, not one per repeat
         # Through the editor, so a blocked prompt shows its reason there instead of sending.
         self.generate_action.triggered.connect(lambda: self.editor.request_generate())
         jobs_menu.addAction(self.generate_action)
@@ -348,7 +367,7 @@ class MainWindow(QMainWindow):
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.balance_changed.connect(self._on_balance)
         self.jobs.auth_failed.connect(self._on_auth_failed)
-        self.jobs.message.connect(lambda text: self.notifier.status(text))
+        self.jobs.message.connect(self._on_jobs_message)
 
     # ----- connection ---------------------------------------------------------------------
     def set_connection(self, info: ConnectionInfo) -> None:
@@ -370,6 +389,8 @@ class MainWindow(QMainWindow):
             self.notifier.status(note, 0)
         else:
             self.notifier.status(f"Connected to {info.label}", 8000)
+        if not info.pending and self.banner.topic == "connection":
+            self.banner.hide()  # connected now: the problem it told of is over
 
     # ----- generating ---------------------------------------------------------------------
     def generate(self) -> Any:
@@ -384,14 +405,23 @@ class MainWindow(QMainWindow):
             self.notifier.status("Type a prompt first.", 5000)
             self.editor.setFocus()
             return None
-        self.banner.hide()
-        return self.jobs.submit("diffusion", text=text, prompt=text)
+        last = self._sending
+        if last is not None and last.prompt == text and last.status in (SUBMITTING, RATE_LIMITED):
+            # A double click or a repeated key, not a wish to pay twice for the same prompt.
+            self.notifier.status("Already sending this prompt — it can be sent again once the server "
+                                 "has it.", 5000)
+            return None
+        if self.banner.topic == "job":
+            self.banner.hide()  # about an earlier job; a connection problem stays until it is over
+        if self.interactive:
+            self.settings.prompt_text = self.prompt_state.text()
+        self._sending = self.jobs.submit("diffusion", text=text, prompt=text)
+        return self._sending
 
     def submit_prompt(self, text: str) -> Any:
         """Put `text` in the editor and generate (the demo and scripted starts use this)."""
         self.prompt_state.set_text(text, origin="program")
         return self.generate()
-
 
     def open_image_url(self) -> Any:
         """Jobs → Edit an image from a URL…: the URL box, then the upload-paint editor."""
@@ -454,29 +484,59 @@ class MainWindow(QMainWindow):
             running = [e for e in self.jobs.entries() if e.active]
             if running:
                 self._follow_key = running[-1].key
+        told = False
         if failed and entry.error:
-            self._explain_failure(entry, following)
-        looking = (key == self.shown_key) and self.isActiveWindow()
-        if not looking:
-            title = f"{entry.task_type.replace('_', ' ').capitalize()} " + ("failed" if failed else "finished")
+            # Its row (and the banner, or the announcement below) says it: the session's own
+            # status line for it, which follows at once, would be a fourth copy.
+            self._failure_told = f"{_job_label(entry)} failed: {entry.error}"
+            told = self._explain_failure(entry, following)
+        active = self.isActiveWindow()
+        looking = key == self.shown_key and active
+        # Away from the window the announcement (a tray message) is how the user hears of it;
+        # in front of it, a failure the banner tells is not told again in the status bar.
+        if not active or not (looking or told):
+            title = f"{_job_label(entry)} " + ("failed" if failed else "finished")
             detail = entry.error if failed else excerpt(entry.prompt, 60)
             self.notifier.announce(title, detail or "", error=failed)
 
-    def _explain_failure(self, entry: Any, following: bool) -> None:
+    def _explain_failure(self, entry: Any, following: bool) -> bool:
+        """Mark a rejected flag in the editor and tell the failure in the banner when that
+        helps; True when the banner tells it (or the cause of it)."""
         status = entry.error_status
         if entry.error_flag and entry.prompt and entry.op == "diffusion":
             # Show the rejection at the flag in the editor while the text is still the one sent.
             if self.prompt_state.text_for_submit() == entry.prompt:
                 self.prompt_state.last_server_error(entry.error_flag, entry.error)
         if status == 401:
-            return  # the auth banner is shown by _on_auth_failed
+            return True  # the auth banner is shown by _on_auth_failed
+        if not self.banner.isHidden() and self.banner.topic == "connection":
+            return True  # the cause, with its way out (Settings), stays on show; the row has the rest
+        if status == 402:
+            # The account is out of credits whichever job met it: say so once, with the way out
+            # (the sandbox is no account: nothing to top up there).
+            account = not self.connection.sandbox
+            self.banner.show_message(f"{_job_label(entry)}: {entry.error}",
+                                     action="Top up…" if account else None,
+                                     on_action=self.open_top_up if account else None)
+            return True
         if following:
             severity = "error" if status not in (429,) else "warning"
-            self.banner.show_message(f"{entry.task_type.replace('_', ' ').capitalize()}: {entry.error}",
-                                     severity=severity)
+            self.banner.show_message(f"{_job_label(entry)}: {entry.error}", severity=severity)
+            return True
+        return False
+
+    def _on_jobs_message(self, text: str) -> None:
+        told, self._failure_told = self._failure_told, ""
+        if text != told:
+            self.notifier.status(text)
+
+    def open_top_up(self) -> None:
+        """The Legnext dashboard, where credits are bought, in the browser."""
+        QDesktopServices.openUrl(QUrl(TOP_UP_URL))
 
     def _on_auth_failed(self, text: str) -> None:
-        self.banner.show_message(text, severity="error", action="Open Settings…", on_action=self.open_settings)
+        self.banner.show_message(text, severity="error", action="Open Settings…", on_action=self.open_settings,
+                                 topic="connection")
 
     def _update_running(self) -> None:
         active = sum(1 for e in self.jobs.entries(include_hidden=True) if e.active)
@@ -487,7 +547,7 @@ class MainWindow(QMainWindow):
         if credits is None:
             self.balance_label.setText("balance —")
         else:
-            self.balance_label.setText(f"balance {format_credits(credits)} credits")
+            self.balance_label.setText(f"balance {credits_text(credits)}")
 
     # ----- settings -----------------------------------------------------------------------
     def open_settings(self) -> Any:
@@ -539,26 +599,135 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
+        self._default_layout()
+
+    def _default_layout(self) -> None:
+        """Prompt left, queue right; on a window too narrow for three columns, the queue goes
+        under the prompt so the grid keeps more than half the width."""
+        if self.queue_under_prompt():
+            self.splitDockWidget(self.prompt_dock, self.queue_dock, Qt.Orientation.Vertical)
         self.size_docks()
 
+    def queue_under_prompt(self) -> bool:
+        """Whether three columns, the docks at their narrowest, would leave the grid less than
+        half of the window's width."""
+        docks = self.prompt_dock.minimumSizeHint().width() + self.queue_dock.minimumSizeHint().width()
+        return self.width() - docks < self.width() / 2
+
     def size_docks(self) -> None:
-        """Dock widths for the current window width: the grid keeps the larger share."""
+        """Dock sizes for the current window: the grid keeps the larger share (on a small
+        window the docks start at their minimum)."""
         width = max(self.width(), 800)
         prompt = max(self.prompt_dock.widget().minimumWidth(), min(420, int(width * 0.26)))
-        queue = max(200, min(300, int(width * 0.17)))
+        if self.dockWidgetArea(self.queue_dock) == self.dockWidgetArea(self.prompt_dock):
+            # One column: the queue takes a quarter of its height, the prompt the rest.
+            self.resizeDocks([self.prompt_dock], [prompt], Qt.Orientation.Horizontal)
+            queue = max(140, self.height() // 4)
+            self.resizeDocks([self.prompt_dock, self.queue_dock], [self.height() - queue, queue],
+                             Qt.Orientation.Vertical)
+            return
+        queue = max(QUEUE_DOCK_MIN, min(300, int(width * 0.17)))
         self.resizeDocks([self.prompt_dock, self.queue_dock], [prompt, queue], Qt.Orientation.Horizontal)
 
+    def _side_docks(self) -> list[QDockWidget]:
+        """The docks on show beside the grid, one per side (the first of a stacked column)."""
+        found: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for dock in (self.prompt_dock, self.queue_dock):
+            area = self.dockWidgetArea(dock)
+            if dock.isVisible() and not dock.isFloating() and area in (
+                    Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+                found.setdefault(area, dock)
+        return list(found.values())
+
+    def fit_docks(self) -> None:
+        """After the window's width changed: keep the grid about half of it.
+
+        Narrower: the side docks give width back, down to their minimums (Qt would squeeze the
+        grid first). Wider again: they get back the widths they had before, as room allows.
+        """
+        docks = self._side_docks()
+        if not docks:
+            return
+        widths = [dock.width() for dock in docks]
+        room = self.centralWidget().width() - int(self.width() * _GRID_SHARE)
+        if room < 0:
+            floor = [max(d.minimumWidth(), d.minimumSizeHint().width()) for d in docks]
+            spare = [max(0, w - f) for w, f in zip(widths, floor)]
+            if not sum(spare):
+                return
+            for dock, width in zip(docks, widths):
+                self._dock_widths.setdefault(dock.objectName(), width)
+            # Each dock gives in proportion to what it can spare.
+            take = min(-room, sum(spare))
+            new = [w - round(take * s / sum(spare)) for w, s in zip(widths, spare)]
+        elif self._dock_widths:
+            owed = [max(0, self._dock_widths.get(d.objectName(), w) - w) for d, w in zip(docks, widths)]
+            if not sum(owed) or not room:
+                self._dock_widths.clear()
+                return
+            give = min(room, sum(owed))
+            new = [w + round(give * o / sum(owed)) for w, o in zip(widths, owed)]
+            if give == sum(owed):
+                self._dock_widths.clear()  # back where they were
+        else:
+            return
+        self.resizeDocks(docks, new, Qt.Orientation.Horizontal)
+
     # ----- events -------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._exposed and event.size().width() != event.oldSize().width():
+            # After the layout has placed the docks at the new size.
+            QTimer.singleShot(0, self.fit_docks)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._exposed:
             self._exposed = True
             if not self._layout_restored:
-                self.size_docks()  # first start: proportions for the real window width
+                self._default_layout()  # first start: arranged for the real window size
             QTimer.singleShot(0, self.editor.setFocus)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        running = sum(1 for e in self.jobs.entries(include_hidden=True) if e.active)
+        if running and self.interactive and not self._quit_confirmed:
+            event.ignore()
+            self.ask_before_quitting(running)
+            return
+        if self.interactive:
+            self.settings.prompt_text = self.prompt_state.text()  # written by save_layout's sync
         self.save_layout()
         super().closeEvent(event)
         if event.isAccepted():
             self.closed.emit()
+
+    def ask_before_quitting(self, running: int) -> QMessageBox:
+        """Jobs are still running: Quit anyway, or Cancel (a window-modal sheet, no nested loop)."""
+        if self.quit_box is not None and self.quit_box.isVisible():
+            self.quit_box.raise_()
+            return self.quit_box
+        jobs, they, them = (f"{running} jobs are", "they", "them") if running != 1 else ("1 job is", "it", "it")
+        if self.connection.sandbox:
+            text = (f"{jobs} still running on the offline sandbox; quitting stops {them} "
+                    "(nothing is charged).")
+        else:
+            text = (f"{jobs} still running; {they} will finish on the server and be charged, "
+                    f"but this window will not show {them}.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit Legnext Studio?", text, parent=self)
+        box.setInformativeText("Quit now, or cancel and keep the studio open until they finish.")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter must not drop paid jobs
+        box.setEscapeButton(cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: setattr(self, "quit_box", None))  # answered or closed
+        box.buttonClicked.connect(lambda button: self._quit_answered(button is quit_button))
+        self.quit_box = box
+        box.open()
+        return box
+
+    def _quit_answered(self, quit_now: bool) -> None:
+        if quit_now:
+            self._quit_confirmed = True
+            self.close()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, QSettings, Qt
+from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QPalette, QRegularExpressionValidator, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSlider, QSpinBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QCombo
 
 from studio.prompt import Diagnostic, LintResult
 from studio.session.prompt_state import PromptState, model_choices, model_label
+from studio.session.settings import Settings
 from studio.ui.aspect_widget import SPIN_BOX_STYLE, AspectWidget
 from studio.ui.prompt_highlighter import muted_color, set_once, severity_color
 from studio.ui.reference_wells import ReferenceWells
@@ -308,10 +309,11 @@ class TextRow(_Row):
 class Section(QWidget):
     """A header button ("▸ Advanced · 3 set") folding a body away."""
 
-    def __init__(self, title: str, key: str) -> None:
+    def __init__(self, title: str, key: str, settings: Settings) -> None:
         super().__init__()
         self.title = title
         self.key = key
+        self.settings = settings
         self.setObjectName(f"section-{key}")
         self.header = QPushButton()
         self.header.setObjectName("SectionHeader")
@@ -333,9 +335,9 @@ class Section(QWidget):
         layout.addWidget(self.body)
         self._note = ""
         # Folded or not is remembered across sessions.
-        expanded = QSettings().value(f"param_panel/{key}_expanded", False, type=bool)
-        self.header.setChecked(bool(expanded))
-        self.body.setVisible(bool(expanded))
+        expanded = settings.section_expanded(key)
+        self.header.setChecked(expanded)
+        self.body.setVisible(expanded)
         self._update_header()
         self.header.toggled.connect(self._on_toggled)
 
@@ -351,7 +353,7 @@ class Section(QWidget):
     def _on_toggled(self, on: bool) -> None:
         self.body.setVisible(on)
         self._update_header()
-        QSettings().setValue(f"param_panel/{self.key}_expanded", on)
+        self.settings.set_section_expanded(self.key, on)
 
     def expanded(self) -> bool:
         return self.header.isChecked()
@@ -414,9 +416,12 @@ def _flag_text(text: str, d: Diagnostic) -> str:
 class ParameterPanel(QWidget):
     """Controls over the prompt's parameters, bound to a PromptState."""
 
-    def __init__(self, state: PromptState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: PromptState, parent: QWidget | None = None, *,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        # Where the folds are remembered: the studio's settings file, like every other option.
+        self.settings = settings if settings is not None else Settings()
         self.setObjectName("ParameterPanel")
         self.syncing = False
         self.source: object | None = None  # the row whose edit is being written
@@ -463,12 +468,12 @@ class ParameterPanel(QWidget):
         for field, flag, title in (("stylize", "s", "Stylize"), ("chaos", "c", "Chaos"), ("weird", "w", "Weird")):
             self._add_slider(top, row_index, field, flag, title)
             row_index += 1
-        raw = CheckRow(self, "raw", "raw", "Raw", "Raw mode — less default styling")
+        raw = CheckRow(self, "raw", "raw", "Raw", "Less default styling")
         self._place(top, row_index, raw, [raw.check])
         outer.addLayout(top)
 
         # REFERENCES
-        self.references = Section("References", "references")
+        self.references = Section("References", "references", self.settings)
         self.wells = ReferenceWells(state)
         self.references.grid.addWidget(self.wells, 0, 0, 1, 4)
         grid = self.references.grid
@@ -477,7 +482,7 @@ class ParameterPanel(QWidget):
         outer.addWidget(self.references)
 
         # ADVANCED
-        self.advanced = Section("Advanced", "advanced")
+        self.advanced = Section("Advanced", "advanced", self.settings)
         grid = self.advanced.grid
         quality = ChoiceRow(self, "quality", "q", "Quality")
         self._place(grid, 0, quality, [quality.combo])

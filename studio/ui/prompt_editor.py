@@ -19,6 +19,7 @@ from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, Q
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
                                QSizePolicy, QTextEdit, QToolTip, QVBoxLayout, QWidget)
 
+from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
 from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState, model_label
 from studio.ui.completion import COMPLETION_ROLE, FlagCompleter
@@ -90,7 +91,8 @@ class PromptTextEdit(QPlainTextEdit):
             event.ignore()  # the completer takes these
             return
         if _is_generate_key(event):
-            self._editor.request_generate()
+            if not event.isAutoRepeat():  # a held Ctrl+Enter is one job, not one per repeat
+                self._editor.request_generate()
             return
         if event.matches(QKeySequence.StandardKey.Undo):
             self._editor.state.undo_stack.undo()
@@ -362,7 +364,10 @@ class PromptEditor(QWidget):
         set_once(self.summary_label, "text", summary, self.summary_label.setText)
 
         width, height, hd = self.state.render_info()
-        tags = [f"{result.cost.credits} credits", model_label(result.model)]
+        # No cost before there is something to generate: "80 credits" for nothing misleads.
+        empty = not text.strip()
+        tags = [] if empty else [credits_text(result.cost.credits)]
+        tags.append(model_label(result.model))
         if hd:
             tags.append("HD")
         params = self.state.params()
@@ -372,12 +377,13 @@ class PromptEditor(QWidget):
             tags.append("draft")
         set_once(self.cost_label, "text", " · ".join(tags), self.cost_label.setText)
         reasons = "\n".join(f"• {r}" for r in result.cost.reasons)
-        set_once(self.cost_label, "tip", f"Estimated cost: {result.cost.credits} credits\n{reasons}\n"
-                 f"Output: {width}×{height} px per image", self.cost_label.setToolTip)
+        tip = (f"The cost shows here once there is a prompt.\nModel: {model_label(result.model)}" if empty
+               else f"Estimated cost: {credits_text(result.cost.credits)}\n{reasons}\n"
+                    f"Output: {width}×{height} px per image")
+        set_once(self.cost_label, "tip", tip, self.cost_label.setToolTip)
 
         blocked = self.blocked_reason()
         set_once(self.generate_button, "enabled", not blocked, self.generate_button.setEnabled)
-        empty = not text.strip()
         set_once(self.block_reason, "visible", bool(blocked) and not empty, self.block_reason.setVisible)
         set_once(self.block_reason, "text", blocked, self.block_reason.setText)
         set_once(self.block_reason, "style", f"color: {severity_color('error').name() if errors and not empty else muted};",

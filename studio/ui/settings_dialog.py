@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from studio.session.settings import (
     ENV_KEY,
+    BadServerUrl,
     ConnectionCheck,
     KeyStatus,
     KeyStore,
@@ -36,6 +37,7 @@ from studio.session.settings import (
     check_connection,
     forget_key,
     look_up_key,
+    normalise_base_url,
     save_key,
 )
 from studio.session.tasks import spawn
@@ -100,7 +102,13 @@ class SettingsDialog(QDialog):
         form.addRow("", self.key_note)
 
         self.base_url_edit = QLineEdit(settings.base_url)
+        self.base_url_edit.setPlaceholderText("https://api.legnext.ai/api")
+        self.base_url_edit.textEdited.connect(lambda _text: self._show_url_note(""))
         form.addRow("Server", self.base_url_edit)
+        self.url_note = QLabel()  # why the address cannot be used, or how it was completed
+        self.url_note.setWordWrap(True)
+        self.url_note.hide()
+        form.addRow("", self.url_note)
         self.sandbox_check = QCheckBox("Use the built-in offline sandbox (nothing is charged)")
         self.sandbox_check.setChecked(settings.use_sandbox)
         self.sandbox_check.setToolTip("Without an API key the studio always runs on the sandbox")
@@ -176,6 +184,21 @@ class SettingsDialog(QDialog):
         self.forget_button.setEnabled(False)
         self.key_task = spawn(self._show_key_status(), name="settings: key lookup")
 
+    def _note_changed(self) -> None:
+        """A wrapped note grew after the dialog was laid out: grow the dialog, once the layout
+        has taken the new text, so no line of it is cut off."""
+        QTimer.singleShot(0, self._grow_to_fit)
+
+    def _grow_to_fit(self) -> None:
+        if not self._alive() or not self.isVisible():
+            return
+        # What each wrapped note lacks at its real width (the form layout's own estimate is
+        # made for narrower columns and would overshoot).
+        short = sum(max(0, label.heightForWidth(label.width()) - label.height())
+                    for label in (self.key_note, self.url_note, self.test_result) if label.isVisible())
+        if short:
+            self.resize(self.width(), self.height() + short)
+
     def _alive(self) -> bool:
         # The dialog deletes itself on close; an answer arriving after that has nowhere to go.
         return shiboken6.isValid(self)
@@ -202,6 +225,7 @@ class SettingsDialog(QDialog):
         if current.source == "environment":
             note += f" Currently using {ENV_KEY} from the environment."
         self.key_note.setText(note)
+        self._note_changed()
         self.forget_button.setEnabled(current.source in ("keyring", "session"))
 
     def _forget(self) -> None:
@@ -209,11 +233,30 @@ class SettingsDialog(QDialog):
         self.test_result.clear()
         self.forget_button.setEnabled(False)
         self.key_note.setText("Forgetting the key…")
+        self.buttons.setEnabled(False)  # stays open until `applied` has fired (see reject)
         self.key_task = spawn(self._forget_then_look_up(), name="settings: forget key")
 
     async def _forget_then_look_up(self) -> None:
-        await forget_key(self.keys)
-        await self._show_key_status()
+        try:
+            await forget_key(self.keys)
+            status = await look_up_key(self.keys)
+        finally:
+            if self._alive():
+                self.buttons.setEnabled(True)
+        if not self._alive():
+            return
+        # The studio must stop using the forgotten key now, not at the next Save.
+        self.applied.emit()
+        self.key_status = status
+        self._describe_key(status)
+        if status.key.source == "environment":
+            now = f"New jobs now use {ENV_KEY} from the environment."
+        elif status.key.present:
+            now = f"New jobs now use the key from the {status.key.source}."
+        else:
+            now = "New jobs now run on the offline sandbox (nothing is charged)."
+        self.key_note.setText(f"Key forgotten. {now}")
+        self._note_changed()
 
     # ----- actions ------------------------------------------------------------------------
     def _browse(self) -> None:
@@ -233,10 +276,38 @@ class SettingsDialog(QDialog):
         if folder:
             self.download_edit.setText(folder)
 
+    def _show_url_note(self, text: str, *, error: bool = False) -> None:
+        self.url_note.setText(text)
+        self.url_note.setObjectName("ErrorText" if error else "Muted")
+        self.url_note.style().unpolish(self.url_note)
+        self.url_note.style().polish(self.url_note)
+        self.url_note.setVisible(bool(text))
+        self._note_changed()
+
+    def _checked_base_url(self) -> str | None:
+        """The server field as a usable address (a missing https:// is added, and shown), or
+        None with the reason under the field."""
+        typed = self.base_url_edit.text().strip()
+        try:
+            url = normalise_base_url(typed)
+        except BadServerUrl as exc:
+            self._show_url_note(str(exc), error=True)
+            self.base_url_edit.setFocus()
+            return None
+        if url != typed:
+            self.base_url_edit.setText(url)
+        if not typed:
+            self._show_url_note("Using the Legnext API")
+        elif "://" not in typed:
+            self._show_url_note(f"Completed to {url}")
+        return url
+
     def test_connection(self) -> None:
         """Ask /account/balance with the key and server shown; the answer goes in the label."""
         sandbox = self._sandbox_url() if self.sandbox_check.isChecked() else None
-        base_url = sandbox or self.base_url_edit.text().strip()
+        base_url = sandbox or self._checked_base_url()
+        if base_url is None:
+            return
         self.test_button.setEnabled(False)
         self._show_result("Checking…", error=False)
         self.test_task = spawn(
@@ -255,14 +326,19 @@ class SettingsDialog(QDialog):
 
     def _show_result(self, text: str, *, error: bool) -> None:
         self.test_result.setText(text)
+        self._note_changed()
         self.test_result.setObjectName("ErrorText" if error else "Muted")
         self.test_result.style().unpolish(self.test_result)
         self.test_result.style().polish(self.test_result)
 
     def save(self) -> None:
         """Write the plain options; a typed key goes to the keyring off the GUI thread, then
-        `applied` fires (the app reconnects with the new key)."""
-        self.settings.base_url = self.base_url_edit.text().strip()
+        `applied` fires (the app reconnects with the new key). A server address that cannot
+        be used keeps the dialog open with the reason, and saves nothing."""
+        base_url = self._checked_base_url()
+        if base_url is None:
+            return
+        self.settings.base_url = base_url
         self.settings.use_sandbox = self.sandbox_check.isChecked()
         self.settings.poll_initial = self.poll_initial.value()
         self.settings.poll_max = max(self.poll_max.value(), self.poll_initial.value())
@@ -280,7 +356,7 @@ class SettingsDialog(QDialog):
         self.key_task = spawn(self._save_key(typed), name="settings: save key")
 
     def reject(self) -> None:
-        if not self.buttons.isEnabled():  # a key is being saved: `applied` must still fire
+        if not self.buttons.isEnabled():  # a key is being saved or forgotten: `applied` must still fire
             return
         super().reject()
 
@@ -296,5 +372,6 @@ class SettingsDialog(QDialog):
         if saved.note:
             # The key is in use for this session; stay open so the user reads why.
             self.key_note.setText(saved.note)
+            self._note_changed()
             return
         self.accept()
