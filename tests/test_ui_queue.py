@@ -1,18 +1,21 @@
 """The queue panel: one row per job, newest first, with status word and progress while running,
-several jobs at once, errors in red, and the row actions (show, stop watching, hide, send again)."""
+several jobs at once, errors in red, and the row actions (show, stop watching, hide, send again,
+check again, retry downloads); task names drawn whole; "Send again" asks first when it may pay twice."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from studio.api.client import LegnextClient
+from studio.api.retry import NO_RETRY
 from studio.api.watcher import JobWatcher, PollPolicy
-from studio.session.jobs import CANCELLED, JobsSession, SessionRetryPolicy
+from studio.session.jobs import CANCELLED, COMPLETED, ERROR, JobEntry, JobsSession, SessionRetryPolicy
 from studio.session.tasks import spawn
 from studio.ui import theme
-from studio.ui.queue_panel import KeyRole, QueuePanel
+from studio.ui.queue_panel import _PAD, KeyRole, QueuePanel
 
 
 def _panel(qtbot, base_url: str, key: str = "test-key") -> QueuePanel:
@@ -147,3 +150,116 @@ def test_empty_queue_says_what_it_is_for(qtbot, panel):
     panel.session.submit("diffusion", text="first")
     assert panel.model.rowCount() == 1
     qtbot.waitUntil(lambda: panel.session.entries()[0].finished, timeout=10000)
+
+
+# ----- task names, lost jobs, "Send again" that may pay twice, missing images ----------------
+def _recovery_panel(qtbot, sandbox, **options) -> QueuePanel:
+    client = LegnextClient("test-key", sandbox.base_url, retry=NO_RETRY)
+    jobs = JobsSession(client, JobWatcher(client, PollPolicy(time_scale=1 / 200)), **options)
+    panel = QueuePanel(jobs)
+    qtbot.addWidget(panel)
+    panel.resize(240, 500)
+    panel.show()
+    return panel
+
+
+def _posts(sandbox) -> int:
+    return sum(1 for r in sandbox.state.requests if r.method == "POST")
+
+
+@pytest.mark.parametrize("width", [200, 240, 300])
+def test_short_task_names_are_never_cut(qtbot, panel, width):
+    panel.resize(width, 500)
+    option = QStyleOptionViewItem()
+    option.font = panel.view.font()
+    bold, small = panel.delegate._fonts(option)
+    room = panel.view.viewport().width() - 1 - 2 * _PAD - 2  # what paint() gives line 1
+    for op in ("pan", "remix", "reroll", "enhance", "upscale", "variation", "outpaint", "edit", "blend"):
+        entry = JobEntry(key=op, op=op, request={}, model="7", status="processing", progress=62)
+        line = panel.delegate.first_line(entry, bold, small, room)
+        assert line.title == op.replace("_", " "), (width, line)
+        assert line.title_w >= QFontMetricsF(bold).horizontalAdvance(line.title)
+
+
+def test_a_lost_job_is_checked_again_from_its_row(qtbot, qloop, sandbox):
+    panel = _recovery_panel(qtbot, sandbox, poll_outage_tolerance=0.2)
+    try:
+        sandbox.faults.next("/v1/job/*", "503", count=100_000)
+        entry = panel.session.submit("diffusion", text="castle on a cliff")
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == ERROR and "Check again" in _rows(panel)[0]
+        actions = {a.text(): a for a in panel.actions_for(entry.key)}
+        assert actions["Check again"].isEnabled()
+        sandbox.faults.clear()
+        actions["Check again"].trigger()
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == COMPLETED and _rows(panel)[0].startswith("diffusion · v7 · done")
+        assert panel.model.rowCount() == 1 and _posts(sandbox) == 1
+        assert not {a.text(): a for a in panel.actions_for(entry.key)}["Check again"].isEnabled()
+    finally:
+        _close(qtbot, panel)
+
+
+def test_send_again_asks_first_with_the_cost_when_the_job_may_exist(qtbot, qloop, sandbox):
+    panel = _recovery_panel(qtbot, sandbox, poll_outage_tolerance=0.2)
+    try:
+        sandbox.faults.next("/v1/job/*", "503", count=100_000)
+        entry = panel.session.submit("diffusion", text="castle on a cliff")
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        sandbox.faults.clear()
+
+        {a.text(): a for a in panel.actions_for(entry.key)}["Send again"].trigger()
+        box = panel.confirm_box
+        assert box is not None and box.isVisible() and _posts(sandbox) == 1  # nothing sent yet
+        assert "80 credits" in box.informativeText()
+        labels = {b.text(): b for b in box.buttons()}
+        assert "Send again (80 credits)" in labels and "Check again" in labels
+        assert box.defaultButton() is labels["Check again"]  # Enter never pays twice
+        labels["Check again"].click()  # the free way out
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == COMPLETED and panel.model.rowCount() == 1 and _posts(sandbox) == 1
+        qtbot.waitUntil(lambda: panel.confirm_box is None, timeout=5000)
+    finally:
+        _close(qtbot, panel)
+
+
+def test_send_again_after_a_post_that_may_have_landed_sends_only_when_confirmed(qtbot, qloop, sandbox):
+    panel = _recovery_panel(qtbot, sandbox)
+    try:
+        sandbox.faults.next("/v1/diffusion", "drop", count=1, after=True)
+        entry = panel.session.submit("diffusion", text="castle on a cliff")
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.may_exist_on_server and not entry.can_resume
+
+        {a.text(): a for a in panel.actions_for(entry.key)}["Send again"].trigger()
+        box = panel.confirm_box
+        labels = {b.text(): b for b in box.buttons()}
+        assert "Check again" not in labels and box.defaultButton() is not labels["Send again (80 credits)"]
+        labels["Cancel"].click()
+        assert panel.model.rowCount() == 1 and _posts(sandbox) == 1
+
+        {a.text(): a for a in panel.actions_for(entry.key)}["Send again"].trigger()
+        {b.text(): b for b in panel.confirm_box.buttons()}["Send again (80 credits)"].click()
+        assert panel.model.rowCount() == 2
+        qtbot.waitUntil(lambda: panel.model.entry_at(0).finished, timeout=20000)
+        assert panel.model.entry_at(0).status == COMPLETED and _posts(sandbox) == 2
+    finally:
+        _close(qtbot, panel)
+
+
+def test_a_row_says_how_many_images_are_missing_and_fetches_them_again(qtbot, qloop, sandbox):
+    panel = _recovery_panel(qtbot, sandbox)
+    try:
+        sandbox.faults.next("/cdn/mj/*_1.png", "503", count=1)
+        sandbox.faults.next("/cdn/mj/*_3.png", "503", count=1)
+        entry = panel.session.submit("diffusion", text="castle on a cliff")
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert _rows(panel)[0].startswith("diffusion · v7 · 2 images missing")
+        actions = {a.text(): a for a in panel.actions_for(entry.key)}
+        assert actions["Retry downloads"].isEnabled() and not actions["Send again"].isEnabled()
+        actions["Retry downloads"].trigger()
+        qtbot.waitUntil(lambda: entry.images_ready, timeout=20000)
+        qtbot.waitUntil(lambda: _rows(panel)[0].startswith("diffusion · v7 · done"), timeout=5000)
+        assert _posts(sandbox) == 1
+    finally:
+        _close(qtbot, panel)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.credits import balance_credits, credits_text
 from studio.session.tasks import spawn
 from studio.store.files import job_stem, save_files
 
@@ -114,6 +115,9 @@ class JobEntry:
     videos: list[bytes | None] = field(default_factory=list)
     video_errors: dict[int, str] = field(default_factory=dict)
     hidden: bool = False
+    # The POST failed in a way that may have reached the server (a dropped connection, a
+    # timeout, a 5xx after sending): a job may exist, and be charged, without its id here.
+    post_may_have_landed: bool = False
     # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
     client: Any = field(default=None, repr=False, compare=False)
     watcher: Any = field(default=None, repr=False, compare=False)
@@ -139,6 +143,24 @@ class JobEntry:
     def elapsed(self) -> float:
         end = self._t1 if self._t1 is not None else time.monotonic()
         return max(0.0, end - self._t0)
+
+    @property
+    def may_exist_on_server(self) -> bool:
+        """Whether a job for this request may exist (and be charged) on the server: it has an
+        id, or its POST may have landed. Sending it again then risks paying twice."""
+        return self.job_id is not None or self.post_may_have_landed
+
+    @property
+    def can_resume(self) -> bool:
+        """Whether `JobsSession.resume` can look at this job again: the studio lost contact
+        with it, or stopped watching, but knows its id (no new job, no new charge)."""
+        return self.job_id is not None and self.status in (ERROR, CANCELLED)
+
+    @property
+    def missing(self) -> int:
+        """Outputs of a finished job that could not be downloaded (`retry_downloads` fetches
+        them again)."""
+        return len(self.image_errors) + len(self.video_errors)
 
     @property
     def images_ready(self) -> bool:
@@ -172,6 +194,11 @@ class JobEntry:
         if self.status == DOWNLOADING:
             return "downloading"
         if self.status == COMPLETED:
+            if self.missing:
+                noun = "video" if self.video_errors and not self.image_errors else "image"
+                return f"{self.missing} {noun}{'s' if self.missing != 1 else ''} missing"
+            if self.image_urls and not self.images_ready:
+                return "downloading"  # fetching again what failed
             return "done"
         if self.status == CANCELLED:
             return "not watched"
@@ -205,6 +232,7 @@ class JobsSession(QObject):
         rate_limit_retries: int = 6,
         rate_limit_max_delay: float = 30.0,
         watch_timeout: float | None = None,
+        poll_outage_tolerance: float = 120.0,
     ) -> None:
         super().__init__(parent)
         self.client = client
@@ -212,11 +240,15 @@ class JobsSession(QObject):
         self.rate_limit_retries = rate_limit_retries
         self.rate_limit_max_delay = rate_limit_max_delay
         self.watch_timeout = watch_timeout
+        # Seconds of failed polls in a row (5xx, dropped connections) before a watch gives up:
+        # a job that exists is worth waiting out a server's bad minute for.
+        self.poll_outage_tolerance = poll_outage_tolerance
         self.balance: Any = None
         self._entries: dict[str, JobEntry] = {}
         self._by_job_id: dict[str, str] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._video_tasks: dict[str, asyncio.Task[Any]] = {}
+        self._download_tasks: set[asyncio.Task[Any]] = set()
         self._counter = itertools.count(1)
         self._backend_ready: asyncio.Event | None = None
 
@@ -306,7 +338,7 @@ class JobsSession(QObject):
         entry.model = self._model_for(entry)
         self._entries[key] = entry
         self.job_added.emit(key)
-        self._tasks[key] = spawn(self._run(entry), name=f"job {key} {op}")
+        self._tasks[key] = spawn(self._guarded(entry, self._run(entry)), name=f"job {key} {op}")
         return entry
 
     def resubmit(self, key_or_job_id: str) -> JobEntry | None:
@@ -315,6 +347,72 @@ class JobsSession(QObject):
         if old is None:
             return None
         return self.submit(old.op, parent=old.parent, prompt=old.prompt, **old.request)
+
+    def resume(self, key_or_job_id: str) -> JobEntry | None:
+        """Watch a job again on the same id after the studio lost contact with it or stopped
+        watching (`entry.can_resume`), then download its outputs: nothing is sent again, so
+        nothing is charged again. Returns the entry, or None when there is nothing to resume."""
+        entry = self.entry(key_or_job_id)
+        if entry is None or not entry.can_resume:
+            return None
+        entry.error = None
+        entry.error_status = None
+        entry.error_flag = None
+        entry.error_span = None
+        entry.notice = "Checking the job again"
+        entry._t1 = None
+        if entry.job is not None:
+            self._apply(entry, entry.job)  # its last known status and progress, not "sending"
+        else:
+            entry.status = "pending"
+            self.job_changed.emit(entry.key)
+        self._tasks[entry.key] = spawn(self._guarded(entry, self._follow(entry)), name=f"resume {entry.key}")
+        return entry
+
+    def resend_credits(self, key_or_job_id: str) -> int | None:
+        """What sending this request again would cost: the credits the server froze for it,
+        else the prompt package's estimate (None when neither can say)."""
+        entry = self.entry(key_or_job_id)
+        if entry is None:
+            return None
+        if entry.credits:
+            return entry.credits
+        try:
+            from studio.prompt.cost import estimate
+
+            options: dict[str, Any] = {"model": entry.model}
+            if entry.request.get("target_resolution"):
+                options["target_resolution"] = entry.request["target_resolution"]
+            return int(estimate(entry.op, entry.prompt or "", **options).credits)
+        except Exception:  # an unknown task or prompt: the confirmation says "cost not known"
+            log.debug("no cost estimate for %s", entry.key, exc_info=True)
+            return None
+
+    def retry_downloads(self, key_or_job_id: str) -> asyncio.Task[Any] | None:
+        """Fetch again, on the job's own client, the outputs of a finished job that could not
+        be downloaded (their errors are cleared at once). Returns the task, or None if none failed."""
+        entry = self.entry(key_or_job_id)
+        if entry is None or entry.status != COMPLETED or not entry.missing:
+            return None
+        work = []
+        for urls, into, errors in ((entry.image_urls, entry.images, entry.image_errors),
+                                   (entry.video_urls, entry.videos, entry.video_errors)):
+            if errors:
+                work.append((urls, into, errors, sorted(errors)))
+                errors.clear()
+        self.job_changed.emit(entry.key)
+        task = spawn(self._download_again(entry, work), name=f"retry downloads {entry.key}")
+        self._download_tasks.add(task)
+        task.add_done_callback(self._download_tasks.discard)
+        return task
+
+    async def _download_again(self, entry: JobEntry, work: list[Any]) -> None:
+        import asyncio
+
+        # Only the slots that failed: others may still be on their way in a fetch of their own.
+        await asyncio.gather(*(self._download(entry, urls, into, errors, only=failed)
+                               for urls, into, errors, failed in work))
+        self.job_changed.emit(entry.key)
 
     def hide(self, key_or_job_id: str) -> None:
         """Take the entry out of the queue view; a running job keeps being watched."""
@@ -338,7 +436,7 @@ class JobsSession(QObject):
         if task is not None and not task.done():
             task.cancel()
         entry.status = CANCELLED
-        entry.notice = "Stopped watching; the job may still finish on the server"
+        entry.notice = "Stopped watching; the job may still finish on the server. Resume watching to see it."
         entry._mark_finished()
         self.job_changed.emit(entry.key)
         self.job_finished.emit(entry.key)
@@ -349,7 +447,9 @@ class JobsSession(QObject):
         if entry is None or entry.status != COMPLETED or not entry.video_urls:
             return None
         task = self._video_tasks.get(entry.key)
-        if task is None:
+        # After a failure only `retry_downloads` fetches again: the grid asks on every change,
+        # and a CDN that stays down must not be asked in a loop.
+        if task is None and not entry.video_errors:
             task = spawn(self._download_videos(entry), name=f"videos {entry.key}")
             self._video_tasks[entry.key] = task
         return task
@@ -359,6 +459,8 @@ class JobsSession(QObject):
         if len(entry.videos) != len(urls):
             entry.videos = [None] * len(urls)
         await self._download(entry, urls, entry.videos, entry.video_errors)
+        if entry.video_errors:
+            self._video_tasks.pop(entry.key, None)  # forgotten, so a retry can fetch them again
 
     async def save_images(self, key_or_job_id: str, indexes: list[int] | None, folder: Path | str) -> list[Path]:
         """Write the original downloaded files of these outputs (None: all) into `folder`.
@@ -386,46 +488,63 @@ class JobsSession(QObject):
         """Stop every job task of this session (at shutdown)."""
         import asyncio
 
-        tasks = [t for t in [*self._tasks.values(), *self._video_tasks.values()] if not t.done()]
+        running = [*self._tasks.values(), *self._video_tasks.values(), *self._download_tasks]
+        tasks = [t for t in running if not t.done()]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
 
     # ----- the life of one job ------------------------------------------------------------
-    async def _run(self, entry: JobEntry) -> None:
+    async def _guarded(self, entry: JobEntry, work: Any) -> None:
+        """Run a stretch of a job's life as its task: every failure ends as a message on its
+        row, never a crash. A task that `resume` has replaced leaves the entry alone."""
         import asyncio
 
+        task = asyncio.current_task()
         try:
-            entry.client, entry.watcher = await self._backend()
-            job = await self._submit_with_retries(entry)
-            if job is None:
-                return
-            self._accept(entry, job)
-            final = await self._watch_with_retries(entry)
-            if final is None:
-                return
-            self._apply(entry, final)
-            if entry.image_urls:
-                entry.status = DOWNLOADING
-                self.job_changed.emit(entry.key)
-                await self._download(entry, entry.image_urls, entry.images, entry.image_errors)
-            entry.status = COMPLETED
-            entry.notice = None
-            entry._mark_finished()
-            self.job_changed.emit(entry.key)
-            self.job_finished.emit(entry.key)
-            await self._refresh_balance()
+            await work
         except asyncio.CancelledError:
-            if entry.status != CANCELLED:
+            if self._tasks.get(entry.key) is task and entry.status != CANCELLED:
                 entry.status = CANCELLED
                 entry._mark_finished()
                 self.job_changed.emit(entry.key)
             raise
-        except Exception as exc:  # every failure ends as a message on its row, never a crash
+        except Exception as exc:
             await self._fail(entry, exc)
         finally:
-            self._tasks.pop(entry.key, None)
+            if self._tasks.get(entry.key) is task:
+                del self._tasks[entry.key]
+
+    async def _run(self, entry: JobEntry) -> None:
+        """Send the request, then follow the job it made."""
+        entry.client, entry.watcher = await self._backend()
+        try:
+            job = await self._submit_with_retries(entry)
+        except Exception as exc:
+            entry.post_may_have_landed = _post_may_have_landed(exc)
+            raise
+        if job is None:
+            return
+        self._accept(entry, job)
+        await self._follow(entry)
+
+    async def _follow(self, entry: JobEntry) -> None:
+        """Watch a job the server has accepted until it ends, then download its outputs."""
+        final = await self._watch_with_retries(entry)
+        if final is None:
+            return
+        self._apply(entry, final)
+        if entry.image_urls:
+            entry.status = DOWNLOADING
+            self.job_changed.emit(entry.key)
+            await self._download(entry, entry.image_urls, entry.images, entry.image_errors)
+        entry.status = COMPLETED
+        entry.notice = None
+        entry._mark_finished()
+        self.job_changed.emit(entry.key)
+        self.job_finished.emit(entry.key)
+        await self._refresh_balance()
 
     async def _submit_with_retries(self, entry: JobEntry) -> Any:
         from studio.api.errors import RateLimitError
@@ -443,22 +562,52 @@ class JobsSession(QObject):
                 self.job_changed.emit(entry.key)
 
     async def _watch_with_retries(self, entry: JobEntry) -> Any:
-        from studio.api.errors import RateLimitError
+        """Watch until the job ends. Polls that keep failing (5xx, dropped connections) are
+        waited out for `poll_outage_tolerance` seconds with growing pauses: the job exists and
+        is charged, so giving up early only leaves the user a second, paid "Send again"."""
+        import asyncio
 
-        attempt = 0
+        from studio.api.errors import (
+            MalformedResponseError,
+            NetworkError,
+            RateLimitError,
+            ServerError,
+            WatchTimeoutError,
+        )
+
         assert entry.job_id is not None
+        attempt = 0
+        outage: list[float] = []  # when the current run of failed polls began
+        deadline = time.monotonic() + self.watch_timeout if self.watch_timeout else None
+
+        def on_update(job: Any) -> None:
+            if outage:  # the server answers again
+                outage.clear()
+                entry.notice = None
+            self._on_update(entry, job)
+
         while True:
+            timeout = None
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    raise WatchTimeoutError(entry.job_id, float(self.watch_timeout or 0), entry.job)
             try:
-                return await entry.watcher.watch(
-                    entry.job_id,
-                    on_update=lambda job: self._on_update(entry, job),
-                    timeout=self.watch_timeout,
-                )
+                return await entry.watcher.watch(entry.job_id, on_update=on_update, timeout=timeout)
             except RateLimitError as exc:
                 attempt += 1
                 if attempt > self.rate_limit_retries:
                     raise
                 await self._wait_rate_limited(entry, exc, attempt)
+            except (NetworkError, ServerError, MalformedResponseError) as exc:
+                # The watcher already retried a few polls; past that, keep trying for a while.
+                now = time.monotonic()
+                outage.append(now)
+                if now - outage[0] >= self.poll_outage_tolerance:
+                    raise
+                entry.notice = f"Lost contact with the server ({_why(exc)}); still trying. The job may still be running."
+                self.job_changed.emit(entry.key)
+                await asyncio.sleep(_outage_pause(entry.watcher, len(outage)))
 
     async def _wait_rate_limited(self, entry: JobEntry, exc: Any, attempt: int) -> None:
         import asyncio
@@ -508,10 +657,12 @@ class JobsSession(QObject):
         self.job_changed.emit(entry.key)
 
     async def _download(
-        self, entry: JobEntry, urls: list[str], into: list[bytes | None], errors: dict[int, str]
+        self, entry: JobEntry, urls: list[str], into: list[bytes | None], errors: dict[int, str],
+        only: list[int] | None = None,
     ) -> None:
-        """Fetch every URL whose slot in `into` is still empty, all at once, on the job's own
-        client; a failure is kept in `errors` by index and the others carry on."""
+        """Fetch every URL whose slot in `into` is still empty (of `only`, when given), all at
+        once, on the job's own client; a failure is kept in `errors` by index and the others
+        carry on."""
         import asyncio
 
         from studio.api.errors import LegnextError
@@ -523,7 +674,8 @@ class JobsSession(QObject):
                 errors[index] = exc.user_message
             self.job_changed.emit(entry.key)
 
-        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls) if into[i] is None))
+        await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)
+                               if into[i] is None and (only is None or i in only)))
 
     async def _fail(self, entry: JobEntry, exc: BaseException) -> None:
         from studio.api.errors import APIError, AuthenticationError, JobFailedError
@@ -555,7 +707,10 @@ class JobsSession(QObject):
             InsufficientCreditsError,
             JobFailedError,
             LegnextError,
+            MalformedResponseError,
+            NetworkError,
             RateLimitError,
+            ServerError,
             WatchTimeoutError,
         )
 
@@ -563,12 +718,17 @@ class JobsSession(QObject):
             return "The API key was refused (401). Open Settings to set a valid key."
         if isinstance(exc, InsufficientCreditsError):
             balance = await self._fetch_balance_quietly()
-            credits = _credits_of(balance)
-            left = f" Balance: {credits:,} credits." if credits is not None else ""
+            credits = balance_credits(balance)
+            left = f" Balance: {credits_text(credits)}." if credits is not None else ""
             return f"No credits left for this job (402).{left} Top up your Legnext account."
         if isinstance(exc, ForbiddenError):
             detail = _server_text(exc)
             return "Refused by the content policy (403)" + (f": {detail}" if detail else ".")
+        lost = (NetworkError, ServerError, MalformedResponseError, RateLimitError)
+        if entry.job_id is not None and isinstance(exc, lost):
+            # The job exists (and is charged): say it can be looked at again, not re-sent.
+            return (f"Lost contact while watching this job ({_why(exc)}). "
+                    "It may still be running: Check again to get its result.")
         if isinstance(exc, RateLimitError):
             return "Rate limited (429) and still refused after retrying; try again in a minute."
         if isinstance(exc, BadRequestError):
@@ -578,7 +738,12 @@ class JobsSession(QObject):
         if isinstance(exc, JobFailedError):
             return exc.user_message
         if isinstance(exc, WatchTimeoutError):
-            return "Stopped waiting for this job; it may still finish on the server."
+            waited = self.watch_timeout or exc.timeout
+            return (f"Stopped waiting after {_duration(waited)}; the job may still be running. "
+                    "Check again to get its result.")
+        if entry.job_id is None and entry.post_may_have_landed:
+            return (f"No answer came back after the request was sent ({_why(exc)}), so the job may "
+                    "have been created and charged anyway. Check your balance before sending it again.")
         if isinstance(exc, LegnextError):
             return exc.user_message or str(exc)
         log.exception("unexpected error in job %s", entry.key, exc_info=exc)
@@ -650,14 +815,44 @@ def _label(entry: JobEntry) -> str:
     return entry.task_type.replace("_", " ").capitalize()
 
 
-def _credits_of(balance: Any) -> int | None:
-    if balance is None:
-        return None
-    for name in ("available_credits", "available_points"):
-        value = getattr(balance, name, None)
-        if value is not None:
-            return int(value)
-    return None
+def _post_may_have_landed(exc: BaseException) -> bool:
+    """Whether a failed POST may still have created the job on the server."""
+    from studio.api.errors import MalformedResponseError, NetworkError, ServerError
+
+    if getattr(exc, "may_have_run", False):  # the client's own word
+        return True
+    if isinstance(exc, NetworkError):
+        return exc.request_sent
+    # A 5xx or an unreadable answer: the server may have acted before it failed to say so.
+    return isinstance(exc, (ServerError, MalformedResponseError))
+
+
+def _why(exc: BaseException) -> str:
+    """A few words for what went wrong on the wire: "HTTP 503", "no answer in time"."""
+    from studio.api.errors import MalformedResponseError, RequestTimeoutError
+
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and not isinstance(exc, MalformedResponseError):
+        return f"HTTP {status}"
+    if isinstance(exc, RequestTimeoutError):
+        return "no answer in time"
+    if isinstance(exc, MalformedResponseError):
+        return "an unreadable answer"
+    return "the connection failed"
+
+
+def _outage_pause(watcher: Any, rounds: int) -> float:
+    """Seconds to wait before watching again after the `rounds`-th failed watch in a row: the
+    watcher's longest poll interval, doubling each time up to 8 times that (4 s to 32 s)."""
+    policy = getattr(watcher, "policy", None)
+    base = policy.scaled(policy.max_interval) if policy is not None else 4.0
+    return base * 2 ** min(3, max(0, rounds - 1))
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 90:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
 
 
 def _server_text(exc: BaseException) -> str:

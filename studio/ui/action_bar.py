@@ -184,7 +184,8 @@ class ActionBar(QWidget):
 
     def _plan(self, width: int) -> tuple[bool, list[list[tuple[ActionButton, int]]]]:
         full = self._rows(width, compact=False)
-        if len(full) <= 1:
+        # One row with labels, unless even that row (a lone button) is wider than the bar.
+        if len(full) <= 1 and (not full or sum(w for _, w in full[0]) + BUTTON_GAP * (len(full[0]) - 1) <= width):
             return False, full
         return True, self._rows(width, compact=True)
 

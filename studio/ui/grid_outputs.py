@@ -1,7 +1,8 @@
 """What the user does with a grid's outputs on this machine, a part of `GridView` (a mixin it
 inherits): "Save" (a tile's right-click menu, the viewer) and "Save all" ask the session to write
 the original downloaded files to the download folder and say where they went; a click, Enter or
-the menu opens an output large in the viewer, which plays a video job's videos.
+the menu opens an output large in the viewer, which plays a video job's videos; "Retry" (on a
+tile whose download failed, and in its menu) fetches the missing outputs again.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ class GridOutputs:
             self.saved.emit(message)
         return paths
 
+    def retry_downloads(self) -> Any:
+        """Fetch again the outputs of the shown job that could not be downloaded (the
+        session's task, or None if none failed)."""
+        entry = self.entry
+        return self.jobs.retry_downloads(entry.key) if entry is not None else None
+
     def _update_save_all(self, entry: JobEntry) -> None:
         media = media_of(entry)
         ready = sum(1 for d in media.data if d is not None)
@@ -95,6 +102,9 @@ class GridOutputs:
         menu.addSeparator()
         view = menu.addAction(f"Open {noun} {index + 1} large", lambda i=index: self.open_viewer(i))
         view.setEnabled(index in self._decoded)
+        if index in media.errors:
+            menu.addSeparator()
+            menu.addAction(f"Retry downloading {noun} {index + 1}", self.retry_downloads)
         self.context_menu = menu
         menu.popup(pos)  # non-modal: no nested event loop
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from studio.session.jobs import CANCELLED, COMPLETED, ERROR, FAILED, JobEntry, JobsSession
 from studio.session.settings import Settings
 from studio.ui import theme
-from studio.ui.action_bar import BUTTON_GAP, ActionButton
+from studio.ui.action_bar import ActionButton
 from studio.ui.actions import ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions
 from studio.ui.grid_actions import GridActions
 from studio.ui.grid_canvas import GridCanvas
@@ -204,8 +204,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             self._build_buttons(actions)
         self._update_blocks(entry, expired)
         self._update_cells(entry)
-        self._update_caption(entry)
         self._update_save_all(entry)
+        self._update_caption(entry)  # after Save all: the caption fits around what is shown
         self._start_loads(entry)
         # A running job's elapsed time ticks each second; a finished one only needs its 3-day
         # expiry re-checked now and then.
@@ -238,7 +238,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             self._set_tiles(0)
             self._show_message(entry)
             return
-        self.message.hide()
+        self._hide_message()
         self.canvas.aspect = self._guess_aspect(entry)
         self._set_tiles(count)
         media = media_of(entry)
@@ -266,6 +266,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         tile = ImageTile(len(self._tile_pool), self.canvas, self._make_button)
         tile.cell.activated.connect(self.open_viewer)
         tile.cell.context_requested.connect(self._show_context_menu)
+        tile.cell.retry_requested.connect(lambda _i: self.retry_downloads())
         self._tile_pool.append(tile)
         return tile
 
@@ -290,31 +291,24 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             focus_chain.extend(buttons)
         self._job_buttons = self.job_bar.configure(job_actions(actions), None)
         focus_chain.extend(self._job_buttons)
-        self.job_bar.setFixedWidth(self._job_bar_width())
         for first, second in zip(focus_chain, focus_chain[1:]):
             QWidget.setTabOrder(first, second)
         self.canvas.relayout()
 
-    def _job_bar_width(self) -> int:
-        buttons = self._job_buttons
-        return sum(b.full_width() for b in buttons) + BUTTON_GAP * max(0, len(buttons) - 1)
-
     def _guess_aspect(self, entry: JobEntry) -> float:
         """The images' width/height before they are decoded: from a decoded sibling if any,
-        else from the prompt's --ar, else square."""
+        else the size the prompt package says the prompt renders at, else square."""
         for decoded in self._decoded.values():
             return decoded.width / decoded.height
-        text = entry.prompt or ""
-        try:
-            from studio.prompt.params import Params
+        if entry.prompt:
+            try:
+                from studio.prompt import Params, image_size
 
-            aspect = Params.from_text(text).aspect
-            if aspect:
-                w, h = (float(part) for part in str(aspect).split(":"))
-                if w > 0 and h > 0:
-                    return max(0.25, min(4.0, w / h))
-        except Exception:  # no prompt, no --ar, or the prompt package is not importable
-            log.debug("aspect guess failed", exc_info=True)
+                params = Params.from_text(entry.prompt, default_model=entry.model or "7")
+                width, height = image_size(params.model, params.aspect, params.hd)
+                return max(0.25, min(4.0, width / height))
+            except Exception:  # a prompt the package cannot read: square until the images land
+                log.debug("aspect guess failed", exc_info=True)
         return 1.0
 
     def _update_blocks(self, entry: JobEntry, expired: str | None) -> None:
@@ -340,7 +334,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             if i < len(media.urls):
                 tile.cell.url = media.urls[i]
             if i in media.errors:
-                tile.cell.set_error(f"{media.noun} {i + 1} could not be downloaded:\n{media.errors[i]}")
+                tile.cell.set_error(f"{media.noun} {i + 1} could not be downloaded:\n{media.errors[i]}",
+                                    retry=entry.status == COMPLETED)
             elif tile.cell.image is None:
                 has_bytes = i < len(media.data) and media.data[i] is not None
                 if has_bytes:
@@ -360,7 +355,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.message.isVisible():
-            self.message.setGeometry(self._message_rect())
+            self._place_message()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

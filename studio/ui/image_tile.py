@@ -1,7 +1,8 @@
 """One output on the grid: `ImageCell` paints an image (or a video's first frame) letterboxed with
 rounded corners, its index badge, the hover/focus ring, and progress with the status word until
 the pixels arrive; it opens on click or Enter and drags its URL to the prompt. `ImageTile` pairs a
-cell with the `ActionBar` of buttons under it, fully opaque while hovered or focused.
+cell with the `ActionBar` of buttons under it, fully opaque while hovered or focused. A cell whose
+download failed says why, with a Retry button under the words.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QCursor,
@@ -25,7 +26,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QPushButton, QWidget
 
 from studio.ui import theme
 from studio.ui.action_bar import ActionBar, ActionButton
@@ -33,6 +34,8 @@ from studio.ui.action_bar import ActionBar, ActionButton
 RADIUS = 6  # px image corners (UI.md)
 RING = 3  # px around each image kept free for the hover/focus ring (drawn in the gutter)
 BAR_GAP = 4  # between an image and its buttons
+ERROR_PAD = 14  # px around a failed cell's words
+RETRY_GAP = 8  # between those words and the Retry button
 
 
 class ImageCell(QWidget):
@@ -41,6 +44,7 @@ class ImageCell(QWidget):
 
     activated = Signal(int)
     context_requested = Signal(int, QPoint)  # index, global position: the grid builds the menu
+    retry_requested = Signal(int)  # the Retry button of a failed download was pressed
 
     def __init__(self, index: int, parent: QWidget) -> None:
         super().__init__(parent)
@@ -58,7 +62,14 @@ class ImageCell(QWidget):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName(f"Image {index + 1}")
-        self.setToolTip(f"Image {index + 1} — click or press Enter to open it large; drag it to the prompt")
+        self._tooltip = f"Image {index + 1} — click or press Enter to open it large; drag it to the prompt"
+        self.setToolTip(self._tooltip)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setObjectName("TileRetry")
+        self.retry_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.retry_button.setToolTip("Download it again")
+        self.retry_button.clicked.connect(lambda _=False: self.retry_requested.emit(self.index))
+        self.retry_button.hide()
 
     # ----- state --------------------------------------------------------------------------
     def set_kind(self, kind: str) -> None:
@@ -66,11 +77,13 @@ class ImageCell(QWidget):
         self.kind = kind
         noun = "Video" if kind == "video" else "Image"
         self.setAccessibleName(f"{noun} {self.index + 1}")
-        self.setToolTip(
+        self._tooltip = (
             f"{noun} {self.index + 1} — click or press Enter to "
             + ("play it large" if kind == "video" else "open it large; drag it to the prompt")
             + "; right-click to save it"
         )
+        if self.error is None:
+            self.setToolTip(self._tooltip)
 
     def reset(self, url: str | None) -> None:
         """Back to an empty, waiting box (the cell is reused for the next job's image)."""
@@ -79,10 +92,13 @@ class ImageCell(QWidget):
         self.url = url
         self.status = ""
         self.progress = None
-        self.error = None
+        self._clear_error()
         self.update()
 
     def set_waiting(self, status: str, progress: int | None) -> None:
+        if self.error is not None:  # fetching again after a failure
+            self._clear_error()
+            self.update()
         if (status, progress) != (self.status, self.progress):
             self.status, self.progress = status, progress
             if self.image is None:
@@ -91,12 +107,61 @@ class ImageCell(QWidget):
     def set_image(self, image: QImage, source_size: tuple[int, int]) -> None:
         self.image = image
         self.source_size = source_size
-        self.error = None
+        self._clear_error()
         self.update()
 
-    def set_error(self, text: str) -> None:
+    def set_error(self, text: str, *, retry: bool = False) -> None:
+        """Show why the output is missing; `retry` adds the Retry button under the words."""
+        if text == self.error and retry != self.retry_button.isHidden():
+            return
         self.error = text
+        self.retry_button.setVisible(retry)
+        self.setToolTip(text)  # the cell may only have room for its first words
+        self._place_retry()
         self.update()
+
+    def _clear_error(self) -> None:
+        if self.error is not None:
+            self.setToolTip(self._tooltip)
+        self.error = None
+        self.retry_button.hide()
+
+    def _error_layout(self) -> tuple[str, QRectF, QRect]:
+        """A failed cell's words, where they go, and where its Retry button goes: together,
+        centred. In a small cell the words shrink to their first line, then to what fits of
+        it (the tooltip keeps them all); the button always stays whole."""
+        box = self.image_rect().adjusted(ERROR_PAD, ERROR_PAD, -ERROR_PAD, -ERROR_PAD)
+        hint = self.retry_button.sizeHint() if not self.retry_button.isHidden() else None
+        room = box.height() - (hint.height() + RETRY_GAP if hint is not None else 0)
+        fm = QFontMetrics(self.font())
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        text = self.error or ""
+        height = fm.boundingRect(box.toRect(), flags, text).height()
+        if height > room:
+            text = text.split("\n", 1)[0].rstrip(":")
+            height = fm.boundingRect(box.toRect(), flags, text).height()
+        if height > room:
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0, int(box.width())))
+            height = fm.height() if room >= fm.height() else 0
+            text = text if height else ""
+        below = hint.height() + RETRY_GAP if hint is not None else 0
+        top = box.y() + max(0.0, (box.height() - height - below) / 2)
+        words = QRectF(box.x(), top, box.width(), height)
+        if hint is None:
+            return text, words, QRect()
+        button = QRect(round(box.center().x() - hint.width() / 2), round(top + height + (RETRY_GAP if height else 0)),
+                       hint.width(), hint.height())
+        if not self.rect().contains(button):  # a tiny cell: keep the button whole, centred
+            button.moveCenter(self.rect().center())
+        return text, words, button
+
+    def _place_retry(self) -> None:
+        if not self.retry_button.isHidden():
+            self.retry_button.setGeometry(self._error_layout()[2])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._place_retry()
 
     def image_rect(self) -> QRectF:
         """Where the image is painted: fitted and centred in the cell (letterboxed)."""
@@ -159,8 +224,9 @@ class ImageCell(QWidget):
         painter.setFont(font)
         if self.error:
             painter.setPen(QColor(c.error))
-            text_rect = rect.adjusted(14, 14, -14, -14)
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.error)
+            text, text_rect, _button = self._error_layout()
+            if text:
+                painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
             return
         # thin progress bar across the middle, the status word under it
         bar_w = min(rect.width() * 0.6, 220.0)

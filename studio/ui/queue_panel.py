@@ -6,7 +6,8 @@ A model/view over `JobsSession`: the model holds only keys (in display order) an
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -18,10 +19,12 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QFontMetricsF, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QListView,
     QMenu,
+    QMessageBox,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
 from studio.session.prompt_state import model_label
 from studio.ui import theme
+from studio.ui.action_dialogs import credits_text
 from studio.ui.time_text import elapsed_text
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
@@ -39,11 +43,57 @@ KeyRole = Qt.ItemDataRole.UserRole + 1
 _PAD = 10
 _LINE_GAP = 3
 _BAR_H = 3
+_NOTE_LINES = 3  # an error or notice longer than this is cut with "…" (the tooltip has it all)
 
 
 def excerpt(text: str | None, limit: int = 90) -> str:
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def fit_text(fm: QFontMetricsF, text: str, room: float) -> tuple[str, int]:
+    """`text` elided to `room` px only when it really is wider, and the whole pixels it needs.
+
+    Advances are fractional: measuring with whole pixels (QFontMetrics) rounds a 25.2 px
+    "pan" down to 25 and then elides it to "p…" in its own width.
+    """
+    width = fm.horizontalAdvance(text)
+    if width > room:
+        text = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+        width = fm.horizontalAdvance(text)
+    return text, math.ceil(width)
+
+
+def clamp_lines(fm: QFontMetrics, text: str, width: int, lines: int) -> str:
+    """`text` as it wraps in `width` px, cut after a whole word with "…" to at most `lines`."""
+    limit = lines * fm.height()
+    if _wrapped_height(fm, text, width) <= limit:
+        return text
+    words = text.split(" ")
+    low, high = 0, len(words)
+    while low < high:  # the most words that fit together with the "…"
+        mid = (low + high + 1) // 2
+        if _wrapped_height(fm, " ".join(words[:mid]) + "…", width) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return " ".join(words[:low]).rstrip(" .,;:") + "…"
+
+
+def _wrapped_height(fm: QFontMetrics, text: str, width: int) -> int:
+    return fm.boundingRect(QRect(0, 0, max(1, width), 100_000), Qt.TextFlag.TextWordWrap, text).height()
+
+
+def _text_width(row_width: int) -> int:
+    """The width the words of a row get (paint() leaves padding and the current-job stripe)."""
+    return max(40, row_width - 1 - 2 * _PAD - 2)
+
+
+def _row_width(option: QStyleOptionViewItem) -> int:
+    view = option.widget  # sizeHint is asked before rows have a rect: measure the list itself
+    if isinstance(view, QListView):
+        return view.viewport().width()
+    return option.rect.width()
 
 
 def row_summary(entry: JobEntry) -> str:
@@ -159,6 +209,14 @@ def _entry_of(index: QModelIndex | QPersistentModelIndex) -> JobEntry | None:
     return model.entry_at(index) if isinstance(model, QueueModel) else None
 
 
+class _FirstLine(NamedTuple):
+    title: str
+    title_w: int
+    model: str
+    model_w: int
+    status_w: int
+
+
 class QueueDelegate(QStyledItemDelegate):
     """Paints a row: type · model and status, prompt excerpt and time/credits, then a thin
     progress bar while running or the error in red."""
@@ -173,6 +231,21 @@ class QueueDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() - 1))
         return bold, small
+
+    @staticmethod
+    def first_line(entry: JobEntry, bold: QFont, small: QFont, width: int) -> _FirstLine:
+        """What line 1 shows in `width` px: the task type (whole unless it cannot fit),
+        "· model" when there is room, and the status word on the right."""
+        fm_bold, fm_small = QFontMetricsF(bold), QFontMetricsF(small)
+        status = entry.status_word()
+        status_w = math.ceil(fm_small.horizontalAdvance(status))
+        title, title_w = fit_text(fm_bold, entry.task_type.replace("_", " "), max(0, width - status_w - 8))
+        model, model_w = "", 0
+        if entry.model:
+            room = width - status_w - title_w - 14
+            if room > 20:
+                model, model_w = fit_text(fm_small, f"· {model_label(entry.model)}", room)
+        return _FirstLine(title, title_w, model, model_w, status_w)
 
     def _third_line(self, entry: JobEntry) -> str | None:
         if entry.error:
@@ -190,12 +263,13 @@ class QueueDelegate(QStyledItemDelegate):
                 h += _LINE_GAP + _BAR_H + 2
             third = self._third_line(entry)
             if third:
-                width = max(120, option.rect.width() - 2 * _PAD)
-                lines = min(3, QFontMetrics(small).boundingRect(
-                    QRect(0, 0, width, 1000), Qt.TextFlag.TextWordWrap, third).height()
-                    // max(1, QFontMetrics(small).height()))
-                h += _LINE_GAP + max(1, lines) * QFontMetrics(small).height()
-        return QSize(200, h)
+                fm = QFontMetrics(small)
+                width = _text_width(_row_width(option))
+                text = clamp_lines(fm, third, width, _NOTE_LINES)
+                lines = _wrapped_height(fm, text, width) // max(1, fm.height())
+                h += _LINE_GAP + max(1, lines) * fm.height()
+        # No width of its own: a row is as wide as the list, never wider (no sideways scrolling).
+        return QSize(0, h)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         entry = _entry_of(index)
@@ -221,7 +295,7 @@ class QueueDelegate(QStyledItemDelegate):
         fm_bold, fm_small = QFontMetrics(bold), QFontMetrics(small)
         left = rect.left() + _PAD + 2
         right = rect.right() - _PAD
-        width = right - left
+        width = _text_width(rect.width())
         y = rect.top() + _PAD
 
         # Line 1: task type · model ........ status word
@@ -230,28 +304,23 @@ class QueueDelegate(QStyledItemDelegate):
             status_color = c.error
         elif entry.active:
             status_color = c.accent
+        elif entry.missing:
+            status_color = c.warning
         else:
             status_color = c.muted
+        line = self.first_line(entry, bold, small, width)
         painter.setFont(small)
-        status_w = fm_small.horizontalAdvance(status)
         painter.setPen(QColor(status_color))
-        painter.drawText(QRect(right - status_w, y, status_w, fm_bold.height()),
+        painter.drawText(QRect(right - line.status_w, y, line.status_w, fm_bold.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, status)
         painter.setFont(bold)
         painter.setPen(QColor(c.text))
-        title = entry.task_type.replace("_", " ")
-        title_w = min(fm_bold.horizontalAdvance(title), width - status_w - 8)
-        painter.drawText(QRect(left, y, title_w, fm_bold.height()), Qt.AlignmentFlag.AlignVCenter,
-                         fm_bold.elidedText(title, Qt.TextElideMode.ElideRight, title_w))
-        if entry.model:
+        painter.drawText(QRect(left, y, line.title_w, fm_bold.height()), Qt.AlignmentFlag.AlignVCenter, line.title)
+        if line.model:
             painter.setFont(small)
             painter.setPen(QColor(c.muted))
-            label = f"· {model_label(entry.model)}"
-            room = width - status_w - title_w - 14
-            if room > 20:
-                painter.drawText(QRect(left + title_w + 6, y, room, fm_bold.height()),
-                                 Qt.AlignmentFlag.AlignVCenter,
-                                 fm_small.elidedText(label, Qt.TextElideMode.ElideRight, room))
+            painter.drawText(QRect(left + line.title_w + 6, y, line.model_w, fm_bold.height()),
+                             Qt.AlignmentFlag.AlignVCenter, line.model)
         y += fm_bold.height() + _LINE_GAP
 
         # Line 2: prompt excerpt ........ elapsed · credits
@@ -259,7 +328,7 @@ class QueueDelegate(QStyledItemDelegate):
         meta = elapsed_text(entry.elapsed)
         if entry.credits:
             meta += f" · {entry.credits} cr"
-        meta_w = fm_small.horizontalAdvance(meta)
+        meta_w = math.ceil(QFontMetricsF(small).horizontalAdvance(meta))
         painter.setPen(QColor(c.faint))
         painter.drawText(QRect(right - meta_w, y, meta_w, fm_small.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, meta)
@@ -267,7 +336,7 @@ class QueueDelegate(QStyledItemDelegate):
         text = excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
         room = max(0, width - meta_w - 10)
         painter.drawText(QRect(left, y, room, fm_small.height()), Qt.AlignmentFlag.AlignVCenter,
-                         fm_small.elidedText(text, Qt.TextElideMode.ElideRight, room))
+                         fit_text(QFontMetricsF(small), text, room)[0])
         y += fm_small.height()
 
         # Line 3: thin progress bar while running
@@ -292,7 +361,8 @@ class QueueDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.setPen(QColor(c.error if entry.error else c.warning))
             painter.drawText(QRect(left, y, width, rect.bottom() - y - 2),
-                             Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, third)
+                             Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop,
+                             clamp_lines(QFontMetrics(small), third, width, _NOTE_LINES))
         painter.restore()
 
 
@@ -318,6 +388,7 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("DockBody")
         self.session = session
+        self.confirm_box: QMessageBox | None = None  # the open "Send again?" question
         self.model = QueueModel(session, self)
         self.delegate = QueueDelegate(self)
         self.view = QueueView(self)
@@ -327,6 +398,9 @@ class QueuePanel(QWidget):
         self.view.setMouseTracking(True)
         self.view.setUniformItemSizes(False)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        # Rows follow the list's width: wrapped errors are re-measured when it changes.
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -365,9 +439,18 @@ class QueuePanel(QWidget):
         stop.setEnabled(entry.active)
         stop.setToolTip("Stop polling this job; it may still finish (and be charged) on the server")
         stop.triggered.connect(lambda: self.session.cancel_watch(key))
+        resume = QAction("Resume watching" if entry.status == CANCELLED else "Check again", self)
+        resume.setEnabled(entry.can_resume)
+        resume.setToolTip("Ask the server about this job again and download its result; nothing is sent again")
+        resume.triggered.connect(lambda: self.session.resume(key))
+        downloads = QAction("Retry downloads", self)
+        downloads.setEnabled(entry.missing > 0)
+        downloads.triggered.connect(lambda: self.session.retry_downloads(key))
         retry = QAction("Send again", self)
         retry.setEnabled(entry.status in (ERROR, FAILED))
-        retry.triggered.connect(lambda: self.session.resubmit(key))
+        if entry.may_exist_on_server:
+            retry.setToolTip("Start a new job with the same request; asks first, as this one may exist and be charged")
+        retry.triggered.connect(lambda: self.send_again(key))
         hide = QAction("Hide from queue", self)
         hide.triggered.connect(lambda: self.session.hide(key))
         copy_id = QAction("Copy job id", self)
@@ -376,7 +459,52 @@ class QueuePanel(QWidget):
         copy_prompt = QAction("Copy prompt", self)
         copy_prompt.setEnabled(bool(entry.prompt))
         copy_prompt.triggered.connect(lambda: QGuiApplication.clipboard().setText(entry.prompt or ""))
-        return [show, stop, retry, hide, copy_id, copy_prompt]
+        return [show, stop, resume, downloads, retry, hide, copy_id, copy_prompt]
+
+    def send_again(self, key: str) -> QMessageBox | None:
+        """Send the request again as a new job. When this one may exist on the server (it has
+        an id, or its POST may have landed) ask first, naming the credits a second job costs;
+        the question is window-modal but never blocks (`open()`), and is kept in `confirm_box`."""
+        entry = self.session.entry(key)
+        if entry is None:
+            return None
+        if not entry.may_exist_on_server:
+            self.session.resubmit(key)
+            return None
+        if self.confirm_box is not None:
+            self.confirm_box.close()
+        cost = credits_text(self.session.resend_credits(key))
+        box = QMessageBox(QMessageBox.Icon.Warning, "Send again?", "", QMessageBox.StandardButton.NoButton, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if entry.can_resume:
+            box.setText("This job exists on the server and may still finish (its credits are spent).")
+            box.setInformativeText(f"Check again fetches its result at no cost. Sending it again starts a "
+                                   f"second job and costs {cost} more.")
+        else:
+            box.setText("This request may have created a job on the server even though no answer came back.")
+            box.setInformativeText(f"Sending it again starts a new job and costs {cost}; if the first one "
+                                   "was created, both are charged.")
+        send = box.addButton(f"Send again ({cost})", QMessageBox.ButtonRole.DestructiveRole)
+        check = box.addButton("Check again", QMessageBox.ButtonRole.AcceptRole) if entry.can_resume else None
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(check or cancel)  # Enter never pays twice
+        box.setEscapeButton(cancel)
+
+        def chosen(button: QAbstractButton) -> None:
+            if button is send:
+                self.session.resubmit(key)
+            elif check is not None and button is check:
+                self.session.resume(key)
+
+        box.buttonClicked.connect(chosen)
+        box.destroyed.connect(lambda _=None, b=box: self._confirm_gone(b))
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def _confirm_gone(self, box: QMessageBox) -> None:
+        if self.confirm_box is box:
+            self.confirm_box = None
 
     def _context_menu(self, pos: Any) -> None:
         index = self.view.indexAt(pos)
@@ -384,8 +512,8 @@ class QueuePanel(QWidget):
         if not key:
             return
         menu = QMenu(self)
-        for i, action in enumerate(self.actions_for(key)):
-            if i in (3, 4):
+        for action in self.actions_for(key):
+            if action.text() in ("Send again", "Hide from queue", "Copy job id"):
                 menu.addSeparator()
             menu.addAction(action)
         menu.exec(self.view.viewport().mapToGlobal(pos))
