@@ -16,22 +16,12 @@ from studio.session import tasks
 from studio.session.settings import KeyStore
 from studio.session.tasks import spawn
 
+from studio_support import build_studio, stop_studio
+
 FIXTURES = Path("/work/shared/legnext-api/fixtures")
 SENSITIVE = {"code": 403, "message": "Sensitive content detected", "raw_message": "", "detail": None}
 
 
-def _build(qtbot, **options) -> Studio:
-    studio = Studio(poll_time_scale=1 / 200, **options)
-    window = studio.build_window()
-    qtbot.addWidget(window)
-    window.resize(1100, 760)
-    window.show()
-    return studio
-
-
-def _stop(qtbot, studio: Studio) -> None:
-    task = spawn(studio.aclose(), name="close")
-    qtbot.waitUntil(task.done, timeout=10000)
 
 
 def test_a_sandbox_that_cannot_start_is_reported_in_the_window(qtbot, qloop, monkeypatch):
@@ -39,7 +29,7 @@ def test_a_sandbox_that_cannot_start_is_reported_in_the_window(qtbot, qloop, mon
         raise OSError("no free port on 127.0.0.1")
 
     monkeypatch.setattr(Studio, "_start_sandbox", no_port)
-    studio = _build(qtbot, offline=True, keys=KeyStore())
+    studio = build_studio(qtbot, size=(1100, 760), offline=True, keys=KeyStore())
     window = studio.window
     try:
         connect = spawn(studio.connect(), name="connect")
@@ -59,13 +49,13 @@ def test_a_sandbox_that_cannot_start_is_reported_in_the_window(qtbot, qloop, mon
         qtbot.waitUntil(waiter.done, timeout=5000)
         assert isinstance(waiter.exception(), ConnectFailed)  # --screenshot fails at once
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
 
 def test_any_failed_task_shows_its_message_until_the_studio_closes(qtbot, qloop, sandbox):
     keys = KeyStore()
     keys.set_session_key("test-key")
-    studio = _build(qtbot, base_url=sandbox.base_url, keys=keys)
+    studio = build_studio(qtbot, size=(1100, 760), base_url=sandbox.base_url, keys=keys)
     window = studio.window
     connect = spawn(studio.connect(), name="connect")
     qtbot.waitUntil(connect.done, timeout=10000)
@@ -81,7 +71,7 @@ def test_any_failed_task_shows_its_message_until_the_studio_closes(qtbot, qloop,
     assert window.statusBar().currentMessage() == window.banner.label.text()
     assert window.mode_label.text() != "Not connected"  # still connected: only the task failed
 
-    _stop(qtbot, studio)
+    stop_studio(qtbot, studio)
     assert studio._report_task_failure not in tasks._reporters  # no reporter outlives its studio
 
 
@@ -140,7 +130,7 @@ def policy_server():
 def test_content_policy_403_is_the_documented_message_on_that_job(qtbot, qloop, policy_server):
     keys = KeyStore()
     keys.set_session_key("test-key")
-    studio = _build(qtbot, base_url=policy_server.base_url, keys=keys)
+    studio = build_studio(qtbot, size=(1100, 760), base_url=policy_server.base_url, keys=keys)
     window = studio.window
     try:
         connect = spawn(studio.connect(), name="connect")
@@ -158,7 +148,7 @@ def test_content_policy_403_is_the_documented_message_on_that_job(qtbot, qloop, 
         # a refusal is final: sent once per job, never retried (no double charge)
         assert policy_server.posts == [("/api/v1/diffusion", {"text": "something the policy refuses"})]
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
 
 def test_a_server_address_that_cannot_be_used_fails_jobs_with_the_reason(qtbot, qloop, sandbox):
@@ -169,7 +159,7 @@ def test_a_server_address_that_cannot_be_used_fails_jobs_with_the_reason(qtbot, 
     settings.base_url = "api.legnext.ai/api"  # no scheme: what a user types (an older dialog kept it)
     keys = KeyStore()
     keys.set_session_key("test-key")
-    studio = _build(qtbot, settings=settings, keys=keys)
+    studio = build_studio(qtbot, size=(1100, 760), settings=settings, keys=keys)
     window = studio.window
     try:
         waiting = window.submit_prompt("a red fox in snow")  # Generate before the studio connected
@@ -202,4 +192,4 @@ def test_a_server_address_that_cannot_be_used_fails_jobs_with_the_reason(qtbot, 
         assert job.ok, job.error
         assert [r.json_body for r in sandbox.state.requests if r.method == "POST"] == [{"text": "a red fox in snow"}]
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)

@@ -8,37 +8,18 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QTextEdit
 
-from studio.app import Studio
 from studio.session.jobs import COMPLETED
-from studio.session.settings import KeyStore
-from studio.session.tasks import spawn
+
+from studio_support import start_studio, stop_studio
 
 
-def _start(qtbot, *, key: str | None = "test-key", base_url: str | None = None, size=(1280, 820),
-           **options) -> Studio:
-    keys = KeyStore()
-    if key:
-        keys.set_session_key(key)
-    studio = Studio(base_url=base_url, keys=keys, poll_time_scale=1 / 200, **options)
-    window = studio.build_window()
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    spawn(studio.connect(), name="connect")
-    qtbot.waitUntil(lambda: studio.client is not None, timeout=10000)
-    return studio
-
-
-def _stop(qtbot, studio: Studio) -> None:
-    task = spawn(studio.aclose(), name="close")
-    qtbot.waitUntil(task.done, timeout=10000)
 
 
 @pytest.fixture
 def studio(qtbot, qloop, sandbox):
-    s = _start(qtbot, base_url=sandbox.base_url)
+    s = start_studio(qtbot, base_url=sandbox.base_url)
     yield s
-    _stop(qtbot, s)
+    stop_studio(qtbot, s)
 
 
 def _text_widget(window):
@@ -136,7 +117,7 @@ def test_action_from_the_grid_lands_with_its_lineage(qtbot, studio, sandbox):
 
 
 def test_unauthorised_key_offers_to_open_settings(qtbot, qloop, sandbox):
-    studio = _start(qtbot, key="wrong-key", base_url=sandbox.base_url)
+    studio = start_studio(qtbot, key="wrong-key", base_url=sandbox.base_url)
     try:
         window = studio.window
         entry = window.submit_prompt("a red fox")
@@ -148,14 +129,14 @@ def test_unauthorised_key_offers_to_open_settings(qtbot, qloop, sandbox):
         assert window.settings_dialog is not None and window.settings_dialog.isVisible()
         window.settings_dialog.reject()
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
 
 def test_no_credits_shows_the_balance(qtbot, qloop):
     from studio.sandbox import SandboxServer
 
     with SandboxServer(keys=["test-key"], speed=200.0, image_size_cap=128, balance=30) as server:
-        studio = _start(qtbot, base_url=server.base_url)
+        studio = start_studio(qtbot, base_url=server.base_url)
         try:
             window = studio.window
             entry = window.submit_prompt("a quiet lake")
@@ -165,7 +146,7 @@ def test_no_credits_shows_the_balance(qtbot, qloop):
             assert "Balance: 30 credits" in window.banner.label.text()
             qtbot.waitUntil(lambda: "30 credits" in window.balance_label.text(), timeout=3000)
         finally:
-            _stop(qtbot, studio)
+            stop_studio(qtbot, studio)
 
 
 def test_server_rejection_names_the_flag_and_marks_it_in_the_editor(qtbot, studio):
@@ -198,7 +179,7 @@ def test_rate_limit_says_retrying_then_finishes(qtbot, studio, sandbox):
 
 
 def test_offline_start_runs_the_in_process_sandbox_and_says_so(qtbot, qloop):
-    studio = _start(qtbot, key=None, sandbox_speed=200.0, sandbox_options={"image_size_cap": 128})
+    studio = start_studio(qtbot, key=None, sandbox_speed=200.0, sandbox_options={"image_size_cap": 128})
     try:
         window = studio.window
         assert studio.plan.sandbox and studio.sandbox is not None
@@ -212,7 +193,7 @@ def test_offline_start_runs_the_in_process_sandbox_and_says_so(qtbot, qloop):
         qtbot.waitUntil(lambda: window.grid_ready(entry.key), timeout=15000)
         server = studio.sandbox
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
     assert studio.sandbox is None
     import httpx
 
@@ -221,7 +202,7 @@ def test_offline_start_runs_the_in_process_sandbox_and_says_so(qtbot, qloop):
 
 
 def test_docks_close_restore_and_layout_persists(qtbot, qloop, sandbox):
-    studio = _start(qtbot, base_url=sandbox.base_url, size=(1100, 760))
+    studio = start_studio(qtbot, base_url=sandbox.base_url, size=(1100, 760))
     window = studio.window
     try:
         names = [a.text() for a in window.view_menu.actions() if a.text()]
@@ -234,16 +215,16 @@ def test_docks_close_restore_and_layout_persists(qtbot, qloop, sandbox):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.queue_dock)
         window.close()
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
-    again = _start(qtbot, base_url=sandbox.base_url, size=(1100, 760))
+    again = start_studio(qtbot, base_url=sandbox.base_url, size=(1100, 760))
     try:
         w2 = again.window
         assert w2.dockWidgetArea(w2.queue_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
         w2.reset_layout()
         assert w2.dockWidgetArea(w2.queue_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     finally:
-        _stop(qtbot, again)
+        stop_studio(qtbot, again)
 
 
 def test_saving_settings_applies_new_polling_to_new_jobs(qtbot, studio):
@@ -279,7 +260,7 @@ def test_edit_an_image_from_a_url_sends_upload_paint(qtbot, qloop, tmp_path):
     shots = os.environ.get("STUDIO_SHOTS_DIR")
     # 1:1 images at 600 px: inside the API's 500–4096 range; 16:9 ones (600×338) are not
     with SandboxServer(keys=["test-key"], speed=200.0, image_size_cap=600) as server:
-        studio = _start(qtbot, base_url=server.base_url)
+        studio = start_studio(qtbot, base_url=server.base_url)
         try:
             window = studio.window
             square = window.submit_prompt("a stone bridge --ar 1:1")
@@ -341,7 +322,7 @@ def test_edit_an_image_from_a_url_sends_upload_paint(qtbot, qloop, tmp_path):
             assert (area["width"], area["height"]) == (600, 600)
             assert body["remixPrompt"] == "a stone bridge over a river, autumn"
         finally:
-            _stop(qtbot, studio)
+            stop_studio(qtbot, studio)
 
 
 def test_edit_from_url_before_the_client_exists_says_so(qtbot, qloop):

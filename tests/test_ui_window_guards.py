@@ -12,28 +12,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from studio.app import Studio
 from studio.session.jobs import SUBMITTING
 from studio.session.settings import KeyStore, Settings
-from studio.session.tasks import spawn
 from studio.ui import main_window
 from studio.ui.main_window import ConnectionInfo
 
-
-def _start(qtbot, *, base_url: str | None, key: str | None = "test-key", size=(1280, 820), **options) -> Studio:
-    keys = KeyStore()
-    if key:
-        keys.set_session_key(key)
-    studio = Studio(base_url=base_url, keys=keys, poll_time_scale=1 / 200, **options)
-    window = studio.build_window()
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    spawn(studio.connect(), name="connect")
-    qtbot.waitUntil(lambda: studio.client is not None, timeout=10000)
-    return studio
+from studio_support import start_studio, stop_studio
 
 
-def _stop(qtbot, studio: Studio) -> None:
-    task = spawn(studio.aclose(), name="close")
-    qtbot.waitUntil(task.done, timeout=10000)
 
 
 def _posts(server, path: str) -> list:
@@ -48,7 +32,7 @@ def _ctrl_enter(widget, *, repeat: bool) -> None:
 # ---- one job per Generate ----------------------------------------------------------------------
 
 def test_a_held_ctrl_enter_and_a_second_click_send_one_job(qtbot, qloop, sandbox):
-    studio = _start(qtbot, base_url=sandbox.base_url)
+    studio = start_studio(qtbot, base_url=sandbox.base_url)
     window = studio.window
     try:
         studio.prompt_state.set_text("a red fox in snow", origin="program")
@@ -76,7 +60,7 @@ def test_a_held_ctrl_enter_and_a_second_click_send_one_job(qtbot, qloop, sandbox
         # the window's own Ctrl+Enter (focus elsewhere) does not repeat either
         assert not window.generate_action.autoRepeat()
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
 
 # ---- quitting -----------------------------------------------------------------------------------
@@ -86,7 +70,7 @@ def test_quitting_with_running_jobs_asks_first(qtbot, qloop):
 
     # slow jobs (several seconds): still running while the question is answered
     with SandboxServer(keys=["test-key"], speed=0.5, image_size_cap=128) as server:
-        studio = _start(qtbot, base_url=server.base_url)
+        studio = start_studio(qtbot, base_url=server.base_url)
         window = studio.window
         closed: list[bool] = []
         window.closed.connect(lambda: closed.append(True))
@@ -110,7 +94,7 @@ def test_quitting_with_running_jobs_asks_first(qtbot, qloop):
             quit_button.click()
             assert not window.isVisible() and closed == [True]
         finally:
-            _stop(qtbot, studio)
+            stop_studio(qtbot, studio)
 
 
 def test_the_quit_question_on_the_sandbox_says_nothing_is_charged(qtbot, qloop):
@@ -174,7 +158,7 @@ def test_no_credits_is_said_once_with_a_top_up_link(qtbot, qloop, monkeypatch):
     monkeypatch.setattr(main_window, "QDesktopServices", _Browser)
     _Browser.opened = []
     with SandboxServer(keys=["test-key"], speed=200.0, image_size_cap=128, balance=30) as server:
-        studio = _start(qtbot, base_url=server.base_url)
+        studio = start_studio(qtbot, base_url=server.base_url)
         window = studio.window
         try:
             window.activateWindow()
@@ -192,11 +176,11 @@ def test_no_credits_is_said_once_with_a_top_up_link(qtbot, qloop, monkeypatch):
             window.banner.button.click()
             assert _Browser.opened == ["https://legnext.ai/dashboard"]
         finally:
-            _stop(qtbot, studio)
+            stop_studio(qtbot, studio)
 
 
 def test_no_credits_on_the_sandbox_offers_no_top_up(qtbot, qloop):
-    studio = _start(qtbot, base_url=None, key=None, sandbox_speed=200.0,
+    studio = start_studio(qtbot, base_url=None, key=None, sandbox_speed=200.0,
                     sandbox_options={"image_size_cap": 128, "balance": 30})
     window = studio.window
     try:
@@ -205,7 +189,7 @@ def test_no_credits_on_the_sandbox_offers_no_top_up(qtbot, qloop):
         assert entry.error_status == 402 and window.banner.isVisible()
         assert not window.banner.button.isVisible()  # the sandbox is no account to top up
     finally:
-        _stop(qtbot, studio)
+        stop_studio(qtbot, studio)
 
 
 # ---- small windows ---------------------------------------------------------------------------------
