@@ -124,8 +124,17 @@ class Studio(QObject):
         keys: KeyStore | None = None,
         sandbox_options: dict[str, Any] | None = None,
         poll_time_scale: float | None = None,
+        keep_history: bool = True,
     ) -> None:
         super().__init__()
+        # False: jobs live for this run only (the --screenshot demo leaves no trace).
+        self._keep_history = keep_history
+        # Watch again, once connected, the jobs of earlier runs that had not ended.
+        self.auto_resume = True
+        self.store: Any = None
+        self.archive: Any = None
+        self.store_message: str | None = None
+        self._sandbox_run: str | None = None
         self._poll_time_scale = poll_time_scale
         self.settings = settings or Settings()
         self.keys = keys or KeyStore()
@@ -163,14 +172,23 @@ class Studio(QObject):
         return choose_plan(offline=self._offline, base_url=self._base_url_arg, settings=self.settings,
                            api_key=api_key)
 
-    def build_window(self) -> Any:
+    def build_session(self) -> Any:
+        """The jobs session over the store and archive, without a window (the command line
+        uses it as it is; `build_window` puts the window on it)."""
         from studio.session.jobs import JobsSession
+
+        if self.jobs is None:
+            self._open_store()
+            self.jobs = JobsSession(watch_timeout=self._watch_timeout(), store=self.store, archive=self.archive)
+        return self.jobs
+
+    def build_window(self) -> Any:
         from studio.session.prompt_state import PromptState
         from studio.ui.main_window import MainWindow
 
         # The prompt (its parameters are flags in it) is where the user left it last time.
         self.prompt_state = PromptState(self.settings.prompt_text)
-        self.jobs = JobsSession(watch_timeout=self._watch_timeout())
+        self.build_session()
         self.window = MainWindow(
             self.jobs, self.prompt_state, self.settings, self.keys, self.connection_info(),
             sandbox_url=lambda: self.sandbox.base_url if self.sandbox is not None else None,
@@ -178,7 +196,29 @@ class Studio(QObject):
         self.window.settings_applied.connect(lambda: spawn(self.reconnect(), name="reconnect"))
         # A background task that fails must say so in the window, not only in the log.
         add_error_reporter(self._report_task_failure)
+        # The jobs of earlier runs, where they were; those not ended are watched once connected.
+        restored = self.jobs.restore()
+        if restored:
+            self.window.show_job(restored[-1].key)  # the newest, where the artist left off
+        if self.store_message:
+            self.window.banner.show_message(self.store_message, topic="history")
         return self.window
+
+    def _open_store(self) -> None:
+        from studio.store.db import JobStore, open_store
+
+        if not self._keep_history:
+            self.store = JobStore.memory()
+            return
+        from studio import paths
+        from studio.store.archive import Archive
+
+        self.store, self.store_message = open_store(paths.store_path())
+        self.archive = Archive(paths.archive_dir())
+        try:
+            self.archive.clean_partials(older_than=3600)  # what a crash left half-written (not a live writer's)
+        except OSError:
+            log.debug("could not clean partial archive files", exc_info=True)
 
     def _report_task_failure(self, name: str, exc: BaseException) -> None:
         import shiboken6
@@ -269,11 +309,27 @@ class Studio(QObject):
         self.client = client
         self.watcher = JobWatcher(client, self._poll_policy())
         self.jobs.watch_timeout = self._watch_timeout()
-        self.jobs.set_backend(self.client, self.watcher)
-        self.window.set_connection(self.connection_info())
+        self.jobs.set_backend(self.client, self.watcher, self._backend_id())
+        if self.window is not None:
+            self.window.set_connection(self.connection_info())
+        if self.auto_resume:
+            self.jobs.resume_unfinished()
         self.connected.emit()
         self._ready_event().set()
         await self.jobs._refresh_balance()
+
+    def _backend_id(self) -> str:
+        """What job records name their server by: the built-in sandbox (its port changes every
+        run), or the base URL."""
+        assert self.plan is not None
+        if self.plan.sandbox:
+            # The built-in sandbox's jobs end with it: each run is a server of its own.
+            if self._sandbox_run is None:
+                import uuid
+
+                self._sandbox_run = f"sandbox:{uuid.uuid4().hex[:12]}"
+            return self._sandbox_run
+        return self.plan.base_url.rstrip("/")
 
     def _ready_event(self) -> asyncio.Event:
         import asyncio
@@ -305,7 +361,7 @@ class Studio(QObject):
             # Same server: only the polling options may have changed.
             self.watcher = type(self.watcher)(self.client, self._poll_policy())
             self.jobs.watch_timeout = self._watch_timeout()
-            self.jobs.set_backend(self.client, self.watcher)
+            self.jobs.set_backend(self.client, self.watcher, self._backend_id())
             return
         await self.connect()
 
@@ -327,6 +383,8 @@ class Studio(QObject):
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
             await run_in_thread(sandbox.stop, name="sandbox stop")
+        if self.store is not None:
+            self.store.close()
 
     # ----- the demo -----------------------------------------------------------------------
     async def render_demo(self, path: Path, *, timeout: float = 90.0) -> Path:
@@ -374,7 +432,7 @@ def run(
     if screenshot is not None and sandbox_speed is None:
         sandbox_speed = 40.0  # the demo should render in a second or two
     studio = Studio(offline=offline or screenshot is not None, base_url=None if screenshot else base_url,
-                    sandbox_speed=sandbox_speed)
+                    sandbox_speed=sandbox_speed, keep_history=screenshot is None)
     window = studio.build_window()
     if screenshot is not None:
         window.interactive = False  # the demo neither asks on close nor replaces the saved prompt

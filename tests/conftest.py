@@ -75,6 +75,20 @@ def sandbox():
 
 
 @pytest.fixture
+def sandbox_without_listing():
+    """Like `sandbox`, but a server without /account/active_tasks (and /account/info): a POST
+    whose answer is lost cannot be matched to the job it made."""
+    from studio.sandbox import SandboxServer
+
+    server = SandboxServer(keys=[TEST_KEY], speed=200.0, image_size_cap=256, account_endpoints=False)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def qloop(qapp):
     """A qasync loop that reports itself as running while pytest-qt pumps Qt events.
 

@@ -116,7 +116,37 @@ def test_stop_watching_then_resume_watching(qtbot, client, sandbox):
         _close(qtbot, jobs)
 
 
-def test_a_post_dropped_after_the_job_was_made_is_marked_as_maybe_charged(qtbot, qloop, sandbox):
+def test_a_post_dropped_after_the_job_was_made_is_found_on_the_account_and_finished(qtbot, qloop, sandbox):
+    client = LegnextClient("test-key", sandbox.base_url, retry=SessionRetryPolicy(base_delay=0.01))
+    jobs = _session(client)
+    try:
+        sandbox.faults.next("/v1/diffusion", "drop", count=1, after=True)
+        entry = jobs.submit("diffusion", text="castle on a cliff")
+        qtbot.waitUntil(lambda: entry.finished, timeout=TIMEOUT_MS)
+        assert len(sandbox.state.jobs) == 1  # one job, no duplicate
+        assert entry.status == COMPLETED and entry.job_id == next(iter(sandbox.state.jobs))
+        assert entry.images_ready and not entry.error
+    finally:
+        _close(qtbot, jobs)
+
+
+def test_two_lost_answers_adopt_two_different_jobs(qtbot, qloop, sandbox):
+    client = LegnextClient("test-key", sandbox.base_url, retry=SessionRetryPolicy(base_delay=0.01))
+    jobs = _session(client)
+    try:
+        sandbox.faults.next("/v1/diffusion", "503", count=2, after=True)
+        first = jobs.submit("diffusion", text="castle on a cliff")
+        second = jobs.submit("diffusion", text="castle in the fog")
+        qtbot.waitUntil(lambda: first.finished and second.finished, timeout=TIMEOUT_MS)
+        assert len(sandbox.state.jobs) == 2
+        assert {first.job_id, second.job_id} == set(sandbox.state.jobs)
+        assert first.status == second.status == COMPLETED
+    finally:
+        _close(qtbot, jobs)
+
+
+def test_a_post_dropped_after_the_job_was_made_is_marked_as_maybe_charged(qtbot, qloop, sandbox_without_listing):
+    sandbox = sandbox_without_listing
     client = LegnextClient("test-key", sandbox.base_url, retry=SessionRetryPolicy(base_delay=0.01))
     jobs = _session(client)
     try:

@@ -417,3 +417,49 @@ def test_the_clients_tables_say_what_the_docs_say():
     }
     for field, table in topaz.items():
         assert tuple(table) == _reference_choices("enhance-upscale", field), field
+
+
+# --- the account endpoints (GET; in the OpenAPI file only) ---------------------------------------
+# REFERENCE.md documents GET /account/balance alone; /account/info and /account/active_tasks
+# come from the OpenAPI file, whose schemas (AccountInfo, ActiveTasksResponse, ActiveTask) the
+# sandbox answers key for key. The file gives them no security override, so the global
+# ApiKeyAuth applies: both need the key, like balance.
+
+
+def _account_paths() -> dict[str, dict[str, Any]]:
+    return {path: item for path, item in OPENAPI["paths"].items() if path.startswith("/account/")}
+
+
+def test_the_account_endpoints_match_openapi_in_the_client_and_the_sandbox():
+    from studio.api import client as api_client
+    from studio.sandbox.app import create_app
+    from studio.sandbox.core import SandboxCore
+
+    paths = _account_paths()
+    assert all(set(item) == {"get"} for item in paths.values())
+    assert set(paths) == {api_client.BALANCE_PATH, api_client.ACCOUNT_INFO_PATH, api_client.ACTIVE_TASKS_PATH}
+    assert OPENAPI["security"] == [{"ApiKeyAuth": []}]
+    assert all("security" not in item["get"] or item["get"]["security"] == [{"ApiKeyAuth": []}]
+               for item in paths.values())
+    routes = {route.path for route in create_app(SandboxCore()).app.routes}
+    assert {"/api" + path for path in paths} <= routes
+    without = {route.path for route in create_app(SandboxCore(account_endpoints=False)).app.routes}
+    assert {"/api" + path for path in paths} & without == {"/api" + api_client.BALANCE_PATH}
+
+
+def test_the_account_answers_have_the_openapi_fields():
+    from studio.sandbox import account
+    from studio.sandbox.jobs import SandboxJob, phases_for
+
+    schemas = OPENAPI["components"]["schemas"]
+    job = SandboxJob("j", "diffusion", "diffusion", 0.0, phases_for("diffusion"))
+    task = job.active_task_json(0.0)
+    assert set(task) == set(schemas["ActiveTask"]["properties"])
+    assert _resolve(schemas["ActiveTask"]["properties"]["status"])["enum"][:3] == ["pending", "staged", "processing"]
+    active = account.active_tasks_body([task], account.DEFAULT_CONCURRENT_LIMIT, 0.0)
+    assert set(active) == set(schemas["ActiveTasksResponse"]["properties"])
+    info_schema = schemas["AccountInfo"]["properties"]
+    info = account.account_info_body(balance=1, used=0, monthly_limit=1, created_at=0.0, now=0.0)
+    assert set(info) == set(info_schema)
+    assert set(info["quota"]) == set(info_schema["quota"]["properties"])
+    assert info["plan"] in info_schema["plan"]["enum"] and info["status"] in info_schema["status"]["enum"]

@@ -223,7 +223,9 @@ def test_send_again_asks_first_with_the_cost_when_the_job_may_exist(qtbot, qloop
         _close(qtbot, panel)
 
 
-def test_send_again_after_a_post_that_may_have_landed_sends_only_when_confirmed(qtbot, qloop, sandbox):
+def test_send_again_after_a_post_that_may_have_landed_sends_only_when_confirmed(
+        qtbot, qloop, sandbox_without_listing):
+    sandbox = sandbox_without_listing
     panel = _recovery_panel(qtbot, sandbox)
     try:
         sandbox.faults.next("/v1/diffusion", "drop", count=1, after=True)

@@ -83,7 +83,7 @@ def test_quitting_with_running_jobs_asks_first(qtbot, qloop):
             box = window.quit_box
             assert box is not None and box.isVisible() and window.isVisible() and closed == []
             assert "1 job is still running" in box.text()
-            assert "charged" in box.text() and "will not show it" in box.text()
+            assert "picks it up again" in box.text() and "next start" in box.text()
             assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
             box.button(QMessageBox.StandardButton.Cancel).click()
             assert window.isVisible() and closed == [] and entry.active

@@ -30,7 +30,7 @@ from studio.api.errors import (
     api_error,
     parse_retry_after,
 )
-from studio.api.models import Balance, Job
+from studio.api.models import AccountInfo, ActiveTasks, Balance, Job
 from studio.api.requests import (
     BLEND_ASPECT_RATIOS,
     BLEND_IMAGES,
@@ -90,6 +90,9 @@ ENDPOINTS: dict[str, str] = {
 }
 JOB_PATH = "/v1/job/{job_id}"
 BALANCE_PATH = "/account/balance"  # documented without /v1
+# In the OpenAPI file only (REFERENCE.md lacks them), also without /v1.
+ACCOUNT_INFO_PATH = "/account/info"
+ACTIVE_TASKS_PATH = "/account/active_tasks"
 
 
 @functools.lru_cache(maxsize=2)
@@ -379,6 +382,15 @@ class LegnextClient:
 
     async def balance(self) -> Balance:
         return Balance.from_dict(await self._get_json(BALANCE_PATH))
+
+    async def active_tasks(self) -> ActiveTasks:
+        """The account's jobs that have not ended, and its concurrent_limit. NotFoundError
+        means the server lacks the endpoint (it is in the OpenAPI file, not the published docs)."""
+        return ActiveTasks.from_dict(await self._get_json(ACTIVE_TASKS_PATH))
+
+    async def account_info(self) -> AccountInfo:
+        """Plan, balance, used credits and quota. NotFoundError: the server lacks the endpoint."""
+        return AccountInfo.from_dict(await self._get_json(ACCOUNT_INFO_PATH))
 
     async def download(self, url: str) -> bytes:
         """Fetch an output file (image or video) with the GET retry policy."""

@@ -341,3 +341,138 @@ class Balance:
             updated_at=parse_time(d.get("updated_at")),
             raw=dict(data),
         )
+
+
+def _account_fields(data: Any, what: str) -> dict[str, Any]:
+    """The figures of an /account/* answer: the OpenAPI schemas put them at the top level; a
+    {"code", "message", "data": {...}} envelope like the balance endpoint's is accepted too."""
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(f"expected {what} object, got {type(data).__name__}", body=data)
+    inner = data.get("data")
+    return dict(inner) if isinstance(inner, Mapping) else dict(data)
+
+
+@dataclass
+class ActiveTask:
+    """One entry of GET /account/active_tasks (OpenAPI schema ActiveTask)."""
+
+    job_id: str = ""
+    task_type: str = ""
+    status: str = ""
+    created_at: datetime | None = None
+    progress: int | None = None  # None when the server leaves it out
+    estimated_time: int | None = None  # seconds remaining; the spec allows null
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ActiveTask:
+        if not isinstance(data, Mapping):
+            raise MalformedResponseError(f"expected an active task object, got {type(data).__name__}", body=data)
+        d = dict(data)
+        progress = d.get("progress")
+        estimated = d.get("estimated_time")
+        return cls(
+            job_id=_str(d.get("job_id", d.get("jobId"))),
+            # The OpenAPI TaskType enum spells some with hyphens; Job.from_dict's underscores.
+            task_type=_str(d.get("task_type")).strip().replace("-", "_"),
+            status=_str(d.get("status")).strip().lower(),
+            created_at=parse_time(d.get("created_at")),
+            progress=None if progress is None else _int(progress, None),
+            estimated_time=None if estimated is None else _int(estimated, None),
+            raw=d,
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in JobStatus.TERMINAL
+
+
+@dataclass
+class ActiveTasks:
+    """GET /account/active_tasks (OpenAPI schema ActiveTasksResponse)."""
+
+    tasks: list[ActiveTask] = field(default_factory=list)
+    concurrent_limit: int | None = None
+    total_active: int | None = None  # as the server counts; len(tasks) when it leaves it out
+    account_id: str = ""
+    updated_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ActiveTasks:
+        d = _account_fields(data, "an active tasks")
+        items = d.get("tasks")
+        if items is None:
+            items = []
+        if not isinstance(items, (list, tuple)):
+            raise MalformedResponseError(f"active tasks: expected a list of tasks, got {type(items).__name__}",
+                                         body=data)
+        tasks = [ActiveTask.from_dict(item) for item in items]
+        total = _int(d.get("total_active"), None)
+        return cls(
+            tasks=tasks,
+            concurrent_limit=_int(d.get("concurrent_limit"), None),
+            total_active=len(tasks) if total is None else total,
+            account_id=_str(d.get("account_id")),
+            updated_at=parse_time(d.get("updated_at")),
+            raw=dict(data),
+        )
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [task.job_id for task in self.tasks]
+
+    @property
+    def at_limit(self) -> bool:
+        """Whether the active count has reached the reported limit (False when none is reported)."""
+        return self.concurrent_limit is not None and (self.total_active or 0) >= self.concurrent_limit
+
+
+@dataclass
+class AccountQuota:
+    monthly_limit: float | None = None
+    remaining: float | None = None
+    reset_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AccountQuota:
+        d = _dict(data)
+        return cls(
+            monthly_limit=_float(d.get("monthly_limit")),
+            remaining=_float(d.get("remaining")),
+            reset_at=parse_time(d.get("reset_at")),
+            raw=d,
+        )
+
+
+@dataclass
+class AccountInfo:
+    """GET /account/info (OpenAPI schema AccountInfo)."""
+
+    account_id: str = ""
+    email: str = ""
+    plan: str = ""  # the spec's free / basic / pro / premium; carried as sent
+    balance: float | None = None
+    used: float | None = None
+    quota: AccountQuota = field(default_factory=AccountQuota)
+    status: str = ""  # the spec's active / inactive / suspended / limited
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AccountInfo:
+        d = _account_fields(data, "an account info")
+        return cls(
+            account_id=_str(d.get("account_id")),
+            email=_str(d.get("email")),
+            plan=_str(d.get("plan")).strip().lower(),
+            balance=_float(d.get("balance")),
+            used=_float(d.get("used")),
+            quota=AccountQuota.from_dict(d.get("quota")),
+            status=_str(d.get("status")).strip().lower(),
+            created_at=parse_time(d.get("created_at")),
+            updated_at=parse_time(d.get("updated_at")),
+            raw=dict(data),
+        )

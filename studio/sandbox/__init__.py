@@ -13,12 +13,15 @@
 Every endpoint of shared/legnext-api/REFERENCE.md, the job lifecycle on a controllable clock,
 Pillow-made images served under /cdn, available_actions, credits and fault injection.
 Standalone: `python -m studio.sandbox --port 8765`. `progress=False` (`--no-progress`) leaves
-`progress` out of job answers, as in every vendor sample.
+`progress` out of job answers, as in every vendor sample. /account/info and
+/account/active_tasks follow the OpenAPI file (REFERENCE.md lacks them); `concurrent_limit=`
+(`--concurrent-limit`) sets the limit they report, `account_endpoints=False`
+(`--no-account-endpoints`) answers both with 404.
 
 Modules: server (uvicorn thread), app (routes, fault layer), validation (bodies as data),
 submit (server rules, job building), jobs (lifecycle, durations, JSON), actions
-(available_actions table), credits (costs, balance), render / images (pixels), faults,
-clock, state, prompt_info (bridge to studio.prompt).
+(available_actions table), credits (costs, balance), account (info, active tasks),
+render / images (pixels), faults, clock, state, prompt_info (bridge to studio.prompt).
 """
 
 from .faults import FaultSpec

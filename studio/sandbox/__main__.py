@@ -1,5 +1,6 @@
 """Run the sandbox on its own:
-`python -m studio.sandbox --port 8765 [--key K]... [--speed F] [--faults SPEC] [--no-progress]`."""
+`python -m studio.sandbox --port 8765 [--key K]... [--speed F] [--faults SPEC] [--no-progress]
+[--concurrent-limit N] [--no-account-endpoints]`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import sys
 import threading
 
+from .account import DEFAULT_CONCURRENT_LIMIT
 from .faults import FaultSpec
 from .server import SandboxServer
 
@@ -31,9 +33,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="seed for job seeds (reproducible runs)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="leave `progress` out of job answers, as in the vendor's samples")
+    parser.add_argument("--concurrent-limit", type=int, default=DEFAULT_CONCURRENT_LIMIT, metavar="N",
+                        help="concurrent_limit reported by /account/active_tasks "
+                             f"(default {DEFAULT_CONCURRENT_LIMIT}; nothing is refused for it)")
+    parser.add_argument("--no-account-endpoints", dest="account_endpoints", action="store_false",
+                        help="answer /account/info and /account/active_tasks with 404, like a server without them")
     args = parser.parse_args(argv)
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    if args.concurrent_limit < 1:
+        parser.error("--concurrent-limit must be at least 1")
     try:
         args.fault_spec = FaultSpec.parse(args.faults) if args.faults else None
     except ValueError as exc:
@@ -46,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SandboxServer(
         host=args.host, port=args.port, keys=args.keys, speed=args.speed, faults=args.fault_spec,
         balance=args.balance, image_size_cap=args.image_size_cap, seed=args.seed, progress=args.progress,
+        concurrent_limit=args.concurrent_limit, account_endpoints=args.account_endpoints,
     )
     try:
         server.start()

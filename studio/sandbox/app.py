@@ -4,6 +4,8 @@ Paths, bodies and answers follow shared/legnext-api/REFERENCE.md:
   POST /api/v1/<endpoint>        20 task endpoints -> a Job object (status "pending")
   GET  /api/v1/job/{job_id}      the Job, with progress while processing (unless turned off)
   GET  /api/account/balance      {"code": 200, "data": {...}, "message": "success"}
+  GET  /api/account/info         AccountInfo (OpenAPI only; see account.py)
+  GET  /api/account/active_tasks ActiveTasksResponse: the jobs not yet ended (see account.py)
   GET  /cdn/mj/<job>_<n|grid>.png, /cdn/video/<job>_<n>.gif   generated media (no key)
 Errors use the documented body {"code", "message", "raw_message", "detail"}.
 
@@ -24,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .account import account_info_body, active_tasks_body
 from .clock import iso
 from .core import RequestRefused, SandboxCore
 from .credits import balance_body
@@ -128,6 +131,30 @@ async def balance(request: Request) -> Response:
         return denied
     core = _core(request)
     return JSONResponse(balance_body(core.state.balance, iso(core.clock.now())))
+
+
+async def account_info(request: Request) -> Response:
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    core = _core(request)
+    body = account_info_body(
+        balance=core.state.balance,
+        used=core.state.used_credits,
+        monthly_limit=core.balance,
+        created_at=core.account_created,
+        now=core.clock.now(),
+    )
+    return JSONResponse(body)
+
+
+async def active_tasks(request: Request) -> Response:
+    # No refusal at submit when len(tasks) reaches concurrent_limit: neither the OpenAPI file
+    # nor REFERENCE.md documents one (see account.py).
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    core = _core(request)
+    tasks = core.state.active_tasks(progress=core.progress)
+    return JSONResponse(active_tasks_body(tasks, core.concurrent_limit, core.clock.now()))
 
 
 # --- CDN ----------------------------------------------------------------------------------
@@ -285,6 +312,14 @@ def create_app(core: SandboxCore) -> Any:
     routes = [
         Route("/api/v1/job/{job_id}", get_job, methods=["GET"]),
         Route("/api/account/balance", balance, methods=["GET"]),
+        *(
+            [
+                Route("/api/account/info", account_info, methods=["GET"]),
+                Route("/api/account/active_tasks", active_tasks, methods=["GET"]),
+            ]
+            if core.account_endpoints
+            else []  # a server without them: Starlette's 404, answered by _http_error
+        ),
         Route("/api/v1/{endpoint}", submit, methods=["POST"]),
         Route("/cdn/mj/{name}", cdn_image, methods=["GET"]),
         Route("/cdn/video/{name}", cdn_video, methods=["GET"]),

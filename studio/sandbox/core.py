@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .account import DEFAULT_CONCURRENT_LIMIT
 from .clock import SandboxClock
 from .faults import FaultInjector, FaultSpec
 from .render import Renderer
@@ -35,11 +36,17 @@ class SandboxCore:
     seed: int | None = None
     progress: bool = True  # send the job's `progress` (no vendor sample shows it)
     max_requests: int | None = DEFAULT_MAX_REQUESTS
+    concurrent_limit: int = DEFAULT_CONCURRENT_LIMIT  # reported by /account/active_tasks only
+    account_endpoints: bool = True  # False: /account/info and /account/active_tasks are 404
     clock: SandboxClock = field(default_factory=SandboxClock)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if isinstance(self.concurrent_limit, bool) or not isinstance(self.concurrent_limit, int) \
+                or self.concurrent_limit < 1:
+            raise ValueError("concurrent_limit must be a positive integer")
+        self.account_created = self.clock.now()  # the account's created_at in /account/info
         self.state = SandboxState(self.clock, self.balance, self.max_requests)
         self.faults = FaultInjector(self.faults_spec)
         self.renderer = Renderer(self.state, self.image_size_cap)

@@ -9,6 +9,7 @@ the vendor samples (fixtures/*.response.json, job.completed.json) field for fiel
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,6 +196,27 @@ class SandboxJob:
                 "message": self.fail_message or "The job failed while generating. Credits were refunded.",
                 "detail": None,
             }
+        return body
+
+    def remaining(self, now: float) -> float:
+        """Sandbox seconds until this job ends (0 once it has)."""
+        return 0.0 if self.is_terminal else max(0.0, self.created_at + self.phases.total - now)
+
+    def active_task_json(self, now: float, *, progress: bool = True) -> dict[str, Any]:
+        """This job as an entry of GET /account/active_tasks (OpenAPI schema ActiveTask):
+        job_id, task_type, status, created_at, progress, estimated_time (whole seconds left,
+        rounded up so an unfinished job never says 0). task_type is spelled as in the job's
+        own JSON (the samples' underscores), `progress` is left out like the job's."""
+        body: dict[str, Any] = {
+            "job_id": self.job_id,
+            "task_type": self.task_type,
+            "status": self.status,
+            "created_at": iso(self.created_at),
+            "progress": self.progress,
+            "estimated_time": max(1, math.ceil(self.remaining(now))),
+        }
+        if not progress:
+            del body["progress"]
         return body
 
     def image_urls(self, cdn_base: str) -> list[str]:

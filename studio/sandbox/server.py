@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .account import DEFAULT_CONCURRENT_LIMIT
 from .app import create_app
 from .clock import SandboxClock
 from .core import SandboxCore
@@ -103,9 +104,14 @@ class SandboxServer:
         seed: int | None = None,
         progress: bool = True,
         max_requests: int | None = DEFAULT_MAX_REQUESTS,
+        concurrent_limit: int = DEFAULT_CONCURRENT_LIMIT,
+        account_endpoints: bool = True,
     ) -> None:
         """progress=False leaves `progress` out of job JSON (the vendor samples never show it);
-        max_requests bounds `state.requests` to the latest ones (None keeps all)."""
+        max_requests bounds `state.requests` to the latest ones (None keeps all);
+        concurrent_limit is what /account/active_tasks reports (nothing is refused for it);
+        account_endpoints=False answers /account/info and /account/active_tasks with 404, like
+        a server that lacks them."""
         self.host = host
         self._requested_port = port
         self.core = SandboxCore(
@@ -118,6 +124,8 @@ class SandboxServer:
             seed=seed,
             progress=progress,
             max_requests=max_requests,
+            concurrent_limit=concurrent_limit,
+            account_endpoints=account_endpoints,
         )
         self._socket: socket.socket | None = None
         self._server: _Server | None = None

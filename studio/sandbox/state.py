@@ -143,6 +143,23 @@ class SandboxState:
             self.settle()
             return dict(self._jobs)
 
+    def active_tasks(self, *, progress: bool = True) -> list[dict[str, Any]]:
+        """The jobs that have not ended (pending / staged / processing), oldest first, as
+        GET /account/active_tasks lists them; built under the lock from one settled moment."""
+        with self._lock:
+            self.settle()
+            now = self._clock.now()  # not before the settle: remaining time only shrinks
+            jobs = (self._jobs[job_id] for job_id in self._order)
+            return [job.active_task_json(now, progress=progress) for job in jobs if not job.is_terminal]
+
+    @property
+    def used_credits(self) -> int:
+        """Credits jobs have taken: consumed by finished ones plus frozen by unfinished ones
+        (a failed job's credits went back)."""
+        with self._lock:
+            self.settle()
+            return sum(j.cost for j in self._jobs.values() if j.status != FAILED)
+
     def created_job_ids(self) -> list[str]:
         with self._lock:
             return list(self._order)

@@ -12,7 +12,6 @@ its error on. Once the server accepts it, `entry.job_id` holds the server's id a
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import time
@@ -22,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.credits import balance_credits, credits_text
+from studio.credits import balance_credits
+from studio.session import failures
 from studio.session.tasks import spawn
 from studio.store.files import job_stem, save_files
+from studio.store.records import JobRecord, Output, Status, decode_request, encode_request
 
 # studio.api (httpx under it) and asyncio are imported inside the functions that use them: the
 # window is built and painted before any of that is needed, and their imports are a noticeable
@@ -35,15 +36,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Entry states beyond the server's own job statuses (pending/staged/processing/completed/failed).
-SUBMITTING = "submitting"   # the POST is on its way
-RATE_LIMITED = "rate_limited"  # waiting to try the POST (or the poll) again after a 429
-DOWNLOADING = "downloading"  # the job completed; its images are being fetched
-ERROR = "error"             # the request never became a job, or watching it failed
-CANCELLED = "cancelled"     # the user stopped watching; the job may still run on the server
-COMPLETED = "completed"
-FAILED = "failed"
+# (studio.store.records.Status is the one list; these names are kept for the views.)
+SUBMITTING = Status.SUBMITTING
+RATE_LIMITED = Status.RATE_LIMITED
+DOWNLOADING = Status.DOWNLOADING
+ERROR = Status.ERROR
+CANCELLED = Status.CANCELLED
+COMPLETED = Status.COMPLETED
+FAILED = Status.FAILED
 
-_ACTIVE = {SUBMITTING, RATE_LIMITED, "pending", "staged", "processing", DOWNLOADING}
+_ACTIVE = {SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING, DOWNLOADING}
+# The server keeps outputs 30 days (REFERENCE.md); an archived file lost after that is gone.
+REMOTE_LIFETIME_S = 30 * 24 * 3600
+# The largest file the archive takes: above the biggest documented output (Topaz 12K, video).
+MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+# How far the server's clock may differ from ours when matching a lost POST to a running job.
+_CLOCK_SKEW_S = 300.0
+_NO_LISTING = ("This server cannot list the account's running jobs, so the job the lost answer may "
+               "have created cannot be found. Check your balance before sending it again.")
+_NOT_RUNNING = ("No job of this request is running on the account now: it either never started or "
+                "has already ended, and it may have been charged. Check your balance before sending "
+                "it again.")
+_OTHER_SANDBOX = ("This job ran on the offline sandbox of an earlier session; sandbox jobs end when "
+                  "the studio does.")
 _FLAG_IN_MESSAGE = re.compile(r"--([A-Za-z][\w-]*)")
 
 
@@ -82,45 +97,104 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass
-class JobEntry:
-    """One job as the studio sees it, from the moment it is submitted."""
+class NotAdoptedError(Exception):
+    """Looking again for the job of a lost POST found nothing (the message says why)."""
 
-    key: str
-    op: str
-    request: dict[str, Any]
-    prompt: str | None = None
-    parent: tuple[str, int] | None = None
-    job_id: str | None = None
-    job: Any = None  # studio.api.models.Job once the server has answered
-    status: str = SUBMITTING
-    progress: int | None = None
-    error: str | None = None
-    # For a 400 that names a flag: the flag's name and its span in `prompt`, when locatable,
-    # so the prompt editor can highlight it.
-    error_flag: str | None = None
-    error_span: tuple[int, int] | None = None
-    error_status: int | None = None
-    notice: str | None = None  # a transient note such as "rate limited, retrying in 2 s"
-    credits: int | None = None
-    model: str | None = None
-    submitted_at: float = field(default_factory=time.time)
-    _t0: float = field(default_factory=time.monotonic, repr=False)
-    _t1: float | None = field(default=None, repr=False)
-    image_urls: list[str] = field(default_factory=list)
-    images: list[bytes | None] = field(default_factory=list)
-    image_errors: dict[int, str] = field(default_factory=dict)
-    # A video job's files (the sandbox serves small animated GIFs), fetched on request by
-    # `JobsSession.fetch_videos`: indexes follow `video_urls`.
-    videos: list[bytes | None] = field(default_factory=list)
-    video_errors: dict[int, str] = field(default_factory=dict)
-    hidden: bool = False
+
+def _on_record(name: str, doc: str = "") -> property:
+    """An entry attribute kept in its `JobRecord` (so the store sees every change)."""
+
+    def get(self: JobEntry) -> Any:
+        return getattr(self.record, name)
+
+    def set(self: JobEntry, value: Any) -> None:
+        setattr(self.record, name, value)
+
+    return property(get, set, doc=doc)
+
+
+class JobEntry:
+    """One job as the studio sees it: its `JobRecord` (plain data, what the store keeps) and,
+    beside it, what only lives while the studio runs: the client and watcher it runs on, the
+    server's parsed `Job`, the downloaded bytes, transient notices."""
+
+    key = _on_record("key")
+    op = _on_record("op")
+    prompt = _on_record("prompt")
+    model = _on_record("model")
+    @property
+    def status(self) -> Status:
+        return self.record.status
+
+    @status.setter
+    def status(self, value: Any) -> None:
+        self.record.status = Status.of(value)
+
+    job_id = _on_record("job_id")
+    progress = _on_record("progress")
+    error = _on_record("error")
+    error_status = _on_record("error_status")
+    credits = _on_record("credits")
     # The POST failed in a way that may have reached the server (a dropped connection, a
     # timeout, a 5xx after sending): a job may exist, and be charged, without its id here.
-    post_may_have_landed: bool = False
-    # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
-    client: Any = field(default=None, repr=False, compare=False)
-    watcher: Any = field(default=None, repr=False, compare=False)
+    post_may_have_landed = _on_record("may_have_run")
+    submitted_at = _on_record("created_at")
+
+    def __init__(
+        self,
+        key: str | None = None,
+        op: str = "diffusion",
+        request: dict[str, Any] | None = None,
+        prompt: str | None = None,
+        parent: tuple[str, int] | None = None,
+        *,
+        model: str | None = None,
+        status: str = SUBMITTING,
+        progress: int | None = None,
+        record: JobRecord | None = None,
+    ) -> None:
+        if record is None:
+            record = JobRecord(op=op, request=encode_request(dict(request or {})), prompt=prompt,
+                               model=model, status=Status.of(status), progress=progress)
+            if key is not None:
+                record.key = key
+            if parent is not None:
+                record.parent_job_id, record.parent_index = parent[0], int(parent[1])
+        self.record = record
+        self.request: dict[str, Any] = dict(request) if request is not None else decode_request(record.request)
+        self.job: Any = None  # studio.api.models.Job once the server has answered
+        # For a 400 that names a flag: the flag's name and its span in `prompt`, when locatable,
+        # so the prompt editor can highlight it.
+        self.error_flag: str | None = None
+        self.error_span: tuple[int, int] | None = None
+        self.notice: str | None = None  # a transient note such as "rate limited, retrying in 2 s"
+        self.adopt_note = ""  # why a lost POST's job could not be found on the account
+        self._t0 = time.monotonic() - max(0.0, time.time() - record.created_at)
+        self._t1: float | None = None
+        if record.ended_at is not None:
+            self._t1 = self._t0 + max(0.0, record.ended_at - record.created_at)
+        self.image_urls: list[str] = []
+        self.images: list[bytes | None] = []
+        self.image_errors: dict[int, str] = {}
+        # A video job's files, fetched on request by `JobsSession.fetch_videos`: indexes follow
+        # `video_urls`.
+        self.videos: list[bytes | None] = []
+        self.video_errors: dict[int, str] = {}
+        self.hidden = False
+        # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
+        self.client: Any = None
+        self.watcher: Any = None
+
+    def __repr__(self) -> str:
+        return f"JobEntry({self.key!r}, {self.op!r}, status={str(self.status)!r}, job_id={self.job_id!r})"
+
+    @property
+    def parent(self) -> tuple[str, int] | None:
+        return self.record.parent
+
+    @parent.setter
+    def parent(self, value: tuple[str, int] | None) -> None:
+        self.record.parent_job_id, self.record.parent_index = (value[0], int(value[1])) if value else (None, None)
 
     @property
     def task_type(self) -> str:
@@ -154,7 +228,13 @@ class JobEntry:
     def can_resume(self) -> bool:
         """Whether `JobsSession.resume` can look at this job again: the studio lost contact
         with it, or stopped watching, but knows its id (no new job, no new charge)."""
-        return self.job_id is not None and self.status in (ERROR, CANCELLED)
+        if self.status not in (ERROR, CANCELLED, Status.UNKNOWN):
+            return False
+        if self.job_id is not None:
+            return True
+        # Without an id, a POST that may have landed can be looked for on the account, unless
+        # the server cannot list its jobs or the last look found it not running.
+        return self.post_may_have_landed and self.adopt_note not in (_NO_LISTING, _NOT_RUNNING)
 
     @property
     def missing(self) -> int:
@@ -204,11 +284,12 @@ class JobEntry:
             return "not watched"
         if self.status in (FAILED, ERROR):
             return f"error {self.error_status}" if self.error_status else "failed"
-        return self.status
+        return self.status.value
 
     def _mark_finished(self) -> None:
         if self._t1 is None:
             self._t1 = time.monotonic()
+            self.record.ended_at = time.time()
 
 
 class JobsSession(QObject):
@@ -233,8 +314,16 @@ class JobsSession(QObject):
         rate_limit_max_delay: float = 30.0,
         watch_timeout: float | None = None,
         poll_outage_tolerance: float = 120.0,
+        store: Any = None,
+        archive: Any = None,
     ) -> None:
         super().__init__(parent)
+        # Where records and files are kept (studio.store): None keeps jobs for this run only.
+        self.store = store
+        self.archive = archive
+        self.backend_id: str | None = None  # "sandbox:<run>" or the base URL (records carry it)
+        self._store_failed = False
+        self._closing = False
         self.client = client
         self.watcher = watcher
         self.rate_limit_retries = rate_limit_retries
@@ -249,10 +338,9 @@ class JobsSession(QObject):
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._video_tasks: dict[str, asyncio.Task[Any]] = {}
         self._download_tasks: set[asyncio.Task[Any]] = set()
-        self._counter = itertools.count(1)
         self._backend_ready: asyncio.Event | None = None
 
-    def set_backend(self, client: Any, watcher: Any) -> None:
+    def set_backend(self, client: Any, watcher: Any, backend_id: str | None = None) -> None:
         """Point new jobs at another client/watcher (jobs already running keep theirs).
 
         The app may build the window before the backend exists (the sandbox starts after the
@@ -260,6 +348,8 @@ class JobsSession(QObject):
         """
         self.client = client
         self.watcher = watcher
+        if backend_id is not None:
+            self.backend_id = backend_id
         if self._backend_ready is not None:
             self._backend_ready.set()
 
@@ -333,10 +423,14 @@ class JobsSession(QObject):
         """Start `client.<op>(**kwargs)` and watch the job; returns its entry at once."""
         if prompt is None:
             prompt = kwargs.get("text") or kwargs.get("remix_prompt") or kwargs.get("prompt")
-        key = f"local-{next(self._counter)}"
-        entry = JobEntry(key=key, op=op, request=dict(kwargs), prompt=prompt, parent=parent)
+        entry = JobEntry(op=op, request=dict(kwargs), prompt=prompt, parent=parent)
+        key = entry.key
         entry.model = self._model_for(entry)
+        entry.record.backend = self.backend_id
         self._entries[key] = entry
+        # The row exists before the POST can leave: a crash from here on leaves a record that
+        # knows the job may have been sent.
+        self._persist(entry)
         self.job_added.emit(key)
         self._tasks[key] = spawn(self._guarded(entry, self._run(entry)), name=f"job {key} {op}")
         return entry
@@ -361,13 +455,26 @@ class JobsSession(QObject):
         entry.error_span = None
         entry.notice = "Checking the job again"
         entry._t1 = None
+        self._watch_again(entry)
+        return entry
+
+    def _watch_again(self, entry: JobEntry) -> None:
+        """Follow an entry again on the id it has (or look for the job its lost POST made)."""
         if entry.job is not None:
             self._apply(entry, entry.job)  # its last known status and progress, not "sending"
         else:
-            entry.status = "pending"
-            self.job_changed.emit(entry.key)
-        self._tasks[entry.key] = spawn(self._guarded(entry, self._follow(entry)), name=f"resume {entry.key}")
-        return entry
+            entry.status = Status.PENDING if entry.job_id else Status.SUBMITTING
+            self._changed(entry)
+        self._tasks[entry.key] = spawn(self._guarded(entry, self._look_again(entry)), name=f"resume {entry.key}")
+
+    async def _look_again(self, entry: JobEntry) -> None:
+        if entry.client is None:
+            entry.client, entry.watcher = await self._backend()
+        if entry.job_id is None and not await self._adopt(entry):
+            from studio.api.errors import NetworkError
+
+            raise NotAdoptedError(entry.adopt_note)
+        await self._follow(entry)
 
     def resend_credits(self, key_or_job_id: str) -> int | None:
         """What sending this request again would cost: the credits the server froze for it,
@@ -400,7 +507,7 @@ class JobsSession(QObject):
             if errors:
                 work.append((urls, into, errors, sorted(errors)))
                 errors.clear()
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
         task = spawn(self._download_again(entry, work), name=f"retry downloads {entry.key}")
         self._download_tasks.add(task)
         task.add_done_callback(self._download_tasks.discard)
@@ -412,7 +519,7 @@ class JobsSession(QObject):
         # Only the slots that failed: others may still be on their way in a fetch of their own.
         await asyncio.gather(*(self._download(entry, urls, into, errors, only=failed)
                                for urls, into, errors, failed in work))
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
 
     def hide(self, key_or_job_id: str) -> None:
         """Take the entry out of the queue view; a running job keeps being watched."""
@@ -438,7 +545,7 @@ class JobsSession(QObject):
         entry.status = CANCELLED
         entry.notice = "Stopped watching; the job may still finish on the server. Resume watching to see it."
         entry._mark_finished()
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
         self.job_finished.emit(entry.key)
 
     def fetch_videos(self, key_or_job_id: str) -> asyncio.Task[Any] | None:
@@ -488,12 +595,224 @@ class JobsSession(QObject):
         """Stop every job task of this session (at shutdown)."""
         import asyncio
 
+        self._closing = True
         running = [*self._tasks.values(), *self._video_tasks.values(), *self._download_tasks]
         tasks = [t for t in running if not t.done()]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
+
+    # ----- records: the one transition point, the store, the archive --------------------
+    def _changed(self, entry: JobEntry) -> None:
+        """Every change of an entry passes here: its record is saved, then the views hear."""
+        self._sync_record(entry)
+        self._persist(entry)
+        self.job_changed.emit(entry.key)
+
+    def _persist(self, entry: JobEntry) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.put(entry.record)
+        except Exception as exc:  # a full disk, a locked or damaged file: jobs keep running
+            log.warning("could not save job %s: %s", entry.key, exc)
+            if not self._store_failed:
+                self._store_failed = True
+                self.message.emit(f"The job history could not be saved ({exc}). Jobs keep running, "
+                                  "but this run's jobs may not be there after a restart.")
+
+    def _sync_record(self, entry: JobEntry) -> None:
+        record = entry.record
+        job = entry.job
+        if job is not None:
+            record.server = dict(getattr(job, "raw", None) or {}) or record.server
+            record.task_type = getattr(job, "task_type", None) or record.task_type
+            record.seed = entry.seed or record.seed
+        for kind, urls, errors in (("image", entry.image_urls, entry.image_errors),
+                                   ("video", entry.video_urls, entry.video_errors)):
+            for index, url in enumerate(urls):
+                output = self._output(entry, kind, index)
+                output.url = url
+                if index in errors or output.path is None:
+                    output.error = errors.get(index, output.error)
+                else:
+                    output.error = None
+
+    @staticmethod
+    def _output(entry: JobEntry, kind: str, index: int) -> Output:
+        for output in entry.record.outputs:
+            if output.kind == kind and output.index == index:
+                return output
+        output = Output(kind=kind, index=index)
+        entry.record.outputs.append(output)
+        entry.record.outputs.sort(key=lambda o: (o.kind, o.index))
+        return output
+
+    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> None:
+        """Keep a downloaded output in the archive (verified, then renamed into place)."""
+        if self.archive is None:
+            return
+        output = self._output(entry, kind, index)
+        try:
+            path = await self.archive.store(entry.key, kind, index, data, max_bytes=MAX_OUTPUT_BYTES)
+            output.path = self.archive.relative(path)
+            output.error = None
+            if kind == "image":
+                output.thumb = self.archive.relative(await self.archive.thumbnail(path))
+        except Exception as exc:  # the image stays on screen; the record says why it is not kept
+            log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
+            output.error = f"Not saved to the archive: {exc}"
+            self.message.emit(f"{_label(entry)}: {output.error}")
+
+    def files(self, key_or_job_id: str) -> list[Path]:
+        """The archived files of a job's outputs (absolute paths, those that exist)."""
+        entry = self.entry(key_or_job_id)
+        record = entry.record if entry is not None else (self.store.find(key_or_job_id) if self.store else None)
+        if record is None or self.archive is None:
+            return []
+        found = []
+        for output in record.outputs:
+            if output.path:
+                path = self.archive.absolute(output.path)
+                if path.is_file():
+                    found.append(path)
+        return found
+
+    def restore(self, *, recent: int = 30) -> list[JobEntry]:
+        """Bring back from the store the jobs that had not ended and the most recent others,
+        in submit order, with their archived files. Returns the entries added."""
+        if self.store is None:
+            return []
+        try:
+            records = {r.key: r for r in self.store.search(limit=recent)}
+            records.update((r.key, r) for r in self.store.unfinished())
+        except Exception as exc:
+            self.message.emit(f"The job history could not be read: {exc}")
+            return []
+        added = []
+        for record in sorted(records.values(), key=lambda r: r.created_at):
+            if record.key in self._entries:
+                continue
+            entry = self._entry_from_record(record)
+            self._entries[entry.key] = entry
+            if entry.job_id:
+                self._by_job_id[entry.job_id] = entry.key
+            added.append(entry)
+            self.job_added.emit(entry.key)
+        if added:
+            task = spawn(self._load_files(added), name="restore files")
+            self._download_tasks.add(task)
+            task.add_done_callback(self._download_tasks.discard)
+        return added
+
+    def _entry_from_record(self, record: JobRecord) -> JobEntry:
+        from studio.api.models import Job
+
+        entry = JobEntry(record=record)
+        if record.server:
+            try:
+                entry.job = Job.from_dict(record.server)
+            except Exception:
+                log.debug("stored job JSON unreadable for %s", record.key, exc_info=True)
+        for output in sorted(record.outputs, key=lambda o: o.index):
+            if output.kind == "image" and output.url:
+                entry.image_urls.append(output.url)
+                entry.images.append(None)
+        if record.ended and entry.job is None and not entry.error:
+            entry.error = "Nothing is known of this job beyond its request."
+        return entry
+
+    async def _load_files(self, entries: list[JobEntry]) -> None:
+        """Read archived images back (off the GUI thread); a file deleted by hand is fetched
+        again while the server still has it, else its slot says why it is missing."""
+        import asyncio
+
+        for entry in entries:
+            if self.archive is None:
+                break
+            gone = []
+            for output in entry.record.outputs:
+                if output.kind != "image" or output.index >= len(entry.images):
+                    continue
+                path = self.archive.absolute(output.path) if output.path else None
+                try:
+                    entry.images[output.index] = await asyncio.to_thread(path.read_bytes) if path else None
+                except OSError:
+                    entry.images[output.index] = None
+                if entry.images[output.index] is None and entry.record.status == COMPLETED:
+                    gone.append(output.index)
+            if gone:
+                if time.time() - entry.record.created_at < REMOTE_LIFETIME_S:
+                    entry.client, entry.watcher = await self._backend()
+                    await self._download(entry, entry.image_urls, entry.images, entry.image_errors, only=gone)
+                else:
+                    for index in gone:
+                        entry.image_errors[index] = ("The archived file is missing and the server deleted "
+                                                     "its copy after 30 days.")
+            self._changed(entry)
+
+    def resume_unfinished(self) -> list[JobEntry]:
+        """At start: follow again every restored job that had not ended on this backend, and
+        look for the job of every POST that was cut off. Nothing is sent again."""
+        resumed = []
+        for entry in list(self._entries.values()):
+            record = entry.record
+            if record.ended or entry.key in self._tasks:
+                continue
+            if record.backend != self.backend_id:
+                entry.status = ERROR
+                entry.error = (_OTHER_SANDBOX if (record.backend or "").startswith("sandbox") else
+                               f"This job runs on {record.backend or 'another server'}; connect to it "
+                               "to follow the job.")
+                entry._mark_finished()
+                self._changed(entry)
+                continue
+            if entry.job_id is None:
+                # It was being sent when the studio stopped: it may have landed.
+                entry.post_may_have_landed = True
+            entry.notice = "Picked up again after a restart"
+            self._watch_again(entry)
+            resumed.append(entry)
+        return resumed
+
+    async def _adopt(self, entry: JobEntry) -> bool:
+        """Find, among the account's running jobs, the one a lost POST created, and make it
+        this entry's job. False (with `entry.adopt_note`) when none can be found."""
+        from studio.api.errors import LegnextError, NotFoundError
+
+        client = entry.client
+        if not hasattr(client, "active_tasks"):
+            entry.adopt_note = _NO_LISTING
+            return False
+        try:
+            listing = await client.active_tasks()
+        except NotFoundError:
+            entry.adopt_note = _NO_LISTING
+            return False
+        except LegnextError as exc:
+            entry.adopt_note = f"The account's running jobs could not be read ({exc.user_message})."
+            return False
+        known = set(self._by_job_id)
+        task_type = entry.op.replace("-", "_")
+        since = entry.submitted_at - _CLOCK_SKEW_S
+        candidates = []
+        for task in getattr(listing, "tasks", []):
+            created = task.created_at.timestamp() if task.created_at is not None else None
+            if task.job_id in known or task.task_type != task_type or (created is not None and created < since):
+                continue
+            if self.store is not None and self.store.find(task.job_id) is not None:
+                continue
+            candidates.append((abs((created or entry.submitted_at) - entry.submitted_at), task.job_id))
+        if not candidates:
+            entry.adopt_note = _NOT_RUNNING
+            return False
+        entry.job_id = min(candidates)[1]
+        self._by_job_id[entry.job_id] = entry.key
+        entry.notice = "Found the job on the account after its answer was lost"
+        entry.status = Status.PENDING
+        self._changed(entry)
+        return True
 
     # ----- the life of one job ------------------------------------------------------------
     async def _guarded(self, entry: JobEntry, work: Any) -> None:
@@ -505,10 +824,12 @@ class JobsSession(QObject):
         try:
             await work
         except asyncio.CancelledError:
-            if self._tasks.get(entry.key) is task and entry.status != CANCELLED:
+            # At quit the job goes on on the server: its record keeps its last status, and the
+            # next start watches it again.
+            if not self._closing and self._tasks.get(entry.key) is task and entry.status != CANCELLED:
                 entry.status = CANCELLED
                 entry._mark_finished()
-                self.job_changed.emit(entry.key)
+                self._changed(entry)
             raise
         except Exception as exc:
             await self._fail(entry, exc)
@@ -523,6 +844,9 @@ class JobsSession(QObject):
             job = await self._submit_with_retries(entry)
         except Exception as exc:
             entry.post_may_have_landed = _post_may_have_landed(exc)
+            if entry.post_may_have_landed and await self._adopt(entry):
+                await self._follow(entry)
+                return
             raise
         if job is None:
             return
@@ -537,12 +861,12 @@ class JobsSession(QObject):
         self._apply(entry, final)
         if entry.image_urls:
             entry.status = DOWNLOADING
-            self.job_changed.emit(entry.key)
+            self._changed(entry)
             await self._download(entry, entry.image_urls, entry.images, entry.image_errors)
         entry.status = COMPLETED
         entry.notice = None
         entry._mark_finished()
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
         self.job_finished.emit(entry.key)
         await self._refresh_balance()
 
@@ -559,7 +883,7 @@ class JobsSession(QObject):
                     raise
                 await self._wait_rate_limited(entry, exc, attempt)
                 entry.status = SUBMITTING
-                self.job_changed.emit(entry.key)
+                self._changed(entry)
 
     async def _watch_with_retries(self, entry: JobEntry) -> Any:
         """Watch until the job ends. Polls that keep failing (5xx, dropped connections) are
@@ -605,8 +929,8 @@ class JobsSession(QObject):
                 outage.append(now)
                 if now - outage[0] >= self.poll_outage_tolerance:
                     raise
-                entry.notice = f"Lost contact with the server ({_why(exc)}); still trying. The job may still be running."
-                self.job_changed.emit(entry.key)
+                entry.notice = f"Lost contact with the server ({failures.why(exc)}); still trying. The job may still be running."
+                self._changed(entry)
                 await asyncio.sleep(_outage_pause(entry.watcher, len(outage)))
 
     async def _wait_rate_limited(self, entry: JobEntry, exc: Any, attempt: int) -> None:
@@ -619,7 +943,7 @@ class JobsSession(QObject):
         previous = entry.status
         entry.status = RATE_LIMITED if previous == SUBMITTING else previous
         entry.notice = f"Rate limited, retrying in {delay:.0f} s" if delay >= 1 else "Rate limited, retrying"
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
         self.message.emit(f"{_label(entry)}: {entry.notice}")
         await asyncio.sleep(delay)
         entry.notice = None
@@ -654,7 +978,7 @@ class JobsSession(QObject):
         if images and images != entry.image_urls:
             entry.image_urls = images
             entry.images = [None] * len(images)
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
 
     async def _download(
         self, entry: JobEntry, urls: list[str], into: list[bytes | None], errors: dict[int, str],
@@ -667,12 +991,17 @@ class JobsSession(QObject):
 
         from studio.api.errors import LegnextError
 
+        kind = "video" if into is entry.videos else "image"
+
         async def fetch(index: int, url: str) -> None:
             try:
-                into[index] = await entry.client.download(url)
+                data = await entry.client.download(url)
             except LegnextError as exc:
-                errors[index] = exc.user_message
-            self.job_changed.emit(entry.key)
+                errors[index] = failures.download_problem(exc)
+            else:
+                into[index] = data
+                await self._archive_file(entry, kind, index, data)
+            self._changed(entry)
 
         await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)
                                if into[i] is None and (only is None or i in only)))
@@ -690,7 +1019,7 @@ class JobsSession(QObject):
         entry.error_status = getattr(exc, "status", None) if isinstance(exc, APIError) else None
         entry.error = error
         entry._mark_finished()
-        self.job_changed.emit(entry.key)
+        self._changed(entry)
         self.job_finished.emit(entry.key)
         self.message.emit(f"{_label(entry)} failed: {entry.error}")
         if isinstance(exc, AuthenticationError):
@@ -699,55 +1028,22 @@ class JobsSession(QObject):
             await self._refresh_balance()
 
     async def _message_for(self, entry: JobEntry, exc: BaseException) -> str:
-        """The words the user reads for an error (issue 4: one clear message per status)."""
-        from studio.api.errors import (
-            AuthenticationError,
-            BadRequestError,
-            ForbiddenError,
-            InsufficientCreditsError,
-            JobFailedError,
-            LegnextError,
-            MalformedResponseError,
-            NetworkError,
-            RateLimitError,
-            ServerError,
-            WatchTimeoutError,
-        )
+        """The words the user reads for an error (studio.session.failures owns them)."""
+        from studio.api.errors import BadRequestError, InsufficientCreditsError, LegnextError
 
-        if isinstance(exc, AuthenticationError):
-            return "The API key was refused (401). Open Settings to set a valid key."
-        if isinstance(exc, InsufficientCreditsError):
-            balance = await self._fetch_balance_quietly()
-            credits = balance_credits(balance)
-            left = f" Balance: {credits_text(credits)}." if credits is not None else ""
-            return f"No credits left for this job (402).{left} Top up your Legnext account."
-        if isinstance(exc, ForbiddenError):
-            detail = _server_text(exc)
-            return "Refused by the content policy (403)" + (f": {detail}" if detail else ".")
-        lost = (NetworkError, ServerError, MalformedResponseError, RateLimitError)
-        if entry.job_id is not None and isinstance(exc, lost):
-            # The job exists (and is charged): say it can be looked at again, not re-sent.
-            return (f"Lost contact while watching this job ({_why(exc)}). "
-                    "It may still be running: Check again to get its result.")
-        if isinstance(exc, RateLimitError):
-            return "Rate limited (429) and still refused after retrying; try again in a minute."
+        if isinstance(exc, NotAdoptedError):
+            return str(exc)
+        balance = None
+        if isinstance(exc, InsufficientCreditsError):  # a 402 names what is left
+            balance = balance_credits(await self._fetch_balance_quietly())
+        if not isinstance(exc, LegnextError):
+            log.exception("unexpected error in job %s", entry.key, exc_info=exc)
+        text = failures.describe(exc, failures.Context(
+            job_known=entry.job_id is not None, may_have_run=entry.post_may_have_landed,
+            balance=balance, waited=self.watch_timeout, adopt_note=entry.adopt_note))
         if isinstance(exc, BadRequestError):
-            text = _server_text(exc) or "The server refused the request (400)."
             self._locate_flag(entry, text)
-            return text
-        if isinstance(exc, JobFailedError):
-            return exc.user_message
-        if isinstance(exc, WatchTimeoutError):
-            waited = self.watch_timeout or exc.timeout
-            return (f"Stopped waiting after {_duration(waited)}; the job may still be running. "
-                    "Check again to get its result.")
-        if entry.job_id is None and entry.post_may_have_landed:
-            return (f"No answer came back after the request was sent ({_why(exc)}), so the job may "
-                    "have been created and charged anyway. Check your balance before sending it again.")
-        if isinstance(exc, LegnextError):
-            return exc.user_message or str(exc)
-        log.exception("unexpected error in job %s", entry.key, exc_info=exc)
-        return f"Unexpected error: {exc}"
+        return text
 
     def _locate_flag(self, entry: JobEntry, message: str) -> None:
         match = _FLAG_IN_MESSAGE.search(message)
@@ -804,7 +1100,7 @@ class JobsSession(QObject):
         try:
             balance = await self.client.balance()
         except LegnextError as exc:
-            self.message.emit(f"Could not refresh the balance: {exc.user_message}")
+            self.message.emit(failures.balance_problem(exc))
             return
         self.balance = balance
         self.balance_changed.emit(balance)
@@ -827,20 +1123,6 @@ def _post_may_have_landed(exc: BaseException) -> bool:
     return isinstance(exc, (ServerError, MalformedResponseError))
 
 
-def _why(exc: BaseException) -> str:
-    """A few words for what went wrong on the wire: "HTTP 503", "no answer in time"."""
-    from studio.api.errors import MalformedResponseError, RequestTimeoutError
-
-    status = getattr(exc, "status", None)
-    if isinstance(status, int) and not isinstance(exc, MalformedResponseError):
-        return f"HTTP {status}"
-    if isinstance(exc, RequestTimeoutError):
-        return "no answer in time"
-    if isinstance(exc, MalformedResponseError):
-        return "an unreadable answer"
-    return "the connection failed"
-
-
 def _outage_pause(watcher: Any, rounds: int) -> float:
     """Seconds to wait before watching again after the `rounds`-th failed watch in a row: the
     watcher's longest poll interval, doubling each time up to 8 times that (4 s to 32 s)."""
@@ -849,15 +1131,3 @@ def _outage_pause(watcher: Any, rounds: int) -> float:
     return base * 2 ** min(3, max(0, rounds - 1))
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 90:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds:.0f} s"
-
-
-def _server_text(exc: BaseException) -> str:
-    for name in ("message", "raw_message"):
-        value = getattr(exc, name, None)
-        if value:
-            return str(value)
-    return ""

@@ -402,7 +402,9 @@ async def check_connection(base_url: str, key: str | None, *, keys: KeyStore | N
         async with LegnextClient(key, base_url, timeout=timeout) as client:
             balance = await client.balance()
     except LegnextError as exc:
-        return ConnectionCheck(False, exc.user_message)
+        from studio.session.failures import connection_problem
+
+        return ConnectionCheck(False, connection_problem(exc))
     except Exception as exc:  # e.g. a malformed URL: say it, do not crash the dialog
         return ConnectionCheck(False, f"Could not connect: {exc}")
     amount = balance_credits(balance)

@@ -706,15 +706,18 @@ class MainWindow(QMainWindow):
         if self.quit_box is not None and self.quit_box.isVisible():
             self.quit_box.raise_()
             return self.quit_box
-        jobs, they, them = (f"{running} jobs are", "they", "them") if running != 1 else ("1 job is", "it", "it")
+        jobs, they, them, their = ((f"{running} jobs are", "they", "them", "their") if running != 1
+                                   else ("1 job is", "it", "it", "its"))
         if self.connection.sandbox:
             text = (f"{jobs} still running on the offline sandbox; quitting stops {them} "
                     "(nothing is charged).")
         else:
-            text = (f"{jobs} still running; {they} will finish on the server and be charged, "
-                    f"but this window will not show {them}.")
+            text = (f"{jobs} still running; {they} will finish on the server, and the studio "
+                    f"picks {them} up again with {their} images at the next start.")
         box = QMessageBox(QMessageBox.Icon.Warning, "Quit Legnext Studio?", text, parent=self)
-        box.setInformativeText("Quit now, or cancel and keep the studio open until they finish.")
+        box.setInformativeText("Quit now, or cancel and keep the studio open until they finish."
+                               if self.connection.sandbox else
+                               "Quit now, or cancel and watch them finish here.")
         quit_button = box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)  # Enter must not drop paid jobs

@@ -1,0 +1,131 @@
+"""The words the user reads for every kind of failure: one place, so a 401 reads the same on a
+job's row, after a balance refresh and in Settings' connection check.
+
+`studio.api.errors` stays technical (what happened on the wire); this module says what it means
+for the artist and what to do next. No Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from studio.credits import credits_text
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the session knows about the failed step."""
+
+    what: str = "job"              # "job", "balance", "connection", "download"
+    job_known: bool = False        # the server gave this job an id (it exists, it is charged)
+    may_have_run: bool = False     # a POST may have created the job though no answer came back
+    balance: int | None = None     # credits left, for a 402
+    waited: float | None = None    # seconds watched, for a watch timeout
+    adopt_note: str = ""           # why the lost POST's job could not be found on the account
+
+
+def why(exc: BaseException) -> str:
+    """A few words for what went wrong on the wire: "HTTP 503", "no answer in time"."""
+    from studio.api.errors import MalformedResponseError, RequestTimeoutError
+
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and not isinstance(exc, MalformedResponseError):
+        return f"HTTP {status}"
+    if isinstance(exc, RequestTimeoutError):
+        return "no answer in time"
+    if isinstance(exc, MalformedResponseError):
+        return "an unreadable answer"
+    return "the connection failed"
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def server_text(exc: BaseException) -> str:
+    for name in ("message", "raw_message"):
+        value = getattr(exc, name, None)
+        if value:
+            return str(value)
+    return ""
+
+
+BAD_KEY = "The API key was refused (401). Open Settings to set a valid key."
+WRONG_ADDRESS = ("The server answered 404 (not found) where the Legnext API should be: check the "
+                 "server URL in Settings (it ends in /api, e.g. https://api.legnext.ai/api).")
+CHECK_BALANCE = "Check your balance before sending it again."
+
+
+def describe(exc: BaseException, context: Context = Context()) -> str:
+    """One clear sentence or two for `exc`, given what the session knows."""
+    from studio.api.errors import (
+        AuthenticationError,
+        BadRequestError,
+        ForbiddenError,
+        InsufficientCreditsError,
+        JobFailedError,
+        LegnextError,
+        MalformedResponseError,
+        NetworkError,
+        NotFoundError,
+        RateLimitError,
+        ServerError,
+        WatchTimeoutError,
+    )
+
+    if isinstance(exc, AuthenticationError):
+        return BAD_KEY
+    if isinstance(exc, InsufficientCreditsError):
+        left = f" Balance: {credits_text(context.balance)}." if context.balance is not None else ""
+        return f"No credits left for this job (402).{left} Top up your Legnext account."
+    if isinstance(exc, ForbiddenError):
+        detail = server_text(exc)
+        return "Refused by the content policy (403)" + (f": {detail}" if detail else ".")
+    if isinstance(exc, NotFoundError):
+        if context.what == "job" and context.job_known:
+            return ("The server no longer knows this job (404): its files are deleted after 30 days, "
+                    "or it was made on another server.")
+        if context.what == "download":
+            return "The file is gone from the server (404): outputs are deleted after 30 days."
+        # A POST or an account call that is "not found" means the address is not the API.
+        return WRONG_ADDRESS
+    lost = (NetworkError, ServerError, MalformedResponseError, RateLimitError)
+    if context.what == "job" and context.job_known and isinstance(exc, lost):
+        # The job exists (and is charged): say it can be looked at again, not re-sent.
+        return (f"Lost contact while watching this job ({why(exc)}). "
+                "It may still be running: Check again to get its result.")
+    if isinstance(exc, RateLimitError):
+        return "Rate limited (429) and still refused after retrying; try again in a minute."
+    if isinstance(exc, BadRequestError):
+        return server_text(exc) or "The server refused the request (400)."
+    if isinstance(exc, JobFailedError):
+        return exc.user_message
+    if isinstance(exc, WatchTimeoutError):
+        waited = context.waited or exc.timeout
+        return (f"Stopped waiting after {duration(waited)}; the job may still be running. "
+                "Check again to get its result.")
+    if context.what == "job" and not context.job_known and context.may_have_run:
+        if isinstance(exc, ServerError):
+            happened = f"The server failed ({why(exc)}) after the request reached it"
+        elif isinstance(exc, MalformedResponseError):
+            happened = "The server's answer could not be read"
+        else:
+            happened = f"No answer came back after the request was sent ({why(exc)})"
+        return (f"{happened}, so the job may have been created and charged anyway. "
+                + (context.adopt_note or CHECK_BALANCE))
+    if isinstance(exc, ServerError):
+        return f"The Legnext server had a problem ({why(exc)}). Try again in a little while."
+    if isinstance(exc, LegnextError):
+        return exc.user_message or str(exc)
+    return f"Unexpected error: {exc}"
+
+
+def balance_problem(exc: BaseException) -> str:
+    return f"Could not refresh the balance: {describe(exc, Context(what='balance'))}"
+
+
+def connection_problem(exc: BaseException) -> str:
+    return describe(exc, Context(what="connection"))
+
+
+def download_problem(exc: BaseException) -> str:
+    return describe(exc, Context(what="download"))

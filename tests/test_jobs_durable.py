@@ -1,0 +1,270 @@
+"""Jobs that outlive the window: every job is a record in the store from before its POST, its
+files are archived, and a new studio picks up where the last one stopped — through real
+sockets against a sandbox that outlives the studio (as a real server does)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from studio import paths
+from studio.sandbox import SandboxServer
+from studio.session.jobs import COMPLETED
+from studio.store.db import JobStore
+from studio.store.records import Status
+from tests.studio_support import start_studio, stop_studio
+
+PROMPT = "a foggy lighthouse at dawn --ar 3:2"
+
+
+@pytest.fixture
+def server():
+    """A sandbox standing in for the real service: it keeps running while studios come and go."""
+    with SandboxServer(keys=["test-key"], speed=50.0, image_size_cap=128) as srv:
+        yield srv
+
+
+def _posts(server) -> int:
+    return sum(1 for r in server.state.requests if r.method == "POST")
+
+
+def _cdn_gets(server) -> int:
+    return sum(1 for r in server.state.requests if r.method == "GET" and "/cdn/" in r.path)
+
+
+def _stored(key: str):
+    with JobStore.open(paths.store_path()) as store:
+        return store.get(key)
+
+
+def test_a_job_is_in_the_store_before_its_post_leaves(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        posts = _posts(server)
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        # submit() returned, the loop has not run the job's task yet: nothing is on the wire,
+        # and the row is already on disk, where another process can read it.
+        record = _stored(entry.key)
+        assert _posts(server) == posts
+        assert record is not None and record.status == Status.SUBMITTING and record.job_id is None
+        assert record.prompt == PROMPT and record.request == {"text": PROMPT}
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert _stored(entry.key).status == Status.COMPLETED
+    finally:
+        stop_studio(qtbot, studio)
+
+
+def test_a_completed_job_is_archived_and_comes_back_after_a_restart_without_downloading(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == COMPLETED
+        files = studio.jobs.files(entry.key)
+        assert len(files) == 4 and all(f.is_file() and f.stat().st_size > 0 for f in files)
+        assert all(paths.archive_dir() in f.parents for f in files)
+        images = list(entry.images)
+    finally:
+        stop_studio(qtbot, studio)
+
+    record = _stored(entry.key)
+    assert record.status == Status.COMPLETED and record.job_id == entry.job_id
+    assert [o.index for o in record.outputs if o.path and o.thumb] == [0, 1, 2, 3]
+
+    downloads = _cdn_gets(server)
+    again = start_studio(qtbot, base_url=server.base_url)
+    try:
+        restored = again.jobs.entry(entry.job_id)
+        assert restored is not None and restored.key == entry.key and restored.status == COMPLETED
+        qtbot.waitUntil(lambda: all(b is not None for b in restored.images), timeout=10000)
+        assert restored.images == images and _cdn_gets(server) == downloads
+        assert restored.prompt == PROMPT and restored.seed == entry.seed
+    finally:
+        stop_studio(qtbot, again)
+
+
+def test_a_file_deleted_by_hand_is_fetched_again(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        victim = studio.jobs.files(entry.key)[2]
+    finally:
+        stop_studio(qtbot, studio)
+    victim.unlink()
+
+    again = start_studio(qtbot, base_url=server.base_url)
+    try:
+        restored = again.jobs.entry(entry.key)
+        qtbot.waitUntil(lambda: victim.is_file(), timeout=10000)
+        qtbot.waitUntil(lambda: all(b is not None for b in restored.images), timeout=10000)
+        assert not restored.image_errors
+    finally:
+        stop_studio(qtbot, again)
+
+
+def test_quitting_mid_flight_leaves_the_job_to_the_next_start_which_finishes_it(qtbot, qloop):
+    with SandboxServer(keys=["test-key"], speed=2.0, image_size_cap=128) as slow:
+        studio = start_studio(qtbot, base_url=slow.base_url)
+        try:
+            entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+            qtbot.waitUntil(lambda: entry.job_id is not None, timeout=10000)
+            assert entry.active
+        finally:
+            stop_studio(qtbot, studio)
+        record = _stored(entry.key)
+        assert not record.ended and record.job_id == entry.job_id  # not "cancelled" by the quit
+
+        slow.clock.advance(60)  # the job finishes on the server while no studio runs
+        again = start_studio(qtbot, base_url=slow.base_url)
+        try:
+            restored = again.jobs.entry(entry.job_id)
+            assert restored is not None
+            qtbot.waitUntil(lambda: restored.finished, timeout=20000)
+            assert restored.status == COMPLETED and len(again.jobs.files(entry.key)) == 4
+            assert _posts(slow) == 1  # watched again, never sent again
+        finally:
+            stop_studio(qtbot, again)
+        assert _stored(entry.key).status == Status.COMPLETED
+
+
+def test_jobs_of_an_earlier_built_in_sandbox_say_they_are_gone(qtbot, qloop):
+    studio = start_studio(qtbot, offline=True, sandbox_speed=0.5)
+    try:
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.job_id is not None, timeout=10000)
+    finally:
+        stop_studio(qtbot, studio)
+
+    again = start_studio(qtbot, offline=True)
+    try:
+        restored = again.jobs.entry(entry.key)
+        qtbot.waitUntil(lambda: restored.finished, timeout=10000)
+        assert restored.status == Status.ERROR and "sandbox of an earlier session" in restored.error
+    finally:
+        stop_studio(qtbot, again)
+
+
+def test_the_store_survives_and_checks_out(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        entries = [studio.jobs.submit("diffusion", text=f"{PROMPT} {i}", prompt=f"{PROMPT} {i}") for i in range(3)]
+        qtbot.waitUntil(lambda: all(e.finished for e in entries), timeout=20000)
+    finally:
+        stop_studio(qtbot, studio)
+    with sqlite3.connect(paths.store_path()) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with JobStore.open(paths.store_path()) as store:
+        assert store.count() == 3 and store.count("lighthouse") == 3
+
+
+# ---- the command line, and a kill at any instant ------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_process(tmp_path):
+    """The sandbox in a process of its own, so a studio process can be killed beside it."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio.sandbox", "--port", str(port), "--key", "test-key",
+         "--speed", "4", "--image-size-cap", "128", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/account/balance", headers={"x-api-key": "test-key"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"sandbox process did not start: {proc.stdout.read()!r}")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _cli(*args: str, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LEGNEXT_API_KEY="test-key")
+    return subprocess.Popen([sys.executable, "-m", "studio", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_generate_killed_with_sigkill_then_resume_completes_every_job(server_process):
+    import json
+    import signal
+    import time
+
+    prompts = [f"a foggy lighthouse, take {i}" for i in range(3)]
+    proc = _cli("generate", *prompts, "--wait", "--json", "--base-url", server_process)
+    # Kill it once every job is known to the server and none has ended yet.
+    deadline = time.monotonic() + 30
+    while True:
+        assert time.monotonic() < deadline, "the jobs were never sent"
+        assert proc.poll() is None, proc.communicate()
+        try:
+            with JobStore.open(paths.store_path()) as store:
+                records = store.search(limit=10)
+        except Exception:
+            records = []
+        if len(records) == 3 and all(r.job_id for r in records):
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    with JobStore.open(paths.store_path()) as store:
+        assert len(store.unfinished()) == 3
+
+    done = _cli("resume", "--json", "--base-url", server_process)
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert sorted(line["prompt"] for line in lines) == sorted(prompts)
+    for line in lines:
+        assert line["status"] == "completed" and line["job_id"] and len(line["files"]) == 4
+        assert {"key", "task_type", "created_at", "parent_job_id", "parent_image_no", "credits"} <= set(line)
+    with sqlite3.connect(paths.store_path()) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not list(paths.archive_dir().rglob("*.part"))  # no half-written file is visible
+
+    history = _cli("history", "--json", "--status", "completed")
+    out, err = history.communicate(timeout=60)
+    assert history.returncode == 0, err
+    assert len(out.splitlines()) == 3
+
+
+def test_generate_refuses_a_prompt_with_an_error_and_sends_nothing(server_process):
+    proc = _cli("generate", "castle --ar 0:0", "--base-url", server_process)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "castle --ar 0:0" in err
+    with JobStore.open(paths.store_path()) as store:
+        assert store.count() == 0
+
+
+def test_show_and_history_usage(server_process):
+    proc = _cli("show", "no-such-job")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "no job 'no-such-job'" in err
+    proc = _cli("history", "--status", "nonsense")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "unknown status" in err
