@@ -119,8 +119,12 @@ def describe(exc: BaseException, context: Context = Context()) -> str:
     return f"Unexpected error: {exc}"
 
 
+def balance_problem_text(text: str) -> str:
+    return f"Could not refresh the balance: {text}"
+
+
 def balance_problem(exc: BaseException) -> str:
-    return f"Could not refresh the balance: {describe(exc, Context(what='balance'))}"
+    return balance_problem_text(describe(exc, Context(what="balance")))
 
 
 def connection_problem(exc: BaseException) -> str:
