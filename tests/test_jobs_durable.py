@@ -268,3 +268,32 @@ def test_show_and_history_usage(server_process):
     proc = _cli("history", "--status", "nonsense")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "unknown status" in err
+
+
+def test_a_storm_of_faults_leaves_no_duplicate_and_no_orphan(qtbot, qloop):
+    """30% of requests fail, half of the POST failures after the job was made: every job on the
+    server belongs to exactly one entry, and no entry made two."""
+    from studio.api.client import LegnextClient
+    from studio.api.watcher import JobWatcher, PollPolicy
+    from studio.sandbox.faults import FaultSpec
+    from studio.session.jobs import JobsSession, SessionRetryPolicy
+    from studio.session.tasks import spawn
+
+    spec = FaultSpec.parse("5xx=0.15,drop=0.1,429=0.05,after=0.5,seed=11")
+    with SandboxServer(keys=["test-key"], speed=10.0, image_size_cap=64, faults=spec) as storm:
+        client = LegnextClient("test-key", storm.base_url, retry=SessionRetryPolicy(base_delay=0.01))
+        jobs = JobsSession(client, JobWatcher(client, PollPolicy(time_scale=1 / 10)),
+                           rate_limit_max_delay=0.05)
+        try:
+            entries = [jobs.submit("diffusion", text=f"storm {i}") for i in range(24)]
+            qtbot.waitUntil(lambda: all(e.finished for e in entries), timeout=90_000)
+            on_server = set(storm.state.jobs)
+            owned = [e.job_id for e in entries if e.job_id]
+            assert len(owned) == len(set(owned))          # no entry shares a job
+            assert on_server == set(owned)                 # no orphan, no duplicate
+            assert sum(e.status == COMPLETED for e in entries) >= len(on_server) - 2
+            adopted = [e for e in entries if e.post_may_have_landed and e.job_id]
+            assert adopted, "the storm never struck after a job was made"
+        finally:
+            task = spawn(jobs.aclose(), name="close")
+            qtbot.waitUntil(task.done, timeout=5000)
