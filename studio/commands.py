@@ -131,6 +131,8 @@ def main(command: str, argv: list[str]) -> int:
                         return 2
                 records = store.search(args.search, status=status, limit=max(1, args.limit))
                 _print(records, archive, args.as_json)
+                if not records and not args.as_json:
+                    print("No jobs match." if (args.search or status) else "No jobs yet.", file=sys.stderr)
                 return 0
             record = store.find(args.job)
             if record is None:

@@ -297,3 +297,39 @@ def test_a_storm_of_faults_leaves_no_duplicate_and_no_orphan(qtbot, qloop):
         finally:
             task = spawn(jobs.aclose(), name="close")
             qtbot.waitUntil(task.done, timeout=5000)
+
+
+def test_a_damaged_history_is_kept_aside_and_the_studio_still_starts(qtbot, qloop, server):
+    store_file = paths.store_path()
+    store_file.parent.mkdir(parents=True, exist_ok=True)
+    store_file.write_bytes(b"this is not a database" * 100)
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        kept = list(store_file.parent.glob("history.sqlite3.damaged-*"))
+        assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
+        assert not studio.window.banner.isHidden() and str(kept[0].name) in studio.window.banner.label.text()
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == COMPLETED and _stored(entry.key) is not None  # the fresh store works
+    finally:
+        stop_studio(qtbot, studio)
+
+
+def test_a_history_from_a_newer_studio_is_never_touched(qtbot, qloop, server):
+    import hashlib
+
+    store_file = paths.store_path()
+    with JobStore.open(store_file):
+        pass
+    with sqlite3.connect(store_file) as db:
+        db.execute("PRAGMA user_version = 999")
+    before = hashlib.sha256(store_file.read_bytes()).hexdigest()
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        assert "newer" in studio.window.banner.label.text()
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        assert entry.status == COMPLETED  # kept in memory for this run
+    finally:
+        stop_studio(qtbot, studio)
+    assert hashlib.sha256(store_file.read_bytes()).hexdigest() == before
