@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPalette, QPen, 
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QHBoxLayout, QLabel, QMenu, QSizePolicy, QSpinBox,
                                QToolButton, QWidget)
 
-from studio.session.prompt_state import PromptState, model_label
+from studio.prompt.support import model_label
+from studio.session.prompt_state import PromptState
 from studio.ui.prompt_highlighter import accent_color, muted_color, set_once
 
 # Common ratios (REFERENCE.md › Supported Aspect Ratios, plus the usual photo and cinema ones).

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QCompleter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from studio.session.prompt_state import flag_catalog
+from studio.prompt.support import flag_catalog
 from studio.ui.prompt_highlighter import accent_color, muted_color
 
 # The text to match and insert ("--stylize"); DisplayRole holds the same.

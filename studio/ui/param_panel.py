@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QCombo
                                QToolButton, QVBoxLayout, QWidget)
 
 from studio.prompt import Diagnostic, LintResult
-from studio.session.prompt_state import PromptState, model_choices, model_label
+from studio.prompt.support import model_choices, model_label
+from studio.session.prompt_state import PromptState
 from studio.session.settings import Settings
 from studio.ui.aspect_widget import SPIN_BOX_STYLE, AspectWidget
 from studio.ui.prompt_highlighter import muted_color, set_once, severity_color

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainT
 
 from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
-from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState, model_label
+from studio.prompt.support import model_label
+from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState
 from studio.ui.completion import COMPLETION_ROLE, FlagCompleter
 from studio.ui.problems_list import ProblemsList, fix_label
 from studio.ui.prompt_highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color

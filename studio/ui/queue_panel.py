@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
-from studio.session.prompt_state import model_label
+from studio.prompt.support import model_label
 from studio.ui import theme
 from studio.credits import credits_text
 from studio.ui.time_text import elapsed_text

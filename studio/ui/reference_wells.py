@@ -62,7 +62,7 @@ def reference_unavailable(state: PromptState, kind: str) -> str:
     support = state.support(kind)
     if support.usable:
         return ""
-    from studio.session.prompt_state import model_label
+    from studio.prompt.support import model_label
 
     return f"{model_label(state.model())}: {support.reason}"
 
