@@ -333,3 +333,22 @@ def test_a_history_from_a_newer_studio_is_never_touched(qtbot, qloop, server):
     finally:
         stop_studio(qtbot, studio)
     assert hashlib.sha256(store_file.read_bytes()).hexdigest() == before
+
+
+def test_jobs_ending_together_share_one_balance_refresh(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        qtbot.waitUntil(lambda: studio.jobs.balance is not None, timeout=10000)  # the start's own
+
+        def balance_gets() -> int:
+            return sum(1 for r in server.state.requests if r.path.endswith("/account/balance"))
+
+        studio.jobs.balance_pause = 3.0  # longer than the four jobs take to end, one after another
+        before = balance_gets()
+        entries = [studio.jobs.submit("diffusion", text=f"{PROMPT} {i}", prompt=f"{PROMPT} {i}") for i in range(4)]
+        qtbot.waitUntil(lambda: all(e.finished for e in entries), timeout=20000)
+        assert balance_gets() == before  # nothing asked yet: the refresh waits for the batch
+        qtbot.waitUntil(lambda: balance_gets() > before, timeout=10000)
+        assert balance_gets() == before + 1
+    finally:
+        stop_studio(qtbot, studio)

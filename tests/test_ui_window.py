@@ -50,7 +50,8 @@ def test_type_prompt_click_generate_shows_four_images(qtbot, studio, sandbox):
 
     qtbot.waitUntil(lambda: len(window.jobs.entries()) == 1, timeout=3000)
     entry = window.jobs.entries()[0]
-    qtbot.waitUntil(lambda: window.grid_ready(entry.key), timeout=15000)
+    # The images are on show as they arrive; the job is done once they are archived too.
+    qtbot.waitUntil(lambda: window.grid_ready(entry.key) and entry.finished, timeout=15000)
     assert entry.status == COMPLETED
     assert window.grid.image_count() == 4 and window.grid.displayed_count() == 4
     assert [r.json_body for r in _posts(sandbox, "/v1/diffusion")] == [{"text": "a red fox in fresh snow --ar 3:2"}]

@@ -323,6 +323,9 @@ class JobsSession(QObject):
         self.archive = archive
         self.backend_id: str | None = None  # "sandbox:<run>" or the base URL (records carry it)
         self._store_failed = False
+        self._balance_task: asyncio.Task[Any] | None = None
+        # Seconds a balance refresh waits for other jobs ending at the same moment.
+        self.balance_pause = 0.3
         self._closing = False
         self.client = client
         self.watcher = watcher
@@ -588,6 +591,19 @@ class JobsSession(QObject):
         stem = job_stem(entry.prompt, entry.task_type, entry.job_id or entry.key)
         return await save_files(Path(folder), stem, files)
 
+    def _balance_soon(self) -> None:
+        """A job ended: refresh the balance once for every job that ends in the same moment
+        (every request counts against the budget; a burst of completions shares one)."""
+        if self._balance_task is not None and not self._balance_task.done():
+            return
+        self._balance_task = spawn(self._balance_after_pause(), name="balance")
+
+    async def _balance_after_pause(self) -> None:
+        import asyncio
+
+        await asyncio.sleep(self.balance_pause)
+        await self._refresh_balance()
+
     def refresh_balance(self) -> asyncio.Task[Any]:
         return spawn(self._refresh_balance(), name="balance")
 
@@ -596,7 +612,8 @@ class JobsSession(QObject):
         import asyncio
 
         self._closing = True
-        running = [*self._tasks.values(), *self._video_tasks.values(), *self._download_tasks]
+        running = [*self._tasks.values(), *self._video_tasks.values(), *self._download_tasks,
+                   *([self._balance_task] if self._balance_task is not None else [])]
         tasks = [t for t in running if not t.done()]
         for task in tasks:
             task.cancel()
@@ -868,7 +885,7 @@ class JobsSession(QObject):
         entry._mark_finished()
         self._changed(entry)
         self.job_finished.emit(entry.key)
-        await self._refresh_balance()
+        self._balance_soon()
 
     async def _submit_with_retries(self, entry: JobEntry) -> Any:
         from studio.api.errors import RateLimitError
@@ -1025,7 +1042,7 @@ class JobsSession(QObject):
         if isinstance(exc, AuthenticationError):
             self.auth_failed.emit(entry.error)
         if not isinstance(exc, AuthenticationError):
-            await self._refresh_balance()
+            self._balance_soon()
 
     async def _message_for(self, entry: JobEntry, exc: BaseException) -> str:
         """The words the user reads for an error (studio.session.failures owns them)."""
