@@ -58,6 +58,7 @@ from studio.api.requests import (
     check_text,
     check_url,
 )
+from studio.api.operations import OPERATIONS
 from studio.api.retry import RetryPolicy
 
 log = logging.getLogger("studio.api")
@@ -65,29 +66,8 @@ log = logging.getLogger("studio.api")
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 USER_AGENT = "legnext-studio/0.1"
 
-# Client method name → endpoint path under the base URL: the one table of POST endpoints.
-ENDPOINTS: dict[str, str] = {
-    "diffusion": "/v1/diffusion",
-    "variation": "/v1/variation",
-    "upscale": "/v1/upscale",
-    "reroll": "/v1/reroll",
-    "blend": "/v1/blend",
-    "describe": "/v1/describe",
-    "shorten": "/v1/shorten",
-    "pan": "/v1/pan",
-    "outpaint": "/v1/outpaint",
-    "inpaint": "/v1/inpaint",
-    "remix": "/v1/remix",
-    "edit": "/v1/edit",
-    "upload_paint": "/v1/upload-paint",
-    "retexture": "/v1/retexture",
-    "remove_background": "/v1/remove-background",
-    "enhance": "/v1/enhance",
-    "video_diffusion": "/v1/video-diffusion",
-    "extend_video": "/v1/extend-video",
-    "video_upscale": "/v1/video-upscale",
-    "enhance_upscale": "/v1/enhance-upscale",
-}
+# Client method name → endpoint path under the base URL, from the one operations table.
+ENDPOINTS: dict[str, str] = {op.name: op.path for op in OPERATIONS.values()}
 JOB_PATH = "/v1/job/{job_id}"
 BALANCE_PATH = "/account/balance"  # documented without /v1
 # In the OpenAPI file only (REFERENCE.md lacks them), also without /v1.

@@ -32,19 +32,13 @@ from studio.api.errors import (
     WatchTimeoutError,
 )
 from studio.api.models import Job, JobStatus
+from studio.api.operations import OPERATIONS
 
 log = logging.getLogger("studio.api.watcher")
 
-# Typical wall-clock seconds from submission to completion per task type (fast mode), used
-# until the watcher has seen jobs of that type finish. Midjourney grids take well under a
-# minute; text tasks a few seconds; video a few minutes.
-TYPICAL_DURATIONS: dict[str, float] = {
-    "diffusion": 40.0, "variation": 40.0, "reroll": 40.0, "remix": 40.0, "blend": 40.0,
-    "pan": 40.0, "outpaint": 40.0, "inpaint": 40.0, "edit": 40.0, "upload_paint": 40.0,
-    "retexture": 40.0, "upscale": 20.0, "enhance": 30.0, "remove_background": 15.0,
-    "describe": 8.0, "shorten": 8.0, "enhance_upscale": 30.0,
-    "video_diffusion": 120.0, "extend_video": 120.0, "video_upscale": 90.0,
-}
+# Typical wall-clock seconds from submission to completion per task type (the operations
+# table's prior), used until the watcher has seen jobs of that type finish.
+TYPICAL_DURATIONS: dict[str, float] = {op.name: op.typical_duration for op in OPERATIONS.values()}
 DEFAULT_DURATION = 40.0
 
 # Errors that say nothing about the job itself: keep watching (the client already retried).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
+from studio.api.operations import OPERATIONS
 from studio.prompt import DEFAULT_MODEL, image_size
 
 from . import actions
@@ -23,14 +24,7 @@ from .render import VIDEO_EDGE, shorten_prompt
 
 ACTION_WINDOW_SECONDS = 3 * 24 * 3600  # "valid for 3 days post-creation"
 
-ENDPOINT_TASK: dict[str, str] = {
-    "diffusion": "diffusion", "variation": "variation", "upscale": "upscale", "reroll": "reroll",
-    "blend": "blend", "describe": "describe", "shorten": "shorten", "pan": "pan",
-    "outpaint": "outpaint", "inpaint": "inpaint", "remix": "remix", "edit": "edit",
-    "upload-paint": "upload_paint", "retexture": "retexture", "remove-background": "remove_background",
-    "enhance": "enhance", "video-diffusion": "video_diffusion", "extend-video": "extend_video",
-    "video-upscale": "video_upscale", "enhance-upscale": "enhance_upscale",
-}
+ENDPOINT_TASK: dict[str, str] = {op.path.removeprefix("/v1/"): op.name for op in OPERATIONS.values()}
 
 # The available_actions key a parent-based endpoint needs, and which body field indexes it.
 ENDPOINT_ACTION: dict[str, tuple[str, str | None]] = {

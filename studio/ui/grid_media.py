@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from studio.api.operations import Output, names
 from studio.session.jobs import JobEntry
 
 # Jobs that produce one image rather than a grid (boxes to show before the URLs are known).
-SINGLE_IMAGE_OPS = {"upscale", "enhance", "enhance_upscale", "remove_background", "video_upscale"}
+SINGLE_IMAGE_OPS = names(single=True)
 # Jobs whose results are videos (shown as tiles of their first frame; the viewer plays them).
-VIDEO_OPS = {"video_diffusion", "extend_video", "video_upscale"}
+VIDEO_OPS = names(output=Output.VIDEO)
 
 
 @dataclass(frozen=True)
