@@ -310,6 +310,7 @@ class Studio(QObject):
         self.watcher = JobWatcher(client, self._poll_policy())
         self.jobs.watch_timeout = self._watch_timeout()
         self.jobs.set_backend(self.client, self.watcher, self._backend_id())
+        self.watcher.seed(self.jobs.past_durations())
         if self.window is not None:
             self.window.set_connection(self.connection_info())
         if self.auto_resume:

@@ -352,3 +352,24 @@ def test_jobs_ending_together_share_one_balance_refresh(qtbot, qloop, server):
         assert balance_gets() == before + 1
     finally:
         stop_studio(qtbot, studio)
+
+
+def test_the_watcher_starts_from_the_users_own_past_durations(qtbot, qloop, server):
+    from studio.store.records import JobRecord
+
+    now = 1_800_000_000.0
+    with JobStore.open(paths.store_path()) as store:
+        for i, seconds in enumerate([9.0, 11.0, 10.0, 30.0, 10.5]):
+            store.put(JobRecord(op="diffusion", status=Status.COMPLETED, created_at=now + i * 100,
+                                ended_at=now + i * 100 + seconds, backend=server.base_url.rstrip("/")))
+        # jobs of the built-in sandbox run at its own speed: not a prior for this server
+        for i in range(5):
+            store.put(JobRecord(op="upscale", status=Status.COMPLETED, created_at=now + i,
+                                ended_at=now + i + 1.0, backend="sandbox:old"))
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        qtbot.waitUntil(lambda: studio.watcher is not None, timeout=5000)
+        assert studio.watcher.expected_duration("diffusion") == 10.5  # the median, not the table's 40
+        assert studio.watcher.expected_duration("upscale") == studio.watcher.policy.typical("upscale")
+    finally:
+        stop_studio(qtbot, studio)

@@ -175,6 +175,13 @@ class JobWatcher:
     def expected_duration(self, task_type: str) -> float:
         return self._learned.get(task_type, self.policy.typical(task_type))
 
+    def seed(self, durations: Mapping[str, float]) -> None:
+        """Start from durations already known (seconds per task type, e.g. the user's past jobs
+        from the store) instead of the table's typical ones; what this watcher sees still wins."""
+        for task_type, seconds in durations.items():
+            if seconds > 0:
+                self._learned.setdefault(task_type, float(seconds))
+
     def _learn(self, job: Job, observed: float) -> None:
         # Our own clock, not the server's timestamps: those may be skewed, coarse (whole
         # seconds) or on a simulated clock, and what matters is when *we* can see the result.

@@ -696,6 +696,26 @@ class JobsSession(QObject):
                     found.append(path)
         return found
 
+    def past_durations(self, *, samples: int = 20) -> dict[str, float]:
+        """Median seconds from submit to completion of the user's own recent jobs per
+        operation, on servers like the current one (the built-in sandbox runs at its own
+        speed): the watcher's prior for when a job will likely end."""
+        import statistics
+
+        if self.store is None:
+            return {}
+        family = _backend_family(self.backend_id)
+        spans: dict[str, list[float]] = {}
+        try:
+            records = self.store.search(status=Status.COMPLETED, limit=300)  # newest first
+        except Exception:
+            log.debug("past durations unreadable", exc_info=True)
+            return {}
+        for r in records:
+            if r.ended_at and r.ended_at > r.created_at and _backend_family(r.backend) == family:
+                spans.setdefault(r.op, []).append(r.ended_at - r.created_at)
+        return {op: statistics.median(s[:samples]) for op, s in spans.items() if len(s) >= 3}
+
     def restore(self, *, recent: int = 30) -> list[JobEntry]:
         """Bring back from the store the jobs that had not ended and the most recent others,
         in submit order, with their archived files. Returns the entries added."""
@@ -1126,6 +1146,11 @@ class JobsSession(QObject):
 def _label(entry: JobEntry) -> str:
     """"Diffusion", "Video diffusion": the task type as the start of a sentence."""
     return entry.task_type.replace("_", " ").capitalize()
+
+
+def _backend_family(backend: str | None) -> str | None:
+    """Every run of the built-in sandbox is one family; a server is its base URL."""
+    return "sandbox" if (backend or "").startswith("sandbox") else backend
 
 
 def _post_may_have_landed(exc: BaseException) -> bool:
