@@ -18,6 +18,7 @@ All watches share the client, hence its one connection pool.
 from __future__ import annotations
 
 import asyncio
+import math
 import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Mapping
@@ -66,6 +67,7 @@ class PollPolicy:
     tail_growth: float = 1.25         # ...growing by this factor per poll that finds it still running
     budget_interval: float = 3.0      # requests never exceed a fixed poller at this interval
     learn_weight: float = 0.5         # weight of the newest job in the learned typical duration
+    known_lead: float = 0.2           # with a measured duration: poll within this share around its end
     max_wait: float = 30 * 60.0       # default overall timeout of a watch
     max_consecutive_errors: int = 5   # transient poll failures tolerated in a row
     time_scale: float = 1.0
@@ -129,8 +131,14 @@ class PollTrack:
         return t_last + (100 - p_last) / rate
 
 
-def next_delay(policy: PollPolicy, track: PollTrack, now: float, expected_total: float) -> float:
-    """Seconds until the next poll of a job still running (the heart of the schedule)."""
+def next_delay(policy: PollPolicy, track: PollTrack, now: float, expected_total: float,
+               known: bool = False) -> float:
+    """Seconds until the next poll of a job still running (the heart of the schedule).
+
+    `known`: the expected duration was measured (this run's jobs, or the user's past ones from
+    the store), not the table's guess. Without progress the watcher then skips the early polls,
+    which tell nothing, and spends the saved requests densely around the likely end.
+    """
     low, high = policy.scaled(policy.min_interval), policy.scaled(policy.max_interval)
     eta = track.progress_eta()
     if eta is not None and eta > now:
@@ -140,13 +148,32 @@ def next_delay(policy: PollPolicy, track: PollTrack, now: float, expected_total:
         expected_end = track.started + expected_total
         if eta is None and expected_end > now:
             track.overruns = 0
-            delay = policy.approach * (expected_end - now)
+            remaining = expected_end - now
+            if known:
+                return _known_delay(policy, track, now, expected_end, expected_total)
+            delay = policy.approach * remaining
         else:
             delay = policy.scaled(policy.tail_start) * policy.tail_growth ** track.overruns
             track.overruns += 1
     delay = min(high, max(low, delay))
     # Request budget: the (polls+1)-th request not before a fixed poller would have made it.
     earliest = track.started + policy.scaled(policy.budget_interval) * track.polls
+    return max(delay, earliest - now)
+
+
+def _known_delay(policy: PollPolicy, track: PollTrack, now: float, end: float, total: float) -> float:
+    """Without progress but with a measured duration: no polls until a window around the
+    likely end, then the requests the budget allows spread evenly over that window."""
+    low = policy.scaled(policy.min_interval)
+    budget = policy.scaled(policy.budget_interval)
+    lead = max(2 * low, policy.known_lead * total)
+    opens, closes = end - lead, end + lead
+    allowed = math.floor((closes - track.started) / budget + 1)  # a fixed poller's count by then
+    spare = max(1, allowed - track.polls)
+    start = max(now, opens)
+    # The polls left, evenly over what remains of the window: the last one at its close.
+    delay = start - now + max(low, (closes - start) / spare)
+    earliest = track.started + budget * track.polls
     return max(delay, earliest - now)
 
 
@@ -166,6 +193,7 @@ class JobWatcher:
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
         self._learned: dict[str, float] = {}
+        self._gaps: dict[str, float] = {}  # how precise each learned duration is (seconds)
         self._tasks: dict[str, set[asyncio.Task[Job]]] = {}
         self.requests = 0  # GETs made by this watcher, for the benchmark and tests
 
@@ -182,12 +210,21 @@ class JobWatcher:
             if seconds > 0:
                 self._learned.setdefault(task_type, float(seconds))
 
-    def _learn(self, job: Job, observed: float) -> None:
+    def _learn(self, job: Job, observed: float, gap: float) -> None:
         # Our own clock, not the server's timestamps: those may be skewed, coarse (whole
         # seconds) or on a simulated clock, and what matters is when *we* can see the result.
-        old = self._learned.get(job.task_type)
-        w = self.policy.learn_weight
-        self._learned[job.task_type] = observed if old is None else w * observed + (1 - w) * old
+        # `gap`: the span between the last two polls the end fell in, i.e. how precise
+        # `observed` is; a precise reading counts more than a coarse one.
+        task = job.task_type
+        old = self._learned.get(task)
+        gap = max(gap, 1e-6)
+        if old is None:
+            self._learned[task], self._gaps[task] = observed, gap
+            return
+        w_new = self.policy.learn_weight / gap
+        w_old = (1 - self.policy.learn_weight) / self._gaps.get(task, gap)
+        self._learned[task] = (w_new * observed + w_old * old) / (w_new + w_old)
+        self._gaps[task] = (w_new * gap + w_old * self._gaps.get(task, gap)) / (w_new + w_old)
 
     def watching(self) -> list[str]:
         return [job_id for job_id, tasks in self._tasks.items() if tasks]
@@ -261,7 +298,7 @@ class JobWatcher:
             if job.status == JobStatus.COMPLETED:
                 # It finished somewhere between the previous poll and this one.
                 before = track.samples[-2][0] if len(track.samples) > 1 else track.started
-                self._learn(job, (before + now) / 2 - track.started)
+                self._learn(job, (before + now) / 2 - track.started, now - before)
                 return job
             if job.status == JobStatus.FAILED:
                 raise JobFailedError(job)
@@ -269,7 +306,8 @@ class JobWatcher:
                 # "cancelled", "expired", ...: not documented, and none of them would ever turn
                 # into "completed", so polling on would only run until the watch times out.
                 raise UnknownStatusError(job)
-            delay = next_delay(policy, track, now, self.expected_duration(job.task_type))
+            delay = next_delay(policy, track, now, self.expected_duration(job.task_type),
+                               known=job.task_type in self._learned)
 
     @staticmethod
     def _report(on_update: OnUpdate | None, job: Job) -> None:
