@@ -315,8 +315,12 @@ class Studio(QObject):
             self.window.set_connection(self.connection_info())
         if self.auto_resume:
             self.jobs.resume_unfinished()
+            waiting = self.jobs.waiting()
+            if waiting and self.window is not None:
+                self.window.ask_send_waiting(len(waiting))
         self.connected.emit()
         self._ready_event().set()
+        await self.jobs.refresh_limit()
         await self.jobs._refresh_balance()
 
     def _backend_id(self) -> str:

@@ -192,6 +192,7 @@ def _run_jobs(command: str, args: Any) -> int:
             if command == "resume":
                 restored = {e.key for e in jobs.restore(recent=0)}
                 jobs.resume_unfinished()
+                jobs.send_waiting()  # never sent before the stop: resume sends them now
                 entries = [e for e in jobs.entries() if e.key in restored]
             else:
                 entries = [jobs.submit("diffusion", text=p, prompt=p) for p in args.prompts]

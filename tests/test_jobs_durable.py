@@ -373,3 +373,56 @@ def test_the_watcher_starts_from_the_users_own_past_durations(qtbot, qloop, serv
         assert studio.watcher.expected_duration("upscale") == studio.watcher.policy.typical("upscale")
     finally:
         stop_studio(qtbot, studio)
+
+
+def test_jobs_beyond_the_accounts_limit_wait_their_turn_unsent(qtbot, qloop):
+    with SandboxServer(keys=["test-key"], speed=20.0, image_size_cap=64, concurrent_limit=2) as limited:
+        studio = start_studio(qtbot, base_url=limited.base_url)
+        try:
+            qtbot.waitUntil(lambda: studio.jobs.concurrent_limit == 2, timeout=5000)
+            busiest, words = [0], set()
+
+            def look(_key: str) -> None:
+                busiest[0] = max(busiest[0], len(limited.state.active_tasks()))  # the server's count
+                words.update(e.status_word() for e in studio.jobs.entries())
+
+            studio.jobs.job_changed.connect(look)
+            entries = [studio.jobs.submit("diffusion", text=f"{PROMPT} {i}", prompt=f"{PROMPT} {i}") for i in range(5)]
+            qtbot.waitUntil(lambda: all(e.finished for e in entries), timeout=30000)
+            assert busiest[0] <= 2 and "waiting for a free slot" in words
+            assert all(e.status == COMPLETED for e in entries) and _posts(limited) == 5
+        finally:
+            stop_studio(qtbot, studio)
+
+
+def test_jobs_still_waiting_at_a_quit_are_offered_once_at_the_next_start(qtbot, qloop):
+    with SandboxServer(keys=["test-key"], speed=1.0, image_size_cap=64, concurrent_limit=1) as limited:
+        studio = start_studio(qtbot, base_url=limited.base_url)
+        try:
+            qtbot.waitUntil(lambda: studio.jobs.concurrent_limit == 1, timeout=5000)
+            first = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+            qtbot.waitUntil(lambda: first.job_id is not None, timeout=10000)
+            later = [studio.jobs.submit("diffusion", text=f"{PROMPT} {i}", prompt=f"{PROMPT} {i}") for i in range(2)]
+            qtbot.waitUntil(lambda: all(e.status == Status.WAITING for e in later), timeout=5000)
+        finally:
+            stop_studio(qtbot, studio)
+        assert [_stored(e.key).status for e in later] == [Status.WAITING] * 2 and _posts(limited) == 1
+
+        limited.clock.advance(120)  # the first job ends on the server meanwhile
+        again = start_studio(qtbot, base_url=limited.base_url)
+        try:
+            qtbot.waitUntil(lambda: again.window.waiting_box is not None, timeout=10000)
+            box = again.window.waiting_box
+            assert "2 jobs were waiting for a free slot" in box.text() and "Nothing was sent" in box.text()
+            assert box.defaultButton().text() == "Decide later"
+            assert _posts(limited) == 1  # nothing sent before the answer
+            next(b for b in box.buttons() if b.text() == "Send now").click()
+            restored = [again.jobs.entry(e.key) for e in later]
+            qtbot.waitUntil(lambda: restored[0].job_id is not None, timeout=10000)
+            limited.clock.advance(120)
+            qtbot.waitUntil(lambda: restored[1].job_id is not None, timeout=20000)
+            limited.clock.advance(120)
+            qtbot.waitUntil(lambda: all(e.finished for e in restored), timeout=20000)
+            assert all(e.status == COMPLETED for e in restored) and _posts(limited) == 3
+        finally:
+            stop_studio(qtbot, again)

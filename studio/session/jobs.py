@@ -45,7 +45,10 @@ CANCELLED = Status.CANCELLED
 COMPLETED = Status.COMPLETED
 FAILED = Status.FAILED
 
-_ACTIVE = {SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING, DOWNLOADING}
+WAITING = Status.WAITING
+_ACTIVE = {WAITING, SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING, DOWNLOADING}
+# Jobs that hold one of the account's concurrent slots (or are about to).
+_HOLDS_SLOT = {SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING}
 # The server keeps outputs 30 days (REFERENCE.md); an archived file lost after that is gone.
 REMOTE_LIFETIME_S = 30 * 24 * 3600
 # The largest file the archive takes: above the biggest documented output (Topaz 12K, video).
@@ -263,6 +266,8 @@ class JobEntry:
 
     def status_word(self) -> str:
         """What the queue shows: queued, processing 62%, done, failed, ..."""
+        if self.status == WAITING:
+            return "waiting for a free slot"
         if self.status in (SUBMITTING,):
             return "sending"
         if self.status in ("pending", "staged"):
@@ -324,6 +329,9 @@ class JobsSession(QObject):
         self.backend_id: str | None = None  # "sandbox:<run>" or the base URL (records carry it)
         self._store_failed = False
         self._balance_task: asyncio.Task[Any] | None = None
+        self.concurrent_limit: int | None = None  # jobs the account may run at once
+        self._slot_freed: asyncio.Event | None = None
+        self._sending: set[str] = set()  # keys through the slot gate whose POST is out
         # Seconds a balance refresh waits for other jobs ending at the same moment.
         self.balance_pause = 0.3
         self._closing = False
@@ -625,6 +633,8 @@ class JobsSession(QObject):
         """Every change of an entry passes here: its record is saved, then the views hear."""
         self._sync_record(entry)
         self._persist(entry)
+        if entry.status not in _HOLDS_SLOT:
+            self._slot_may_be_free()
         self.job_changed.emit(entry.key)
 
     def _persist(self, entry: JobEntry) -> None:
@@ -795,8 +805,8 @@ class JobsSession(QObject):
         resumed = []
         for entry in list(self._entries.values()):
             record = entry.record
-            if record.ended or entry.key in self._tasks:
-                continue
+            if record.ended or entry.key in self._tasks or entry.status == WAITING:
+                continue  # waiting jobs were never sent: they go only when asked (send_waiting)
             if record.backend != self.backend_id:
                 entry.status = ERROR
                 entry.error = (_OTHER_SANDBOX if (record.backend or "").startswith("sandbox") else
@@ -812,6 +822,77 @@ class JobsSession(QObject):
             self._watch_again(entry)
             resumed.append(entry)
         return resumed
+
+    # ----- the account's concurrent slots ---------------------------------------------------
+    def _busy(self, but: JobEntry) -> int:
+        """Jobs holding a slot: sent through the gate and not yet ended on the server."""
+        return sum(1 for e in self._entries.values() if e is not but and e.status in _HOLDS_SLOT
+                   and (e.key in self._sending or e.job_id is not None))
+
+    async def _wait_for_slot(self, entry: JobEntry) -> None:
+        """Hold the POST while the account runs as many jobs as it may (`concurrent_limit`,
+        from /account/active_tasks): waiting here is free, a refusal would not be."""
+        import asyncio
+
+        while self.concurrent_limit and self._busy(entry) >= self.concurrent_limit:
+            if entry.status != WAITING:
+                entry.status = WAITING
+                entry.notice = (f"Waiting for a free slot: the account runs at most "
+                                f"{self.concurrent_limit} jobs at once. Nothing is sent or charged yet.")
+                self._changed(entry)
+            if self._slot_freed is None:
+                self._slot_freed = asyncio.Event()
+            await self._slot_freed.wait()
+        self._sending.add(entry.key)
+        if entry.status == WAITING:
+            entry.status = SUBMITTING
+            entry.notice = None
+            self._changed(entry)
+
+    def _slot_may_be_free(self) -> None:
+        if self._slot_freed is not None:
+            event, self._slot_freed = self._slot_freed, None
+            event.set()  # every waiter looks again; the first ones take the slots
+
+    async def refresh_limit(self) -> None:
+        """Read the account's concurrent job limit (servers without /account/active_tasks
+        have none the studio can know; the server's own refusal then stands)."""
+        from studio.api.errors import LegnextError
+
+        client = self.client
+        if client is None or not hasattr(client, "active_tasks"):
+            return
+        try:
+            listing = await client.active_tasks()
+        except LegnextError:
+            return
+        limit = getattr(listing, "concurrent_limit", None)
+        self.concurrent_limit = int(limit) if limit else None
+        self._slot_may_be_free()
+
+    def waiting(self) -> list[JobEntry]:
+        """Restored jobs that were waiting for a slot when the studio stopped: never sent."""
+        return [e for e in self._entries.values() if e.status == WAITING and e.key not in self._tasks]
+
+    def send_waiting(self, keys: list[str] | None = None) -> list[JobEntry]:
+        """Send restored waiting jobs (all, or these keys) on the current backend."""
+        sent = []
+        for entry in self.waiting():
+            if keys is None or entry.key in keys:
+                entry.record.backend = self.backend_id
+                entry.notice = None
+                self._tasks[entry.key] = spawn(self._guarded(entry, self._run(entry)), name=f"job {entry.key}")
+                sent.append(entry)
+        return sent
+
+    def drop_waiting(self) -> None:
+        """The artist chose not to send the restored waiting jobs: they end, unsent."""
+        for entry in self.waiting():
+            entry.status = CANCELLED
+            entry.notice = "Not sent (it was waiting for a free slot when the studio stopped)."
+            entry._mark_finished()
+            self._changed(entry)
+            self.job_finished.emit(entry.key)
 
     async def _adopt(self, entry: JobEntry) -> bool:
         """Find, among the account's running jobs, the one a lost POST created, and make it
@@ -877,14 +958,17 @@ class JobsSession(QObject):
     async def _run(self, entry: JobEntry) -> None:
         """Send the request, then follow the job it made."""
         entry.client, entry.watcher = await self._backend()
+        await self._wait_for_slot(entry)
         try:
             job = await self._submit_with_retries(entry)
         except Exception as exc:
+            self._sending.discard(entry.key)
             entry.post_may_have_landed = _post_may_have_landed(exc)
             if entry.post_may_have_landed and await self._adopt(entry):
                 await self._follow(entry)
                 return
             raise
+        self._sending.discard(entry.key)  # from here its job id holds the slot
         if job is None:
             return
         self._accept(entry, job)

@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: Any = None
         self.url_edit: Any = None  # the upload-paint launcher, built on first use
         self.shown_key: str | None = None   # the job on show in the grid
+        self.waiting_box: QMessageBox | None = None  # the question about jobs restored unsent
         self._follow_key: str | None = None  # newest job the user started
         self._pinned = False                 # the user picked a job from the queue
         self._exposed = False
@@ -700,6 +701,31 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.closed.emit()
+
+    def ask_send_waiting(self, count: int) -> QMessageBox:
+        """Jobs waited for a free slot when the studio last stopped: one question for all."""
+        jobs = f"{count} jobs were" if count != 1 else "1 job was"
+        box = QMessageBox(QMessageBox.Icon.Question, "Send the waiting jobs?",
+                          f"{jobs} waiting for a free slot when the studio stopped. "
+                          "Nothing was sent or charged.", parent=self)
+        send = box.addButton("Send now", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("Don't send", QMessageBox.ButtonRole.DestructiveRole)
+        later = box.addButton("Decide later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(later)  # Enter never spends credits
+        box.setEscapeButton(later)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: object) -> None:
+            if button is send:
+                self.jobs.send_waiting()
+            elif button is drop:
+                self.jobs.drop_waiting()
+
+        box.buttonClicked.connect(answered)
+        self.waiting_box = box
+        box.open()
+        return box
 
     def ask_before_quitting(self, running: int) -> QMessageBox:
         """Jobs are still running: Quit anyway, or Cancel (a window-modal sheet, no nested loop)."""
