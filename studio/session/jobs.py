@@ -1,13 +1,15 @@
-"""The jobs the user started: submit, watch, download, and the errors told in plain words.
+"""The jobs the user started: the registry, and the runner that submits, watches and downloads.
 
-One `JobsSession` holds every job of this run in submit order. The queue panel, the grid and
-the status bar are views of it: they listen to its signals and read `JobEntry` objects, never
-keeping their own copy.
+One `JobsSession` holds the jobs in submit order (this run's and those restored from the store).
+The queue panel, the grid and the status bar are views of it: they listen to its signals and
+read `JobEntry` objects (studio.session.entry), never keeping their own copy. Its other parts:
+studio.session.job_history (store, archive, restore, adopting lost POSTs), studio.session.account
+(balance, concurrent slots) and studio.session.failures (the words for every error).
 
-Keys: an entry gets a local key (`entry.key`, e.g. "local-3") the moment it is submitted, before
-the server has answered, so a request the server refuses (400, 402, ...) still has a row to show
-its error on. Once the server accepts it, `entry.job_id` holds the server's id and
-`session.entry(...)` finds the entry by either. Signals carry the local key.
+Keys: an entry gets its record's key (a uuid) the moment it is submitted, before the server has
+answered, so a request the server refuses (400, 402, ...) still has a row to show its error on.
+Once the server accepts it, `entry.job_id` holds the server's id and `session.entry(...)` finds
+the entry by either. Signals carry the key.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,13 @@ from studio.credits import balance_credits
 from studio.session import failures
 from studio.session.tasks import spawn
 from studio.store.files import job_stem, save_files
-from studio.store.records import JobRecord, Output, Status, decode_request, encode_request
+from studio.session.account import AccountState
+from studio.session.entry import (  # noqa: F401  the views import these names from here
+    CANCELLED, COMPLETED, DOWNLOADING, ERROR, FAILED, RATE_LIMITED, SUBMITTING, WAITING, JobEntry,
+    _label,
+)
+from studio.session.job_history import JobHistory, NotAdoptedError
+from studio.store.records import Status
 
 # studio.api (httpx under it) and asyncio are imported inside the functions that use them: the
 # window is built and painted before any of that is needed, and their imports are a noticeable
@@ -35,33 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Entry states beyond the server's own job statuses (pending/staged/processing/completed/failed).
-# (studio.store.records.Status is the one list; these names are kept for the views.)
-SUBMITTING = Status.SUBMITTING
-RATE_LIMITED = Status.RATE_LIMITED
-DOWNLOADING = Status.DOWNLOADING
-ERROR = Status.ERROR
-CANCELLED = Status.CANCELLED
-COMPLETED = Status.COMPLETED
-FAILED = Status.FAILED
-
-WAITING = Status.WAITING
-_ACTIVE = {WAITING, SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING, DOWNLOADING}
-# Jobs that hold one of the account's concurrent slots (or are about to).
-_HOLDS_SLOT = {SUBMITTING, RATE_LIMITED, Status.PENDING, Status.STAGED, Status.PROCESSING}
-# The server keeps outputs 30 days (REFERENCE.md); an archived file lost after that is gone.
-REMOTE_LIFETIME_S = 30 * 24 * 3600
-# The largest file the archive takes: above the biggest documented output (Topaz 12K, video).
-MAX_OUTPUT_BYTES = 512 * 1024 * 1024
-# How far the server's clock may differ from ours when matching a lost POST to a running job.
-_CLOCK_SKEW_S = 300.0
-_NO_LISTING = ("This server cannot list the account's running jobs, so the job the lost answer may "
-               "have created cannot be found. Check your balance before sending it again.")
-_NOT_RUNNING = ("No job of this request is running on the account now: it either never started or "
-                "has already ended, and it may have been charged. Check your balance before sending "
-                "it again.")
-_OTHER_SANDBOX = ("This job ran on the offline sandbox of an earlier session; sandbox jobs end when "
-                  "the studio does.")
 _FLAG_IN_MESSAGE = re.compile(r"--([A-Za-z][\w-]*)")
 
 
@@ -100,204 +81,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class NotAdoptedError(Exception):
-    """Looking again for the job of a lost POST found nothing (the message says why)."""
 
 
-def _on_record(name: str, doc: str = "") -> property:
-    """An entry attribute kept in its `JobRecord` (so the store sees every change)."""
 
-    def get(self: JobEntry) -> Any:
-        return getattr(self.record, name)
-
-    def set(self: JobEntry, value: Any) -> None:
-        setattr(self.record, name, value)
-
-    return property(get, set, doc=doc)
-
-
-class JobEntry:
-    """One job as the studio sees it: its `JobRecord` (plain data, what the store keeps) and,
-    beside it, what only lives while the studio runs: the client and watcher it runs on, the
-    server's parsed `Job`, the downloaded bytes, transient notices."""
-
-    key = _on_record("key")
-    op = _on_record("op")
-    prompt = _on_record("prompt")
-    model = _on_record("model")
-    @property
-    def status(self) -> Status:
-        return self.record.status
-
-    @status.setter
-    def status(self, value: Any) -> None:
-        self.record.status = Status.of(value)
-
-    job_id = _on_record("job_id")
-    progress = _on_record("progress")
-    error = _on_record("error")
-    error_status = _on_record("error_status")
-    credits = _on_record("credits")
-    # The POST failed in a way that may have reached the server (a dropped connection, a
-    # timeout, a 5xx after sending): a job may exist, and be charged, without its id here.
-    post_may_have_landed = _on_record("may_have_run")
-    submitted_at = _on_record("created_at")
-
-    def __init__(
-        self,
-        key: str | None = None,
-        op: str = "diffusion",
-        request: dict[str, Any] | None = None,
-        prompt: str | None = None,
-        parent: tuple[str, int] | None = None,
-        *,
-        model: str | None = None,
-        status: str = SUBMITTING,
-        progress: int | None = None,
-        record: JobRecord | None = None,
-    ) -> None:
-        if record is None:
-            record = JobRecord(op=op, request=encode_request(dict(request or {})), prompt=prompt,
-                               model=model, status=Status.of(status), progress=progress)
-            if key is not None:
-                record.key = key
-            if parent is not None:
-                record.parent_job_id, record.parent_index = parent[0], int(parent[1])
-        self.record = record
-        self.request: dict[str, Any] = dict(request) if request is not None else decode_request(record.request)
-        self.job: Any = None  # studio.api.models.Job once the server has answered
-        # For a 400 that names a flag: the flag's name and its span in `prompt`, when locatable,
-        # so the prompt editor can highlight it.
-        self.error_flag: str | None = None
-        self.error_span: tuple[int, int] | None = None
-        self.notice: str | None = None  # a transient note such as "rate limited, retrying in 2 s"
-        self.adopt_note = ""  # why a lost POST's job could not be found on the account
-        self._t0 = time.monotonic() - max(0.0, time.time() - record.created_at)
-        self._t1: float | None = None
-        if record.ended_at is not None:
-            self._t1 = self._t0 + max(0.0, record.ended_at - record.created_at)
-        self.image_urls: list[str] = []
-        self.images: list[bytes | None] = []
-        self.image_errors: dict[int, str] = {}
-        # A video job's files, fetched on request by `JobsSession.fetch_videos`: indexes follow
-        # `video_urls`.
-        self.videos: list[bytes | None] = []
-        self.video_errors: dict[int, str] = {}
-        self.hidden = False
-        # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
-        self.client: Any = None
-        self.watcher: Any = None
-
-    def __repr__(self) -> str:
-        return f"JobEntry({self.key!r}, {self.op!r}, status={str(self.status)!r}, job_id={self.job_id!r})"
-
-    @property
-    def parent(self) -> tuple[str, int] | None:
-        return self.record.parent
-
-    @parent.setter
-    def parent(self, value: tuple[str, int] | None) -> None:
-        self.record.parent_job_id, self.record.parent_index = (value[0], int(value[1])) if value else (None, None)
-
-    @property
-    def task_type(self) -> str:
-        task = getattr(self.job, "task_type", None)
-        return task or self.op
-
-    @property
-    def active(self) -> bool:
-        return self.status in _ACTIVE
-
-    @property
-    def finished(self) -> bool:
-        return not self.active
-
-    @property
-    def ok(self) -> bool:
-        return self.status == COMPLETED
-
-    @property
-    def elapsed(self) -> float:
-        end = self._t1 if self._t1 is not None else time.monotonic()
-        return max(0.0, end - self._t0)
-
-    @property
-    def may_exist_on_server(self) -> bool:
-        """Whether a job for this request may exist (and be charged) on the server: it has an
-        id, or its POST may have landed. Sending it again then risks paying twice."""
-        return self.job_id is not None or self.post_may_have_landed
-
-    @property
-    def can_resume(self) -> bool:
-        """Whether `JobsSession.resume` can look at this job again: the studio lost contact
-        with it, or stopped watching, but knows its id (no new job, no new charge)."""
-        if self.status not in (ERROR, CANCELLED, Status.UNKNOWN):
-            return False
-        if self.job_id is not None:
-            return True
-        # Without an id, a POST that may have landed can be looked for on the account, unless
-        # the server cannot list its jobs or the last look found it not running.
-        return self.post_may_have_landed and self.adopt_note not in (_NO_LISTING, _NOT_RUNNING)
-
-    @property
-    def missing(self) -> int:
-        """Outputs of a finished job that could not be downloaded (`retry_downloads` fetches
-        them again)."""
-        return len(self.image_errors) + len(self.video_errors)
-
-    @property
-    def images_ready(self) -> bool:
-        return bool(self.image_urls) and all(b is not None for b in self.images)
-
-    @property
-    def video_urls(self) -> list[str]:
-        output = getattr(self.job, "output", None)
-        return list(getattr(output, "video_urls", None) or [])
-
-    @property
-    def seed(self) -> str:
-        output = getattr(self.job, "output", None)
-        return str(getattr(output, "seed", "") or "")
-
-    @property
-    def available_actions(self) -> dict[str, Any]:
-        output = getattr(self.job, "output", None)
-        return dict(getattr(output, "available_actions", None) or {})
-
-    def status_word(self) -> str:
-        """What the queue shows: queued, processing 62%, done, failed, ..."""
-        if self.status == WAITING:
-            return "waiting for a free slot"
-        if self.status in (SUBMITTING,):
-            return "sending"
-        if self.status in ("pending", "staged"):
-            return "queued"
-        if self.status == "processing":
-            return f"processing {self.progress}%" if self.progress is not None else "processing"
-        if self.status == RATE_LIMITED:
-            return "rate limited"
-        if self.status == DOWNLOADING:
-            return "downloading"
-        if self.status == COMPLETED:
-            if self.missing:
-                noun = "video" if self.video_errors and not self.image_errors else "image"
-                return f"{self.missing} {noun}{'s' if self.missing != 1 else ''} missing"
-            if self.image_urls and not self.images_ready:
-                return "downloading"  # fetching again what failed
-            return "done"
-        if self.status == CANCELLED:
-            return "not watched"
-        if self.status in (FAILED, ERROR):
-            return f"error {self.error_status}" if self.error_status else "failed"
-        return self.status.value
-
-    def _mark_finished(self) -> None:
-        if self._t1 is None:
-            self._t1 = time.monotonic()
-            self.record.ended_at = time.time()
-
-
-class JobsSession(QObject):
+class JobsSession(JobHistory, AccountState, QObject):
     """Submit jobs through a `LegnextClient`, watch them with a `JobWatcher`, keep them in order."""
 
     job_added = Signal(str)
@@ -482,8 +269,6 @@ class JobsSession(QObject):
         if entry.client is None:
             entry.client, entry.watcher = await self._backend()
         if entry.job_id is None and not await self._adopt(entry):
-            from studio.api.errors import NetworkError
-
             raise NotAdoptedError(entry.adopt_note)
         await self._follow(entry)
 
@@ -599,22 +384,6 @@ class JobsSession(QObject):
         stem = job_stem(entry.prompt, entry.task_type, entry.job_id or entry.key)
         return await save_files(Path(folder), stem, files)
 
-    def _balance_soon(self) -> None:
-        """A job ended: refresh the balance once for every job that ends in the same moment
-        (every request counts against the budget; a burst of completions shares one)."""
-        if self._balance_task is not None and not self._balance_task.done():
-            return
-        self._balance_task = spawn(self._balance_after_pause(), name="balance")
-
-    async def _balance_after_pause(self) -> None:
-        import asyncio
-
-        await asyncio.sleep(self.balance_pause)
-        await self._refresh_balance()
-
-    def refresh_balance(self) -> asyncio.Task[Any]:
-        return spawn(self._refresh_balance(), name="balance")
-
     async def aclose(self) -> None:
         """Stop every job task of this session (at shutdown)."""
         import asyncio
@@ -627,310 +396,6 @@ class JobsSession(QObject):
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
-
-    # ----- records: the one transition point, the store, the archive --------------------
-    def _changed(self, entry: JobEntry) -> None:
-        """Every change of an entry passes here: its record is saved, then the views hear."""
-        self._sync_record(entry)
-        self._persist(entry)
-        if entry.status not in _HOLDS_SLOT:
-            self._slot_may_be_free()
-        self.job_changed.emit(entry.key)
-
-    def _persist(self, entry: JobEntry) -> None:
-        if self.store is None:
-            return
-        try:
-            self.store.put(entry.record)
-        except Exception as exc:  # a full disk, a locked or damaged file: jobs keep running
-            log.warning("could not save job %s: %s", entry.key, exc)
-            if not self._store_failed:
-                self._store_failed = True
-                self.message.emit(f"The job history could not be saved ({exc}). Jobs keep running, "
-                                  "but this run's jobs may not be there after a restart.")
-
-    def _sync_record(self, entry: JobEntry) -> None:
-        record = entry.record
-        job = entry.job
-        if job is not None:
-            record.server = dict(getattr(job, "raw", None) or {}) or record.server
-            record.task_type = getattr(job, "task_type", None) or record.task_type
-            record.seed = entry.seed or record.seed
-        for kind, urls, errors in (("image", entry.image_urls, entry.image_errors),
-                                   ("video", entry.video_urls, entry.video_errors)):
-            for index, url in enumerate(urls):
-                output = self._output(entry, kind, index)
-                output.url = url
-                if index in errors or output.path is None:
-                    output.error = errors.get(index, output.error)
-                else:
-                    output.error = None
-
-    @staticmethod
-    def _output(entry: JobEntry, kind: str, index: int) -> Output:
-        for output in entry.record.outputs:
-            if output.kind == kind and output.index == index:
-                return output
-        output = Output(kind=kind, index=index)
-        entry.record.outputs.append(output)
-        entry.record.outputs.sort(key=lambda o: (o.kind, o.index))
-        return output
-
-    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> None:
-        """Keep a downloaded output in the archive (verified, then renamed into place)."""
-        if self.archive is None:
-            return
-        output = self._output(entry, kind, index)
-        try:
-            path = await self.archive.store(entry.key, kind, index, data, max_bytes=MAX_OUTPUT_BYTES)
-            output.path = self.archive.relative(path)
-            output.error = None
-            if kind == "image":
-                output.thumb = self.archive.relative(await self.archive.thumbnail(path))
-        except Exception as exc:  # the image stays on screen; the record says why it is not kept
-            log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
-            output.error = f"Not saved to the archive: {exc}"
-            self.message.emit(f"{_label(entry)}: {output.error}")
-
-    def files(self, key_or_job_id: str) -> list[Path]:
-        """The archived files of a job's outputs (absolute paths, those that exist)."""
-        entry = self.entry(key_or_job_id)
-        record = entry.record if entry is not None else (self.store.find(key_or_job_id) if self.store else None)
-        if record is None or self.archive is None:
-            return []
-        found = []
-        for output in record.outputs:
-            if output.path:
-                path = self.archive.absolute(output.path)
-                if path.is_file():
-                    found.append(path)
-        return found
-
-    def past_durations(self, *, samples: int = 20) -> dict[str, float]:
-        """Median seconds from submit to completion of the user's own recent jobs per
-        operation, on servers like the current one (the built-in sandbox runs at its own
-        speed): the watcher's prior for when a job will likely end."""
-        import statistics
-
-        if self.store is None:
-            return {}
-        family = _backend_family(self.backend_id)
-        spans: dict[str, list[float]] = {}
-        try:
-            records = self.store.search(status=Status.COMPLETED, limit=300)  # newest first
-        except Exception:
-            log.debug("past durations unreadable", exc_info=True)
-            return {}
-        for r in records:
-            if r.ended_at and r.ended_at > r.created_at and _backend_family(r.backend) == family:
-                spans.setdefault(r.op, []).append(r.ended_at - r.created_at)
-        return {op: statistics.median(s[:samples]) for op, s in spans.items() if len(s) >= 3}
-
-    def restore(self, *, recent: int = 30) -> list[JobEntry]:
-        """Bring back from the store the jobs that had not ended and the most recent others,
-        in submit order, with their archived files. Returns the entries added."""
-        if self.store is None:
-            return []
-        try:
-            records = {r.key: r for r in self.store.search(limit=recent)}
-            records.update((r.key, r) for r in self.store.unfinished())
-        except Exception as exc:
-            self.message.emit(f"The job history could not be read: {exc}")
-            return []
-        added = []
-        for record in sorted(records.values(), key=lambda r: r.created_at):
-            if record.key in self._entries:
-                continue
-            entry = self._entry_from_record(record)
-            self._entries[entry.key] = entry
-            if entry.job_id:
-                self._by_job_id[entry.job_id] = entry.key
-            added.append(entry)
-            self.job_added.emit(entry.key)
-        if added:
-            task = spawn(self._load_files(added), name="restore files")
-            self._download_tasks.add(task)
-            task.add_done_callback(self._download_tasks.discard)
-        return added
-
-    def _entry_from_record(self, record: JobRecord) -> JobEntry:
-        from studio.api.models import Job
-
-        entry = JobEntry(record=record)
-        if record.server:
-            try:
-                entry.job = Job.from_dict(record.server)
-            except Exception:
-                log.debug("stored job JSON unreadable for %s", record.key, exc_info=True)
-        for output in sorted(record.outputs, key=lambda o: o.index):
-            if output.kind == "image" and output.url:
-                entry.image_urls.append(output.url)
-                entry.images.append(None)
-        if record.ended and entry.job is None and not entry.error:
-            entry.error = "Nothing is known of this job beyond its request."
-        return entry
-
-    async def _load_files(self, entries: list[JobEntry]) -> None:
-        """Read archived images back (off the GUI thread); a file deleted by hand is fetched
-        again while the server still has it, else its slot says why it is missing."""
-        import asyncio
-
-        for entry in entries:
-            if self.archive is None:
-                break
-            gone = []
-            for output in entry.record.outputs:
-                if output.kind != "image" or output.index >= len(entry.images):
-                    continue
-                path = self.archive.absolute(output.path) if output.path else None
-                try:
-                    entry.images[output.index] = await asyncio.to_thread(path.read_bytes) if path else None
-                except OSError:
-                    entry.images[output.index] = None
-                if entry.images[output.index] is None and entry.record.status == COMPLETED:
-                    gone.append(output.index)
-            if gone:
-                if time.time() - entry.record.created_at < REMOTE_LIFETIME_S:
-                    entry.client, entry.watcher = await self._backend()
-                    await self._download(entry, entry.image_urls, entry.images, entry.image_errors, only=gone)
-                else:
-                    for index in gone:
-                        entry.image_errors[index] = ("The archived file is missing and the server deleted "
-                                                     "its copy after 30 days.")
-            self._changed(entry)
-
-    def resume_unfinished(self) -> list[JobEntry]:
-        """At start: follow again every restored job that had not ended on this backend, and
-        look for the job of every POST that was cut off. Nothing is sent again."""
-        resumed = []
-        for entry in list(self._entries.values()):
-            record = entry.record
-            if record.ended or entry.key in self._tasks or entry.status == WAITING:
-                continue  # waiting jobs were never sent: they go only when asked (send_waiting)
-            if record.backend != self.backend_id:
-                entry.status = ERROR
-                entry.error = (_OTHER_SANDBOX if (record.backend or "").startswith("sandbox") else
-                               f"This job runs on {record.backend or 'another server'}; connect to it "
-                               "to follow the job.")
-                entry._mark_finished()
-                self._changed(entry)
-                continue
-            if entry.job_id is None:
-                # It was being sent when the studio stopped: it may have landed.
-                entry.post_may_have_landed = True
-            entry.notice = "Picked up again after a restart"
-            self._watch_again(entry)
-            resumed.append(entry)
-        return resumed
-
-    # ----- the account's concurrent slots ---------------------------------------------------
-    def _busy(self, but: JobEntry) -> int:
-        """Jobs holding a slot: sent through the gate and not yet ended on the server."""
-        return sum(1 for e in self._entries.values() if e is not but and e.status in _HOLDS_SLOT
-                   and (e.key in self._sending or e.job_id is not None))
-
-    async def _wait_for_slot(self, entry: JobEntry) -> None:
-        """Hold the POST while the account runs as many jobs as it may (`concurrent_limit`,
-        from /account/active_tasks): waiting here is free, a refusal would not be."""
-        import asyncio
-
-        while self.concurrent_limit and self._busy(entry) >= self.concurrent_limit:
-            if entry.status != WAITING:
-                entry.status = WAITING
-                entry.notice = (f"Waiting for a free slot: the account runs at most "
-                                f"{self.concurrent_limit} jobs at once. Nothing is sent or charged yet.")
-                self._changed(entry)
-            if self._slot_freed is None:
-                self._slot_freed = asyncio.Event()
-            await self._slot_freed.wait()
-        self._sending.add(entry.key)
-        if entry.status == WAITING:
-            entry.status = SUBMITTING
-            entry.notice = None
-            self._changed(entry)
-
-    def _slot_may_be_free(self) -> None:
-        if self._slot_freed is not None:
-            event, self._slot_freed = self._slot_freed, None
-            event.set()  # every waiter looks again; the first ones take the slots
-
-    async def refresh_limit(self) -> None:
-        """Read the account's concurrent job limit (servers without /account/active_tasks
-        have none the studio can know; the server's own refusal then stands)."""
-        from studio.api.errors import LegnextError
-
-        client = self.client
-        if client is None or not hasattr(client, "active_tasks"):
-            return
-        try:
-            listing = await client.active_tasks()
-        except LegnextError:
-            return
-        limit = getattr(listing, "concurrent_limit", None)
-        self.concurrent_limit = int(limit) if limit else None
-        self._slot_may_be_free()
-
-    def waiting(self) -> list[JobEntry]:
-        """Restored jobs that were waiting for a slot when the studio stopped: never sent."""
-        return [e for e in self._entries.values() if e.status == WAITING and e.key not in self._tasks]
-
-    def send_waiting(self, keys: list[str] | None = None) -> list[JobEntry]:
-        """Send restored waiting jobs (all, or these keys) on the current backend."""
-        sent = []
-        for entry in self.waiting():
-            if keys is None or entry.key in keys:
-                entry.record.backend = self.backend_id
-                entry.notice = None
-                self._tasks[entry.key] = spawn(self._guarded(entry, self._run(entry)), name=f"job {entry.key}")
-                sent.append(entry)
-        return sent
-
-    def drop_waiting(self) -> None:
-        """The artist chose not to send the restored waiting jobs: they end, unsent."""
-        for entry in self.waiting():
-            entry.status = CANCELLED
-            entry.notice = "Not sent (it was waiting for a free slot when the studio stopped)."
-            entry._mark_finished()
-            self._changed(entry)
-            self.job_finished.emit(entry.key)
-
-    async def _adopt(self, entry: JobEntry) -> bool:
-        """Find, among the account's running jobs, the one a lost POST created, and make it
-        this entry's job. False (with `entry.adopt_note`) when none can be found."""
-        from studio.api.errors import LegnextError, NotFoundError
-
-        client = entry.client
-        if not hasattr(client, "active_tasks"):
-            entry.adopt_note = _NO_LISTING
-            return False
-        try:
-            listing = await client.active_tasks()
-        except NotFoundError:
-            entry.adopt_note = _NO_LISTING
-            return False
-        except LegnextError as exc:
-            entry.adopt_note = f"The account's running jobs could not be read ({exc.user_message})."
-            return False
-        known = set(self._by_job_id)
-        task_type = entry.op.replace("-", "_")
-        since = entry.submitted_at - _CLOCK_SKEW_S
-        candidates = []
-        for task in getattr(listing, "tasks", []):
-            created = task.created_at.timestamp() if task.created_at is not None else None
-            if task.job_id in known or task.task_type != task_type or (created is not None and created < since):
-                continue
-            if self.store is not None and self.store.find(task.job_id) is not None:
-                continue
-            candidates.append((abs((created or entry.submitted_at) - entry.submitted_at), task.job_id))
-        if not candidates:
-            entry.adopt_note = _NOT_RUNNING
-            return False
-        entry.job_id = min(candidates)[1]
-        self._by_job_id[entry.job_id] = entry.key
-        entry.notice = "Found the job on the account after its answer was lost"
-        entry.status = Status.PENDING
-        self._changed(entry)
-        return True
 
     # ----- the life of one job ------------------------------------------------------------
     async def _guarded(self, entry: JobEntry, work: Any) -> None:
@@ -1202,39 +667,6 @@ class JobsSession(QObject):
                 return None
         return None
 
-    async def _fetch_balance_quietly(self) -> Any:
-        if self.client is None:
-            return self.balance
-        try:
-            balance = await self.client.balance()
-        except Exception:
-            return self.balance
-        self.balance = balance
-        self.balance_changed.emit(balance)
-        return balance
-
-    async def _refresh_balance(self) -> None:
-        from studio.api.errors import LegnextError
-
-        if self.client is None:
-            return
-        try:
-            balance = await self.client.balance()
-        except LegnextError as exc:
-            self.message.emit(failures.balance_problem(exc))
-            return
-        self.balance = balance
-        self.balance_changed.emit(balance)
-
-
-def _label(entry: JobEntry) -> str:
-    """"Diffusion", "Video diffusion": the task type as the start of a sentence."""
-    return entry.task_type.replace("_", " ").capitalize()
-
-
-def _backend_family(backend: str | None) -> str | None:
-    """Every run of the built-in sandbox is one family; a server is its base URL."""
-    return "sandbox" if (backend or "").startswith("sandbox") else backend
 
 
 def _post_may_have_landed(exc: BaseException) -> bool:

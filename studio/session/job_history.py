@@ -1,0 +1,268 @@
+"""The jobs session's memory: every change of an entry saved to the store (the one transition
+point), outputs kept in the archive, earlier runs' jobs brought back and watched again, and the
+job of a lost POST found on the account. A part of `JobsSession` (studio.session.jobs)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from studio.session.entry import COMPLETED, ERROR, NO_LISTING, NOT_RUNNING, WAITING, JobEntry, _HOLDS_SLOT, _label
+from studio.session.tasks import spawn
+from studio.store.records import JobRecord, Output, Status
+
+log = logging.getLogger("studio.session.jobs")
+
+REMOTE_LIFETIME_S = 30 * 24 * 3600
+MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+_CLOCK_SKEW_S = 300.0
+_OTHER_SANDBOX = ("This job ran on the offline sandbox of an earlier session; sandbox jobs end when "
+                  "the studio does.")
+
+
+class NotAdoptedError(Exception):
+    """Looking again for the job of a lost POST found nothing (the message says why)."""
+
+
+class JobHistory:
+    """Mixed into JobsSession: needs its `store`, `archive`, `_entries`, `_by_job_id`, `_tasks`,
+    `backend_id`, signals and runner methods (`_download`, `_watch_again`, `_backend`)."""
+
+    # ----- records: the one transition point, the store, the archive --------------------
+    def _changed(self, entry: JobEntry) -> None:
+        """Every change of an entry passes here: its record is saved, then the views hear."""
+        self._sync_record(entry)
+        self._persist(entry)
+        if entry.status not in _HOLDS_SLOT:
+            self._slot_may_be_free()
+        self.job_changed.emit(entry.key)
+
+    def _persist(self, entry: JobEntry) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.put(entry.record)
+        except Exception as exc:  # a full disk, a locked or damaged file: jobs keep running
+            log.warning("could not save job %s: %s", entry.key, exc)
+            if not self._store_failed:
+                self._store_failed = True
+                self.message.emit(f"The job history could not be saved ({exc}). Jobs keep running, "
+                                  "but this run's jobs may not be there after a restart.")
+
+    def _sync_record(self, entry: JobEntry) -> None:
+        record = entry.record
+        job = entry.job
+        if job is not None:
+            record.server = dict(getattr(job, "raw", None) or {}) or record.server
+            record.task_type = getattr(job, "task_type", None) or record.task_type
+            record.seed = entry.seed or record.seed
+        for kind, urls, errors in (("image", entry.image_urls, entry.image_errors),
+                                   ("video", entry.video_urls, entry.video_errors)):
+            for index, url in enumerate(urls):
+                output = self._output(entry, kind, index)
+                output.url = url
+                if index in errors or output.path is None:
+                    output.error = errors.get(index, output.error)
+                else:
+                    output.error = None
+
+    @staticmethod
+    def _output(entry: JobEntry, kind: str, index: int) -> Output:
+        for output in entry.record.outputs:
+            if output.kind == kind and output.index == index:
+                return output
+        output = Output(kind=kind, index=index)
+        entry.record.outputs.append(output)
+        entry.record.outputs.sort(key=lambda o: (o.kind, o.index))
+        return output
+
+    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> None:
+        """Keep a downloaded output in the archive (verified, then renamed into place)."""
+        if self.archive is None:
+            return
+        output = self._output(entry, kind, index)
+        try:
+            path = await self.archive.store(entry.key, kind, index, data, max_bytes=MAX_OUTPUT_BYTES)
+            output.path = self.archive.relative(path)
+            output.error = None
+            if kind == "image":
+                output.thumb = self.archive.relative(await self.archive.thumbnail(path))
+        except Exception as exc:  # the image stays on screen; the record says why it is not kept
+            log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
+            output.error = f"Not saved to the archive: {exc}"
+            self.message.emit(f"{_label(entry)}: {output.error}")
+
+    def files(self, key_or_job_id: str) -> list[Path]:
+        """The archived files of a job's outputs (absolute paths, those that exist)."""
+        entry = self.entry(key_or_job_id)
+        record = entry.record if entry is not None else (self.store.find(key_or_job_id) if self.store else None)
+        if record is None or self.archive is None:
+            return []
+        found = []
+        for output in record.outputs:
+            if output.path:
+                path = self.archive.absolute(output.path)
+                if path.is_file():
+                    found.append(path)
+        return found
+
+    def past_durations(self, *, samples: int = 20) -> dict[str, float]:
+        """Median seconds from submit to completion of the user's own recent jobs per
+        operation, on servers like the current one (the built-in sandbox runs at its own
+        speed): the watcher's prior for when a job will likely end."""
+        import statistics
+
+        if self.store is None:
+            return {}
+        family = _backend_family(self.backend_id)
+        spans: dict[str, list[float]] = {}
+        try:
+            records = self.store.search(status=Status.COMPLETED, limit=300)  # newest first
+        except Exception:
+            log.debug("past durations unreadable", exc_info=True)
+            return {}
+        for r in records:
+            if r.ended_at and r.ended_at > r.created_at and _backend_family(r.backend) == family:
+                spans.setdefault(r.op, []).append(r.ended_at - r.created_at)
+        return {op: statistics.median(s[:samples]) for op, s in spans.items() if len(s) >= 3}
+
+    def restore(self, *, recent: int = 30) -> list[JobEntry]:
+        """Bring back from the store the jobs that had not ended and the most recent others,
+        in submit order, with their archived files. Returns the entries added."""
+        if self.store is None:
+            return []
+        try:
+            records = {r.key: r for r in self.store.search(limit=recent)}
+            records.update((r.key, r) for r in self.store.unfinished())
+        except Exception as exc:
+            self.message.emit(f"The job history could not be read: {exc}")
+            return []
+        added = []
+        for record in sorted(records.values(), key=lambda r: r.created_at):
+            if record.key in self._entries:
+                continue
+            entry = self._entry_from_record(record)
+            self._entries[entry.key] = entry
+            if entry.job_id:
+                self._by_job_id[entry.job_id] = entry.key
+            added.append(entry)
+            self.job_added.emit(entry.key)
+        if added:
+            task = spawn(self._load_files(added), name="restore files")
+            self._download_tasks.add(task)
+            task.add_done_callback(self._download_tasks.discard)
+        return added
+
+    def _entry_from_record(self, record: JobRecord) -> JobEntry:
+        from studio.api.models import Job
+
+        entry = JobEntry(record=record)
+        if record.server:
+            try:
+                entry.job = Job.from_dict(record.server)
+            except Exception:
+                log.debug("stored job JSON unreadable for %s", record.key, exc_info=True)
+        for output in sorted(record.outputs, key=lambda o: o.index):
+            if output.kind == "image" and output.url:
+                entry.image_urls.append(output.url)
+                entry.images.append(None)
+        if record.ended and entry.job is None and not entry.error:
+            entry.error = "Nothing is known of this job beyond its request."
+        return entry
+
+    async def _load_files(self, entries: list[JobEntry]) -> None:
+        """Read archived images back (off the GUI thread); a file deleted by hand is fetched
+        again while the server still has it, else its slot says why it is missing."""
+        import asyncio
+
+        for entry in entries:
+            if self.archive is None:
+                break
+            gone = []
+            for output in entry.record.outputs:
+                if output.kind != "image" or output.index >= len(entry.images):
+                    continue
+                path = self.archive.absolute(output.path) if output.path else None
+                try:
+                    entry.images[output.index] = await asyncio.to_thread(path.read_bytes) if path else None
+                except OSError:
+                    entry.images[output.index] = None
+                if entry.images[output.index] is None and entry.record.status == COMPLETED:
+                    gone.append(output.index)
+            if gone:
+                if time.time() - entry.record.created_at < REMOTE_LIFETIME_S:
+                    entry.client, entry.watcher = await self._backend()
+                    await self._download(entry, entry.image_urls, entry.images, entry.image_errors, only=gone)
+                else:
+                    for index in gone:
+                        entry.image_errors[index] = ("The archived file is missing and the server deleted "
+                                                     "its copy after 30 days.")
+            self._changed(entry)
+
+    def resume_unfinished(self) -> list[JobEntry]:
+        """At start: follow again every restored job that had not ended on this backend, and
+        look for the job of every POST that was cut off. Nothing is sent again."""
+        resumed = []
+        for entry in list(self._entries.values()):
+            record = entry.record
+            if record.ended or entry.key in self._tasks or entry.status == WAITING:
+                continue  # waiting jobs were never sent: they go only when asked (send_waiting)
+            if record.backend != self.backend_id:
+                entry.status = ERROR
+                entry.error = (_OTHER_SANDBOX if (record.backend or "").startswith("sandbox") else
+                               f"This job runs on {record.backend or 'another server'}; connect to it "
+                               "to follow the job.")
+                entry._mark_finished()
+                self._changed(entry)
+                continue
+            if entry.job_id is None:
+                # It was being sent when the studio stopped: it may have landed.
+                entry.post_may_have_landed = True
+            entry.notice = "Picked up again after a restart"
+            self._watch_again(entry)
+            resumed.append(entry)
+        return resumed
+
+    async def _adopt(self, entry: JobEntry) -> bool:
+        """Find, among the account's running jobs, the one a lost POST created, and make it
+        this entry's job. False (with `entry.adopt_note`) when none can be found."""
+        from studio.api.errors import LegnextError, NotFoundError
+
+        client = entry.client
+        if not hasattr(client, "active_tasks"):
+            entry.adopt_note = NO_LISTING
+            return False
+        try:
+            listing = await client.active_tasks()
+        except NotFoundError:
+            entry.adopt_note = NO_LISTING
+            return False
+        except LegnextError as exc:
+            entry.adopt_note = f"The account's running jobs could not be read ({exc.user_message})."
+            return False
+        known = set(self._by_job_id)
+        task_type = entry.op.replace("-", "_")
+        since = entry.submitted_at - _CLOCK_SKEW_S
+        candidates = []
+        for task in getattr(listing, "tasks", []):
+            created = task.created_at.timestamp() if task.created_at is not None else None
+            if task.job_id in known or task.task_type != task_type or (created is not None and created < since):
+                continue
+            if self.store is not None and self.store.find(task.job_id) is not None:
+                continue
+            candidates.append((abs((created or entry.submitted_at) - entry.submitted_at), task.job_id))
+        if not candidates:
+            entry.adopt_note = NOT_RUNNING
+            return False
+        entry.job_id = min(candidates)[1]
+        self._by_job_id[entry.job_id] = entry.key
+        entry.notice = "Found the job on the account after its answer was lost"
+        entry.status = Status.PENDING
+        self._changed(entry)
+        return True
+
+
+def _backend_family(backend: str | None) -> str | None:
+    """Every run of the built-in sandbox is one family; a server is its base URL."""
+    return "sandbox" if (backend or "").startswith("sandbox") else backend
