@@ -19,7 +19,6 @@ import gc
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from benchmarks.support.child_sandbox import start_sandbox, stop_sandbox  # noqa: E402
 
 JOBS = 20
 IMAGES = 4 * JOBS
@@ -50,22 +51,6 @@ server.stop()
 """
 
 
-def start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVER],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    base_url = proc.stdout.readline().strip()
-    if not base_url.startswith("http"):
-        proc.kill()
-        raise SystemExit(f"sandbox did not start: {base_url!r}")
-    return proc, base_url
-
 
 def main(freeze_gc: bool = True) -> int:
     import qasync
@@ -78,7 +63,7 @@ def main(freeze_gc: bool = True) -> int:
     from studio.ui import theme
     from studio.ui.grid_view import GridView
 
-    proc, base_url = start_sandbox()
+    proc, base_url = start_sandbox(_SERVER)
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply_theme(app)
     loop = qasync.QEventLoop(app)
@@ -163,9 +148,7 @@ def main(freeze_gc: bool = True) -> int:
             loop.run_until_complete(jobs.aclose())
             loop.run_until_complete(client.aclose())
     finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        stop_sandbox(proc)
 
     gaps = [(b - a) * 1000.0 for a, b in zip(ticks, ticks[1:])]
     gaps.sort()

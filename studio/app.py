@@ -426,8 +426,10 @@ def run(
     """Start the studio; returns the process exit code."""
     from PySide6.QtWidgets import QApplication
 
+    from studio.memory import keep_heap_small
     from studio.ui.theme import apply_theme
 
+    keep_heap_small()  # before the first image is decoded
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Legnext Studio")
     app.setOrganizationName("Legnext")

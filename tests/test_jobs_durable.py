@@ -84,6 +84,27 @@ def test_a_completed_job_is_archived_and_comes_back_after_a_restart_without_down
         stop_studio(qtbot, again)
 
 
+def test_once_archived_the_session_holds_files_not_bytes_and_saves_from_them(qtbot, qloop, server, tmp_path):
+    from pathlib import Path
+
+    from studio.session.tasks import spawn
+
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        entry = studio.jobs.submit("diffusion", text=PROMPT, prompt=PROMPT)
+        qtbot.waitUntil(lambda: entry.finished, timeout=20000)
+        # Nothing of the downloads stays in memory: each slot is the archived file.
+        assert all(isinstance(slot, Path) for slot in entry.images)
+        assert entry.images == studio.jobs.files(entry.key)
+        assert entry.output_bytes(1).startswith(b"\x89PNG")
+        saved = spawn(studio.jobs.save_images(entry.key, [1, 3], tmp_path), name="save")
+        qtbot.waitUntil(saved.done, timeout=10000)
+        written = saved.result()
+        assert [f.read_bytes() for f in written] == [entry.images[1].read_bytes(), entry.images[3].read_bytes()]
+    finally:
+        stop_studio(qtbot, studio)
+
+
 def test_a_file_deleted_by_hand_is_fetched_again(qtbot, qloop, server):
     studio = start_studio(qtbot, base_url=server.base_url)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from studio.store.files import Source, read_source
 from studio.store.records import JobRecord, Status, decode_request, encode_request
 
 # Entry states beyond the server's own job statuses (pending/staged/processing/completed/failed).
@@ -105,16 +106,22 @@ class JobEntry:
         if record.ended_at is not None:
             self._t1 = self._t0 + max(0.0, record.ended_at - record.created_at)
         self.image_urls: list[str] = []
-        self.images: list[bytes | None] = []
+        # Each output's bytes until archived, then its file (studio.store.files.Source).
+        self.images: list[Source | None] = []
         self.image_errors: dict[int, str] = {}
         # A video job's files, fetched on request by `JobsSession.fetch_videos`: indexes follow
         # `video_urls`.
-        self.videos: list[bytes | None] = []
+        self.videos: list[Source | None] = []
         self.video_errors: dict[int, str] = {}
         self.hidden = False
         # The client and watcher this job runs on (a settings change may switch new jobs elsewhere).
         self.client: Any = None
         self.watcher: Any = None
+
+    def output_bytes(self, index: int, kind: str = "image") -> bytes | None:
+        """Output `index`'s bytes, read from its archived file if it has one (blocking)."""
+        slots = self.images if kind == "image" else self.videos
+        return read_source(slots[index]) if 0 <= index < len(slots) else None
 
     def __repr__(self) -> str:
         return f"JobEntry({self.key!r}, {self.op!r}, status={str(self.status)!r}, job_id={self.job_id!r})"

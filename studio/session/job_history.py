@@ -77,10 +77,11 @@ class JobHistory:
         entry.record.outputs.sort(key=lambda o: (o.kind, o.index))
         return output
 
-    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> None:
-        """Keep a downloaded output in the archive (verified, then renamed into place)."""
+    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> Path | None:
+        """Keep a downloaded output in the archive (verified, then renamed into place).
+        Returns its file, which then stands for it in memory; None if it could not be kept."""
         if self.archive is None:
-            return
+            return None
         output = self._output(entry, kind, index)
         try:
             path = await self.archive.store(entry.key, kind, index, data, max_bytes=MAX_OUTPUT_BYTES)
@@ -92,6 +93,8 @@ class JobHistory:
             log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
             output.error = f"Not saved to the archive: {exc}"
             self.message.emit(f"{_label(entry)}: {output.error}")
+            return None
+        return path
 
     def files(self, key_or_job_id: str) -> list[Path]:
         """The archived files of a job's outputs (absolute paths, those that exist)."""
@@ -184,10 +187,9 @@ class JobHistory:
                 if output.kind != "image" or output.index >= len(entry.images):
                     continue
                 path = self.archive.absolute(output.path) if output.path else None
-                try:
-                    entry.images[output.index] = await asyncio.to_thread(path.read_bytes) if path else None
-                except OSError:
-                    entry.images[output.index] = None
+                # The file stands for the image; readers open it when they need the pixels.
+                found = path is not None and await asyncio.to_thread(_readable_file, path)
+                entry.images[output.index] = path if found else None
                 if entry.images[output.index] is None and entry.record.status == COMPLETED:
                     gone.append(output.index)
             if gone:
@@ -266,3 +268,10 @@ class JobHistory:
 def _backend_family(backend: str | None) -> str | None:
     """Every run of the built-in sandbox is one family; a server is its base URL."""
     return "sandbox" if (backend or "").startswith("sandbox") else backend
+
+
+def _readable_file(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False

@@ -567,7 +567,7 @@ class JobsSession(JobHistory, AccountState, QObject):
         self._changed(entry)
 
     async def _download(
-        self, entry: JobEntry, urls: list[str], into: list[bytes | None], errors: dict[int, str],
+        self, entry: JobEntry, urls: list[str], into: list[Any], errors: dict[int, str],
         only: list[int] | None = None,
     ) -> None:
         """Fetch every URL whose slot in `into` is still empty (of `only`, when given), all at
@@ -585,8 +585,10 @@ class JobsSession(JobHistory, AccountState, QObject):
             except LegnextError as exc:
                 errors[index] = failures.download_problem(exc)
             else:
-                into[index] = data
-                await self._archive_file(entry, kind, index, data)
+                into[index] = data  # shown at once; the file replaces the bytes once kept
+                kept = await self._archive_file(entry, kind, index, data)
+                if kept is not None and into[index] is data:
+                    into[index] = kept
             self._changed(entry)
 
         await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)

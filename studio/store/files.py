@@ -20,6 +20,21 @@ _SLUG_MAX = 40
 _write_lock = threading.Lock()
 _save_pool: Any = None
 
+# An output as the session holds it: its bytes until it is archived, then its file (so a
+# viewed job costs no memory once its files are on disk).
+Source = bytes | Path
+
+
+def read_source(source: Source | None) -> bytes | None:
+    """The bytes of an output (read from its file if archived); None if it is gone.
+    Blocking for a file: call it from a worker thread."""
+    if source is None or isinstance(source, bytes):
+        return source
+    try:
+        return source.read_bytes()
+    except OSError:
+        return None
+
 
 def _read_umask() -> int:
     # There is no way to read the umask without setting it; done once, at import.
@@ -76,8 +91,9 @@ def free_path(folder: Path, name: str, ext: str) -> Path:
     return path
 
 
-def write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
-    """Write each `(index, data)` as `<stem>_<index+1><ext>` in `folder` (made if missing).
+def write_files(folder: Path, stem: str, files: list[tuple[int, Source]]) -> list[Path]:
+    """Write each `(index, data)` as `<stem>_<index+1><ext>` in `folder` (made if missing);
+    `data` may be an archived file, which is copied (a file gone meanwhile raises OSError).
 
     Each file goes to a temporary name in the same folder and is moved into place, so a reader
     never sees half a file. Blocking: call it from a worker thread (`save_files`).
@@ -85,7 +101,10 @@ def write_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with _write_lock:
-        for index, data in files:
+        for index, source in files:
+            data = read_source(source)
+            if data is None:
+                raise FileNotFoundError(f"the archived file {source} is gone")
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -120,7 +139,7 @@ def _publish(tmp: Path, folder: Path, name: str, ext: str) -> Path:
             return target
 
 
-async def save_files(folder: Path, stem: str, files: list[tuple[int, bytes]]) -> list[Path]:
+async def save_files(folder: Path, stem: str, files: list[tuple[int, Source]]) -> list[Path]:
     """`write_files` in a worker thread, so the event loop never waits on the disk."""
     import asyncio  # not at module level: start-up time (see studio.session.jobs)
 

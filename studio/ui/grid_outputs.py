@@ -14,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QWidget
 
+from studio.session.entry import Source
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
 from studio.ui.grid_media import Media, media_of
@@ -31,8 +32,9 @@ class GridOutputs:
         entry = self.entry
         return media_of(entry) if entry is not None else None
 
-    def media_bytes(self, index: int) -> bytes | None:
-        """The original downloaded file of output `index` (what Save writes, what plays)."""
+    def media_source(self, index: int) -> Source | None:
+        """The original downloaded file of output `index` (what Save writes, what plays): its
+        bytes until archived, then its file."""
         media = self.media()
         if media is None or index >= len(media.data):
             return None

@@ -1,6 +1,7 @@
 """Decode and scale images off the GUI thread.
 
-The grid receives each image as PNG/JPEG bytes (downloaded by the jobs session). A 2048×2048
+The grid receives each image as PNG/JPEG bytes just downloaded, or as the archived file that
+replaced them (studio.store.files.Source). A 2048×2048
 PNG takes ~100 ms to decode; doing that on the GUI thread freezes the window. Qt's own
 `QImage.fromData` was measured here to hold Python's GIL for the whole decode (a worker thread
 running it stalls the GUI thread just the same), so decoding and scaling use Pillow, whose
@@ -21,13 +22,16 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from PySide6.QtGui import QImage
 
-# Largest decoded images kept for rescaling, the viewer and the editors (bytes of pixels).
-DEFAULT_CACHE_BYTES = 320 * 1024 * 1024
+# Full-size decodes kept for rescaling, the viewer and the editors (bytes of pixels): the job on
+# show and the one before it at 2048² (8 × 12 MB). Anything older is decoded again from its
+# archived file when asked for; a larger cache only raised the resident size of a long session.
+DEFAULT_CACHE_BYTES = 100 * 1024 * 1024
 
 
 class ImageDecodeError(Exception):
@@ -51,9 +55,10 @@ class DecodedImage:
         return self.width * self.height * len(self.pixels.getbands())
 
 
-def _decode(data: bytes) -> DecodedImage:
+def _decode(data: bytes | Path) -> DecodedImage:
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        # An archived output is read from its file here, in the worker (never held in memory).
+        with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as opened:
             opened.load()
             image = opened
             # Keep 8-bit RGB(A): everything the grid paints; palette/grey/16-bit become RGB(A).
@@ -115,7 +120,7 @@ def _scale(decoded: DecodedImage, width: int, height: int) -> QImage:
     return _to_qimage(pixels)
 
 
-def _load(data: bytes, width: int, height: int) -> tuple[DecodedImage, QImage]:
+def _load(data: bytes | Path, width: int, height: int) -> tuple[DecodedImage, QImage]:
     decoded = _decode(data)
     return decoded, _scale(decoded, width, height)
 
@@ -183,7 +188,7 @@ class ImageLoader:
         with self._lock:
             return self._cache.get(key)
 
-    async def load(self, key: Any, data: bytes, width: int, height: int) -> tuple[DecodedImage, QImage]:
+    async def load(self, key: Any, data: bytes | Path, width: int, height: int) -> tuple[DecodedImage, QImage]:
         """Decode `data` (or reuse the cached decode of `key`) and scale it into width×height."""
         decoded = self.cached(key)
         if decoded is not None:

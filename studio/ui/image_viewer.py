@@ -9,6 +9,7 @@ write the original downloaded file to the download folder and says where it went
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -153,15 +154,20 @@ class ImageViewer(QDialog):
             self._rescale()
 
     def _play(self, index: int) -> None:
-        """Play video `index` from its downloaded bytes. QMovie decodes on the GUI thread; the
-        files are small previews (a few frames), so a frame costs well under a millisecond."""
-        data = self.grid.media_bytes(index)
-        if not data:
+        """Play video `index` from its archived file (or its bytes, before it is kept). QMovie
+        decodes on the GUI thread; the files are small previews (a few frames), so a frame costs
+        well under a millisecond."""
+        source = self.grid.media_source(index)
+        if not source:
             return
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(data))
-        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        movie = QMovie(buffer, QByteArray(), self)
+        buffer = None
+        if isinstance(source, Path):
+            movie = QMovie(str(source), QByteArray(), self)
+        else:
+            buffer = QBuffer(self)
+            buffer.setData(QByteArray(source))
+            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+            movie = QMovie(buffer, QByteArray(), self)
         movie.setCacheMode(QMovie.CacheMode.CacheAll)
         movie.frameChanged.connect(self._frame)
         self.movie, self._movie_buffer = movie, buffer
