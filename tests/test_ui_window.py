@@ -111,10 +111,32 @@ def test_action_from_the_grid_lands_with_its_lineage(qtbot, studio, sandbox):
     window = studio.window
     parent = window.submit_prompt("a lone tree on a hill")
     qtbot.waitUntil(lambda: window.grid_ready(parent.key), timeout=10000)
+    announced = len(window.notifier.announced)
     child = window.jobs.submit("upscale", parent=(parent.job_id, 1), job_id=parent.job_id, image_no=1, type=1)
+    qtbot.waitUntil(lambda: child.finished, timeout=10000)
+    # A child never takes the grid by itself: the artist may be about to click the next one.
+    # It is announced, and waits in the queue.
+    assert window.shown_key == parent.key == window.grid.key and window.grid.image_count() == 4
+    qtbot.waitUntil(lambda: len(window.notifier.announced) > announced, timeout=3000)
+    assert "finished" in window.notifier.announced[-1]
+    assert [e.key for e in window.jobs.lineage(child.key)] == [parent.key, child.key]
+    model = window.queue_panel.model
+    window.queue_panel.view.clicked.emit(model.index(model.row_of(child.key)))
     qtbot.waitUntil(lambda: window.grid_ready(child.key), timeout=10000)
     assert window.grid.image_count() == 1
-    assert [e.key for e in window.jobs.lineage(child.key)] == [parent.key, child.key]
+
+
+def test_a_job_ending_while_a_popover_is_open_leaves_the_popover_and_the_grid_alone(qtbot, studio):
+    window = studio.window
+    first = window.submit_prompt("a lone tree on a hill")
+    qtbot.waitUntil(lambda: window.grid_ready(first.key), timeout=10000)
+    second = window.submit_prompt("a lone tree in the snow")  # followed: it would take the grid
+    window.grid.button("variation", 0).click()  # the artist starts typing a remix prompt
+    popover = window.grid.active_popover
+    assert popover is not None and popover.isVisible()
+    qtbot.waitUntil(lambda: second.finished, timeout=10000)
+    assert window.shown_key == first.key and window.grid.active_popover is popover and popover.isVisible()
+    assert window.queue_panel.model.row_of(second.key) is not None
 
 
 def test_unauthorised_key_offers_to_open_settings(qtbot, qloop, sandbox):

@@ -32,6 +32,7 @@ from studio.session.entry import (  # noqa: F401  the views import these names f
     CANCELLED, COMPLETED, DOWNLOADING, ERROR, FAILED, RATE_LIMITED, SUBMITTING, WAITING, JobEntry,
     _label,
 )
+from studio.session.on_show import OnShow
 from studio.session.job_history import JobHistory, NotAdoptedError
 from studio.store.records import Status
 
@@ -137,6 +138,7 @@ class JobsSession(JobHistory, AccountState, QObject):
         self._video_tasks: dict[str, asyncio.Task[Any]] = {}
         self._download_tasks: set[asyncio.Task[Any]] = set()
         self._backend_ready: asyncio.Event | None = None
+        self.on_show = OnShow(self)  # the job on show, one value for every view
 
     def set_backend(self, client: Any, watcher: Any, backend_id: str | None = None) -> None:
         """Point new jobs at another client/watcher (jobs already running keep theirs).
@@ -324,6 +326,7 @@ class JobsSession(JobHistory, AccountState, QObject):
             return
         entry.hidden = True
         self.job_hidden.emit(entry.key)
+        self.on_show.forget(entry.key)
 
     def cancel_watch(self, key_or_job_id: str) -> None:
         """Stop watching (the server may still finish and charge the job; we just stop asking)."""

@@ -86,7 +86,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         self.jobs = jobs
         self.clock: Callable[[], datetime] = clock or utc_now
         self.download_dir: Callable[[], Path] = download_dir or (lambda: Settings().download_dir)
-        self.key: str | None = None
+        self._drawn: str | None = None  # whose tiles are built (the job on show is the session's)
         self._init_actions()
         self._init_outputs()
         self._init_loading(loader or shared_loader())
@@ -111,6 +111,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
 
+        jobs.on_show.changed.connect(self._on_show_changed)
+        jobs.on_show.add_busy_check(lambda: shiboken6.isValid(self) and self.active_popover is not None)
         jobs.job_changed.connect(self._on_job_changed)
         jobs.job_finished.connect(self._on_job_changed)
         # Build the reusable tiles and buttons once the event loop runs, before a grid lands.
@@ -118,21 +120,34 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
-        self._show_empty()
+        # Built when a job first goes on show (the window makes the grid lazily): draw it.
+        self._on_show_changed(jobs.on_show.key or "")
 
     # ----- public -------------------------------------------------------------------------
     def show_job(self, key_or_job_id: str | None) -> None:
-        """Show this entry of the session (None: the empty state)."""
+        """The artist chose this entry of the session (None: the empty state): it goes on
+        show, and newer jobs no longer take its place (`OnShow`)."""
         entry = self.jobs.entry(key_or_job_id) if key_or_job_id else None
+        self.jobs.on_show.show(entry.key if entry else None, pinned=True)
+
+    @property
+    def key(self) -> str | None:
+        """The job on show: the session's one value, read, never copied."""
+        return self.jobs.on_show.key
+
+    def _on_show_changed(self, key: str) -> None:
+        if not shiboken6.isValid(self):
+            return
+        entry = self.jobs.entry(key) if key else None
         if entry is None:
-            self.key = None
+            self._drawn = None
             self._reset()
             self._show_empty()
             return
-        if entry.key == self.key:
+        if entry.key == self._drawn:
             self._sync()
             return
-        self.key = entry.key
+        self._drawn = entry.key
         self._reset()
         self._sync()
         self.job_shown.emit(entry.key)

@@ -182,10 +182,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self)
         self.settings_dialog: Any = None
         self.url_edit: Any = None  # the upload-paint launcher, built on first use
-        self.shown_key: str | None = None   # the job on show in the grid
         self.waiting_box: QMessageBox | None = None  # the question about jobs restored unsent
-        self._follow_key: str | None = None  # newest job the user started
-        self._pinned = False                 # the user picked a job from the queue
         self._exposed = False
         # False for scripted runs (--screenshot): no question on quit, the saved prompt is kept.
         self.interactive = True
@@ -238,7 +235,6 @@ class MainWindow(QMainWindow):
             self._grid.setObjectName("GridView")
             # The grid starts actions (vary, upscale, pan, ...) through the session itself;
             # a breadcrumb click there switches the job on show.
-            self._grid.job_shown.connect(self._on_grid_switched)
             self._grid.status_message.connect(lambda text: self.notifier.status(text, 8000))
             self.stack.addWidget(self._grid)
         return self._grid
@@ -364,6 +360,7 @@ class MainWindow(QMainWindow):
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
         self.jobs.job_added.connect(self._on_job_added)
+        self.jobs.on_show.changed.connect(self._on_show_changed)
         self.jobs.job_changed.connect(self._on_job_changed)
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.balance_changed.connect(self._on_balance)
@@ -433,14 +430,23 @@ class MainWindow(QMainWindow):
         return self.url_edit.open()
 
     # ----- following jobs -----------------------------------------------------------------
+    @property
+    def shown_key(self) -> str | None:
+        """The job on show (the session's one value)."""
+        return self.jobs.on_show.key
+
     def show_job(self, key: str) -> None:
+        """Put this job on show (following: newer jobs from the prompt may take its place)."""
         entry = self.jobs.entry(key)
-        if entry is None:
+        if entry is not None:
+            self.jobs.on_show.show(entry.key)
+
+    def _on_show_changed(self, key: str) -> None:
+        if not key:
             return
-        self.shown_key = entry.key
-        self.grid.show_job(entry.key)
+        self.grid  # built on first use; it draws the job on show itself
         self.stack.setCurrentWidget(self.grid)
-        self.queue_panel.set_current(entry.key)
+        self.queue_panel.set_current(key)
 
     def grid_ready(self, key: str) -> bool:
         """True once this job's grid is on show with every image decoded and painted."""
@@ -451,22 +457,18 @@ class MainWindow(QMainWindow):
         count = self.grid.image_count()
         return count > 0 and self.grid.displayed_count() == count
 
-    def _on_grid_switched(self, key: str) -> None:
-        self.shown_key = key
-        self.queue_panel.set_current(key)
-
     def pick_job(self, key: str) -> None:
         """The user chose a job in the queue: show it, and stop following newer jobs."""
-        self._pinned = True
-        self.show_job(key)
+        entry = self.jobs.entry(key)
+        if entry is not None:
+            self.jobs.on_show.show(entry.key, pinned=True)
 
     def _on_job_added(self, key: str) -> None:
-        # Every job is one the user just started; the grid follows the newest one.
-        self._follow_key = key
-        self._pinned = False
+        # A job from the prompt is followed; one started from the grid (a child) is not.
+        entry = self.jobs.entry(key)
         self._update_running()
-        if self.shown_key is None:
-            self.show_job(key)
+        if entry is not None:
+            self.jobs.on_show.started(entry.key, from_prompt=entry.parent is None)
 
     def _on_job_changed(self, key: str) -> None:
         self._update_running()
@@ -477,14 +479,11 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         failed = entry.status in (ERROR, FAILED)
-        following = key == self._follow_key and not self._pinned
-        if following and not failed:
-            self.show_job(key)
-        if following and failed:
-            # Nothing to show for it: follow the newest job still running instead, if any.
-            running = [e for e in self.jobs.entries() if e.active]
-            if running:
-                self._follow_key = running[-1].key
+        following = self.jobs.on_show.following(key)
+        # A failed one has nothing to show: the newest job still running from the prompt is
+        # followed instead.
+        running = [e.key for e in self.jobs.entries() if e.active and e.parent is None]
+        self.jobs.on_show.finished(key, ok=not failed, still_running=running)
         told = False
         if failed and entry.error:
             # Its row (and the banner, or the announcement below) says it: the session's own
