@@ -153,10 +153,13 @@ class Studio(QObject):
         self.prompt_state: Any = None
         self.jobs: Any = None
         self.window: Any = None
+        from studio.session.connection import Connection
+
+        self.connection = Connection(self.connection_info(), self)
 
     # ----- building -----------------------------------------------------------------------
     def connection_info(self) -> Any:
-        from studio.ui.main_window import ConnectionInfo
+        from studio.session.connection import ConnectionInfo
 
         plan = self.plan
         if plan is None:
@@ -190,7 +193,7 @@ class Studio(QObject):
         self.prompt_state = PromptState(self.settings.prompt_text)
         self.build_session()
         self.window = MainWindow(
-            self.jobs, self.prompt_state, self.settings, self.keys, self.connection_info(),
+            self.jobs, self.prompt_state, self.settings, self.keys, self.connection,
             sandbox_url=lambda: self.sandbox.base_url if self.sandbox is not None else None,
         )
         self.window.settings_applied.connect(lambda: spawn(self.reconnect(), name="reconnect"))
@@ -199,9 +202,9 @@ class Studio(QObject):
         # The jobs of earlier runs, where they were; those not ended are watched once connected.
         restored = self.jobs.restore()
         if restored:
-            self.window.show_job(restored[-1].key)  # the newest, where the artist left off
+            self.jobs.on_show.show(restored[-1].key)  # the newest, where the artist left off
         if self.store_message:
-            self.window.banner.show_message(self.store_message, topic="history")
+            self.window.show_history_problem(self.store_message)
         return self.window
 
     def _open_store(self) -> None:
@@ -221,25 +224,17 @@ class Studio(QObject):
             log.debug("could not clean partial archive files", exc_info=True)
 
     def _report_task_failure(self, name: str, exc: BaseException) -> None:
-        import shiboken6
-
-        window = self.window
-        if window is None or not shiboken6.isValid(window):
-            return
         what = _TASK_WORDS.get(name, f"A background task ({name})")
         detail = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
         text = f"{what} failed: {detail}"
         if name in ("connect", "reconnect"):
             if self.client is None:
                 # Otherwise the window keeps saying "Connecting…" / "Looking up the API key…".
-                window.mode_label.setText("Not connected")
-                window.mode_label.setToolTip(text)
-                window.notifier.status("Not connected", 0)
-            window.banner.show_message(text, action="Open Settings…", on_action=window.open_settings,
-                                       topic="connection")
+                self.connection.lost(text)
+            else:  # the jobs keep the server they had; the settings are the way out
+                self.connection.task_failed(text, settings_help=True)
         else:
-            window.notifier.status(text, 10000)
-            window.banner.show_message(text)
+            self.connection.task_failed(text)
 
     def _watch_timeout(self) -> float:
         timeout = self.settings.watch_timeout
@@ -311,13 +306,9 @@ class Studio(QObject):
         self.jobs.watch_timeout = self._watch_timeout()
         self.jobs.set_backend(self.client, self.watcher, self._backend_id())
         self.watcher.seed(self.jobs.past_durations())
-        if self.window is not None:
-            self.window.set_connection(self.connection_info())
+        self.connection.set(self.connection_info())
         if self.auto_resume:
-            self.jobs.resume_unfinished()
-            waiting = self.jobs.waiting()
-            if waiting and self.window is not None:
-                self.window.ask_send_waiting(len(waiting))
+            self.jobs.resume_unfinished()  # jobs restored unsent are offered (waiting_found)
         self.connected.emit()
         self._ready_event().set()
         await self.jobs.refresh_limit()

@@ -13,7 +13,7 @@ from studio.app import Studio
 from studio.session.jobs import SUBMITTING
 from studio.session.settings import KeyStore, Settings
 from studio.ui import main_window
-from studio.ui.main_window import ConnectionInfo
+from studio.session.connection import ConnectionInfo
 
 from studio_support import start_studio, stop_studio
 

@@ -224,6 +224,9 @@ class JobHistory:
             entry.notice = "Picked up again after a restart"
             self._watch_again(entry)
             resumed.append(entry)
+        waiting = self.waiting()
+        if waiting:
+            self.waiting_found.emit(len(waiting))  # the window asks once whether to send them
         return resumed
 
     async def _adopt(self, entry: JobEntry) -> bool:

@@ -92,6 +92,8 @@ class JobsSession(JobHistory, AccountState, QObject):
     job_changed = Signal(str)
     job_finished = Signal(str)
     job_hidden = Signal(str)
+    # Jobs restored unsent (they waited for a free slot when the studio stopped): how many.
+    waiting_found = Signal(int)
     balance_changed = Signal(object)
     message = Signal(str)
     # A request was refused for the key (401): the window offers to open the settings.

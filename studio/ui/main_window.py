@@ -7,9 +7,7 @@ widgets themselves live in their own modules (prompt_editor, param_panel, grid_v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.credits import balance_credits, credits_text
+from studio.session.connection import Connection, ConnectionInfo
 from studio.session.jobs import ERROR, FAILED, RATE_LIMITED, SUBMITTING, JobsSession
 from studio.session.settings import KeyStore, Settings
 from studio.ui.notify import Notifier
@@ -45,25 +44,6 @@ PROMPT_DOCK_MIN = 280
 QUEUE_DOCK_MIN = 160
 # Below this share of the window's width the grid takes width back from the docks.
 _GRID_SHARE = 0.45
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """Where jobs go: the in-process sandbox or a server; shown in the title and status bar."""
-
-    sandbox: bool
-    base_url: str
-    reason: str = ""  # why this connection was chosen, e.g. "no API key set"
-    pending: bool = False  # the key is still being looked up (the keyring is slow to load)
-
-    @property
-    def label(self) -> str:
-        if self.pending:
-            return "Connecting…"
-        if self.sandbox:
-            return "Sandbox (offline)"
-        host = urlsplit(self.base_url).hostname or self.base_url
-        return host
 
 
 def _job_label(entry: Any) -> str:
@@ -168,7 +148,7 @@ class MainWindow(QMainWindow):
         prompt_state: Any,
         settings: Settings,
         keys: KeyStore,
-        connection: ConnectionInfo,
+        connection: Connection,
         *,
         sandbox_url: Any = None,
     ) -> None:
@@ -177,7 +157,8 @@ class MainWindow(QMainWindow):
         self.prompt_state = prompt_state
         self.settings = settings
         self.keys = keys
-        self.connection = connection
+        self.connection_state = connection
+        self.connection: ConnectionInfo = connection.info  # as last shown
         self._sandbox_url = sandbox_url
         self.notifier = Notifier(self)
         self.settings_dialog: Any = None
@@ -200,7 +181,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._wire()
-        self.set_connection(connection)
+        self.set_connection(connection.info)
         self._restore_layout()
 
     # ----- construction -------------------------------------------------------------------
@@ -361,6 +342,9 @@ class MainWindow(QMainWindow):
         self.queue_panel.job_selected.connect(self.pick_job)
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
+        self.jobs.waiting_found.connect(self.ask_send_waiting)
+        self.connection_state.changed.connect(self.set_connection)
+        self.connection_state.failed.connect(self._on_background_failure)
         self.jobs.job_changed.connect(self._on_job_changed)
         self.jobs.job_finished.connect(self._on_job_finished)
         self.jobs.balance_changed.connect(self._on_balance)
@@ -378,6 +362,10 @@ class MainWindow(QMainWindow):
             tip += f"\n{info.reason}"
         self.mode_label.setToolTip(tip)
         self.empty_state.set_connection(info)
+        if info.problem:
+            self.mode_label.setToolTip(info.problem)
+            self.notifier.status(info.label, 0)  # no longer claiming to be on the way
+            return
         if info.pending:
             self.notifier.status("Looking up the API key…", 0)
         elif info.sandbox:
@@ -389,6 +377,19 @@ class MainWindow(QMainWindow):
             self.notifier.status(f"Connected to {info.label}", 8000)
         if not info.pending and self.banner.topic == "connection":
             self.banner.hide()  # connected now: the problem it told of is over
+
+    def _on_background_failure(self, text: str, settings_help: bool) -> None:
+        """Connecting or another background task failed: said until it is dealt with."""
+        if settings_help:
+            self.banner.show_message(text, action="Open Settings…", on_action=self.open_settings,
+                                     topic="connection")
+        else:
+            self.notifier.status(text, 10000)
+            self.banner.show_message(text)
+
+    def show_history_problem(self, text: str) -> None:
+        """The job history could not be opened as it was (kept aside, or read-only)."""
+        self.banner.show_message(text, topic="history")
 
     # ----- generating ---------------------------------------------------------------------
     def generate(self) -> Any:
