@@ -67,6 +67,7 @@ def job_json(record: Any, archive: Any) -> dict[str, Any]:
         "seed": record.seed,
         "error": record.error,
         "may_have_run": record.may_have_run,
+        "origin": record.origin.value,  # "external": found on the account, sent elsewhere
         "files": files,
     }
 

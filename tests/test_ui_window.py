@@ -131,6 +131,7 @@ def test_a_job_ending_while_a_popover_is_open_leaves_the_popover_and_the_grid_al
     first = window.submit_prompt("a lone tree on a hill")
     qtbot.waitUntil(lambda: window.grid_ready(first.key), timeout=10000)
     second = window.submit_prompt("a lone tree in the snow")  # followed: it would take the grid
+    qtbot.waitUntil(lambda: any(b.name == "variation" for b in window.grid.action_buttons(0)), timeout=5000)
     window.grid.button("variation", 0).click()  # the artist starts typing a remix prompt
     popover = window.grid.active_popover
     assert popover is not None and popover.isVisible()

@@ -63,6 +63,7 @@ class AccountState:
         limit = getattr(listing, "concurrent_limit", None)
         self.concurrent_limit = int(limit) if limit else None
         self._slot_may_be_free()
+        self._take_in_external(list(getattr(listing, "tasks", None) or []))
 
     def waiting(self) -> list[JobEntry]:
         """Restored jobs that were waiting for a slot when the studio stopped: never sent."""

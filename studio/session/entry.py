@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from studio.store.files import Source, read_source
-from studio.store.records import JobRecord, Status, decode_request, encode_request
+from studio.store.records import JobRecord, Origin, Status, decode_request, encode_request
 
 # Entry states beyond the server's own job statuses (pending/staged/processing/completed/failed).
 # (studio.store.records.Status is the one list; these names are kept for the views.)
@@ -133,6 +133,11 @@ class JobEntry:
     @parent.setter
     def parent(self, value: tuple[str, int] | None) -> None:
         self.record.parent_job_id, self.record.parent_index = (value[0], int(value[1])) if value else (None, None)
+
+    @property
+    def external(self) -> bool:
+        """Found on the account, not sent by this studio (another device, a script)."""
+        return self.record.origin == Origin.EXTERNAL
 
     @property
     def task_type(self) -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from studio.session.entry import COMPLETED, ERROR, NO_LISTING, NOT_RUNNING, WAITING, JobEntry, _HOLDS_SLOT, _label
 from studio.session.tasks import spawn
-from studio.store.records import JobRecord, Output, Status
+from studio.store.records import JobRecord, Origin, Output, Status
 
 log = logging.getLogger("studio.session.jobs")
 
@@ -229,6 +230,43 @@ class JobHistory:
             self.waiting_found.emit(len(waiting))  # the window asks once whether to send them
         return resumed
 
+    def _take_in_external(self, tasks: list[Any]) -> list[JobEntry]:
+        """Jobs running on the account that this studio did not send (another device, a
+        script): shown, followed and archived like its own, marked as found elsewhere.
+
+        Not while a lost POST of ours is still being looked for: its job is among these and
+        must be adopted by the request that made it, not taken in as a stranger's."""
+        if any(e.job_id is None and e.key in self._tasks and e.status != WAITING for e in self._entries.values()):
+            return []
+        found = []
+        for task in tasks:
+            job_id = getattr(task, "job_id", "")
+            if not job_id or job_id in self._by_job_id:
+                continue
+            if self.store is not None and self._stored(job_id) is not None:
+                continue  # one of ours from an earlier run that is no longer on show
+            created = getattr(task, "created_at", None)
+            task_type = getattr(task, "task_type", "") or "unknown"
+            record = JobRecord(op=task_type, task_type=task_type, job_id=job_id, origin=Origin.EXTERNAL,
+                               status=Status.PENDING, backend=self.backend_id,
+                               created_at=created.timestamp() if created is not None else time.time())
+            entry = JobEntry(record=record)
+            entry.notice = "Found on the account: started elsewhere (another device or a script)"
+            self._entries[entry.key] = entry
+            self._by_job_id[job_id] = entry.key
+            self._persist(entry)
+            self.job_added.emit(entry.key)
+            self._watch_again(entry)
+            found.append(entry)
+        return found
+
+    def _stored(self, job_id: str) -> JobRecord | None:
+        try:
+            return self.store.find(job_id)
+        except Exception:
+            log.debug("store lookup failed for %s", job_id, exc_info=True)
+            return None
+
     async def _adopt(self, entry: JobEntry) -> bool:
         """Find, among the account's running jobs, the one a lost POST created, and make it
         this entry's job. False (with `entry.adopt_note`) when none can be found."""
@@ -238,14 +276,22 @@ class JobHistory:
         if not hasattr(client, "active_tasks"):
             entry.adopt_note = NO_LISTING
             return False
-        try:
-            listing = await client.active_tasks()
-        except NotFoundError:
-            entry.adopt_note = NO_LISTING
-            return False
-        except LegnextError as exc:
-            entry.adopt_note = f"The account's running jobs could not be read ({exc.user_message})."
-            return False
+        import asyncio
+
+        # The job is only listed while it runs: a failed look is tried again at once, briefly,
+        # rather than leaving a charged job behind.
+        for attempt in range(_ADOPT_LOOKS):
+            try:
+                listing = await client.active_tasks()
+                break
+            except NotFoundError:
+                entry.adopt_note = NO_LISTING
+                return False
+            except LegnextError as exc:
+                if attempt + 1 == _ADOPT_LOOKS:
+                    entry.adopt_note = f"The account's running jobs could not be read ({exc.user_message})."
+                    return False
+                await asyncio.sleep(0.2 * (attempt + 1))
         known = set(self._by_job_id)
         task_type = entry.op.replace("-", "_")
         since = entry.submitted_at - _CLOCK_SKEW_S
@@ -266,6 +312,9 @@ class JobHistory:
         entry.status = Status.PENDING
         self._changed(entry)
         return True
+
+
+_ADOPT_LOOKS = 4  # tries at the account's running jobs after a lost POST
 
 
 def _backend_family(backend: str | None) -> str | None:

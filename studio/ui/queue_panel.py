@@ -334,6 +334,8 @@ class QueueDelegate(QStyledItemDelegate):
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, meta)
         painter.setPen(QColor(c.muted))
         text = excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
+        if entry.external:  # found on the account: the artist should not wonder who sent it
+            text = f"Started elsewhere · {text}" if text else "Started elsewhere (another device or a script)"
         room = max(0, width - meta_w - 10)
         painter.drawText(QRect(left, y, room, fm_small.height()), Qt.AlignmentFlag.AlignVCenter,
                          fit_text(QFontMetricsF(small), text, room)[0])
