@@ -84,14 +84,14 @@ class FakeClient:
         return job
 
 
-def run_watch(job: SimulatedJob, policy: PollPolicy | None = None, **kwargs):
+def run_watch(job: SimulatedJob, policy: PollPolicy | None = None, expected: float | None = None, **kwargs):
     clock = Clock()
     client = FakeClient(job, clock, **kwargs)
     watcher = JobWatcher(client, policy, clock=clock, sleep=clock.sleep)
     updates: list[Job] = []
 
     async def body():
-        return await watcher.watch("sim", on_update=updates.append)
+        return await watcher.watch("sim", on_update=updates.append, expected=expected)
 
     result = asyncio.run(body())
     detected_at = client.calls[-1]
@@ -341,3 +341,11 @@ def test_without_progress_a_known_duration_halves_the_delay_at_no_more_requests(
             sdk_requests += sdk_count
     assert sum(delays) <= 0.5 * sum(sdk_delays), (sum(delays) / len(delays), sum(sdk_delays) / len(sdk_delays))
     assert requests <= sdk_requests, (requests, sdk_requests)
+
+
+def test_an_expected_duration_given_for_one_job_places_its_polls_around_that_end():
+    # e.g. the user's past niji grids: this job's own figure, not the watcher's per-operation one
+    job = SimulatedJob(21.7, report_progress=False)
+    _, delay, requests, _ = run_watch(job, expected=21.7)
+    sdk_delay, sdk_requests = sdk_figures(job.duration)
+    assert delay <= 0.5 * sdk_delay and requests <= sdk_requests

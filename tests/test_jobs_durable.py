@@ -399,6 +399,28 @@ def test_the_watcher_starts_from_the_users_own_past_durations(qtbot, qloop, serv
         stop_studio(qtbot, studio)
 
 
+def test_a_job_is_expected_to_take_as_long_as_the_users_past_jobs_on_its_model(qtbot, qloop, server):
+    from studio.session.entry import JobEntry
+    from studio.store.records import JobRecord
+
+    now = 1_800_000_000.0
+    backend = server.base_url.rstrip("/")
+    with JobStore.open(paths.store_path()) as store:
+        for model, spans in (("7", [30.0, 34.0, 32.0]), ("niji 6", [12.0, 14.0, 13.0, 90.0])):
+            for i, seconds in enumerate(spans):
+                store.put(JobRecord(op="diffusion", model=model, status=Status.COMPLETED, backend=backend,
+                                    created_at=now + i, ended_at=now + i + seconds))
+    studio = start_studio(qtbot, base_url=server.base_url)
+    try:
+        jobs = studio.jobs
+        assert jobs.expected_duration(JobEntry(record=JobRecord(op="diffusion", model="7"))) == 32.0
+        assert jobs.expected_duration(JobEntry(record=JobRecord(op="diffusion", model="niji 6"))) == 13.5
+        assert jobs.expected_duration(JobEntry(record=JobRecord(op="diffusion", model="6.1"))) is None
+        assert jobs.expected_duration(JobEntry(record=JobRecord(op="upscale", model="7"))) is None
+    finally:
+        stop_studio(qtbot, studio)
+
+
 def test_jobs_beyond_the_accounts_limit_wait_their_turn_unsent(qtbot, qloop):
     with SandboxServer(keys=["test-key"], speed=20.0, image_size_cap=64, concurrent_limit=2) as limited:
         studio = start_studio(qtbot, base_url=limited.base_url)

@@ -94,6 +94,11 @@ class PollTrack:
         self.polls += 1
         self.samples.append((when, job.status, job.progress))
 
+    def silent_processing(self) -> bool:
+        """Seen processing, never with a progress value: this server does not send it."""
+        seen = [progress for _, status, progress in self.samples if status == JobStatus.PROCESSING]
+        return bool(seen) and all(progress is None for progress in seen)
+
     def progress_eta(self) -> float | None:
         """Predicted end from the progress the server reported, or None without enough of it.
 
@@ -132,12 +137,13 @@ class PollTrack:
 
 
 def next_delay(policy: PollPolicy, track: PollTrack, now: float, expected_total: float,
-               known: bool = False) -> float:
+               known: bool = False, spread: float = 0.0) -> float:
     """Seconds until the next poll of a job still running (the heart of the schedule).
 
     `known`: the expected duration was measured (this run's jobs, or the user's past ones from
     the store), not the table's guess. Without progress the watcher then skips the early polls,
-    which tell nothing, and spends the saved requests densely around the likely end.
+    which tell nothing, and spends the saved requests densely around the likely end;
+    `spread` is how far off that measure may be (seconds), and widens the window to match.
     """
     low, high = policy.scaled(policy.min_interval), policy.scaled(policy.max_interval)
     eta = track.progress_eta()
@@ -146,28 +152,42 @@ def next_delay(policy: PollPolicy, track: PollTrack, now: float, expected_total:
         delay = eta - now + policy.scaled(policy.eta_margin)
     else:
         expected_end = track.started + expected_total
-        if eta is None and expected_end > now:
+        windowed = _known_delay(policy, track, now, expected_end, expected_total, spread) \
+            if known and eta is None else None
+        if windowed is not None:  # until the window around the measured end has closed
+            track.overruns = 0
+            return windowed
+        if eta is None and expected_end > now and not known:
             track.overruns = 0
             remaining = expected_end - now
-            if known:
-                return _known_delay(policy, track, now, expected_end, expected_total)
             delay = policy.approach * remaining
         else:
             delay = policy.scaled(policy.tail_start) * policy.tail_growth ** track.overruns
             track.overruns += 1
+    if eta is None and not known and track.silent_processing():
+        # Nothing measured and a server that sends no progress: the table's duration is only a
+        # guess, and sleeping on it detects late. Polling at the budget's own pace is then the
+        # best there is (a fixed poller's delay, at its request count).
+        delay = min(delay, policy.scaled(policy.budget_interval))
     delay = min(high, max(low, delay))
     # Request budget: the (polls+1)-th request not before a fixed poller would have made it.
     earliest = track.started + policy.scaled(policy.budget_interval) * track.polls
     return max(delay, earliest - now)
 
 
-def _known_delay(policy: PollPolicy, track: PollTrack, now: float, end: float, total: float) -> float:
+def _known_delay(policy: PollPolicy, track: PollTrack, now: float, end: float, total: float,
+                 spread: float = 0.0) -> float | None:
     """Without progress but with a measured duration: no polls until a window around the
-    likely end, then the requests the budget allows spread evenly over that window."""
+    likely end, then the requests the budget allows spread evenly over that window. None
+    once the window has closed (the job overran it)."""
     low = policy.scaled(policy.min_interval)
     budget = policy.scaled(policy.budget_interval)
-    lead = max(2 * low, policy.known_lead * total)
+    # Measured here: the end lies within half the span it was seen in. From the store: a share
+    # of the duration, for how much jobs of a kind vary.
+    lead = max(2 * low, spread / 2 if spread > 0 else policy.known_lead * total)
     opens, closes = end - lead, end + lead
+    if now >= closes:
+        return None
     allowed = math.floor((closes - track.started) / budget + 1)  # a fixed poller's count by then
     spare = max(1, allowed - track.polls)
     start = max(now, opens)
@@ -240,15 +260,18 @@ class JobWatcher:
         for job_id in list(self._tasks):
             self.cancel(job_id)
 
-    async def watch(self, job_id: str, on_update: OnUpdate | None = None, timeout: float | None = None) -> Job:
+    async def watch(self, job_id: str, on_update: OnUpdate | None = None, timeout: float | None = None,
+                    expected: float | None = None) -> Job:
         """Poll until the job completes (returns it) or fails (raises JobFailedError).
 
         `on_update` gets the job whenever its status or progress changes. Raises
         WatchTimeoutError after `timeout` seconds (default: the policy's max_wait).
+        `expected`: seconds this very job will likely take, when the caller knows better than
+        the watcher's per-operation figure (e.g. the user's past jobs on the same model).
         """
         limit = timeout if timeout is not None else self.policy.scaled(self.policy.max_wait)
         last: list[Job] = []
-        task = asyncio.ensure_future(self._poll(job_id, on_update, last))
+        task = asyncio.ensure_future(self._poll(job_id, on_update, last, expected))
         self._tasks.setdefault(job_id, set()).add(task)
         try:
             async with asyncio.timeout(limit):
@@ -264,7 +287,8 @@ class JobWatcher:
                 if not tasks:
                     del self._tasks[job_id]
 
-    async def _poll(self, job_id: str, on_update: OnUpdate | None, last: list[Job]) -> Job:
+    async def _poll(self, job_id: str, on_update: OnUpdate | None, last: list[Job],
+                    expected: float | None = None) -> Job:
         policy = self.policy
         track = PollTrack(started=self._now())
         reported: tuple[str, int | None] | None = None
@@ -306,8 +330,12 @@ class JobWatcher:
                 # "cancelled", "expired", ...: not documented, and none of them would ever turn
                 # into "completed", so polling on would only run until the watch times out.
                 raise UnknownStatusError(job)
-            delay = next_delay(policy, track, now, self.expected_duration(job.task_type),
-                               known=job.task_type in self._learned)
+            if expected:
+                delay = next_delay(policy, track, now, expected, known=True)
+            else:
+                delay = next_delay(policy, track, now, self.expected_duration(job.task_type),
+                                   known=job.task_type in self._learned,
+                                   spread=self._gaps.get(job.task_type, 0.0))
 
     @staticmethod
     def _report(on_update: OnUpdate | None, job: Job) -> None:

@@ -111,16 +111,17 @@ class JobHistory:
                     found.append(path)
         return found
 
-    def past_durations(self, *, samples: int = 20) -> dict[str, float]:
+    def past_durations(self, *, samples: int = 20, by_model: bool = False) -> dict[Any, float]:
         """Median seconds from submit to completion of the user's own recent jobs per
-        operation, on servers like the current one (the built-in sandbox runs at its own
+        operation (or, `by_model`, per (operation, model): v7 grids and niji grids take their
+        own time), on servers like the current one (the built-in sandbox runs at its own
         speed): the watcher's prior for when a job will likely end."""
         import statistics
 
         if self.store is None:
             return {}
         family = _backend_family(self.backend_id)
-        spans: dict[str, list[float]] = {}
+        spans: dict[Any, list[float]] = {}
         try:
             records = self.store.search(status=Status.COMPLETED, limit=300)  # newest first
         except Exception:
@@ -128,8 +129,19 @@ class JobHistory:
             return {}
         for r in records:
             if r.ended_at and r.ended_at > r.created_at and _backend_family(r.backend) == family:
-                spans.setdefault(r.op, []).append(r.ended_at - r.created_at)
-        return {op: statistics.median(s[:samples]) for op, s in spans.items() if len(s) >= 3}
+                spans.setdefault((r.op, r.model) if by_model else r.op, []).append(r.ended_at - r.created_at)
+        return {key: statistics.median(s[:samples]) for key, s in spans.items() if len(s) >= 3}
+
+    def expected_duration(self, entry: JobEntry) -> float | None:
+        """How long this job will likely take, from the user's past jobs of its operation on
+        its model; None when there are too few (the watcher then uses what it knows per
+        operation). Read once per server."""
+        if not entry.model:
+            return None
+        cached = getattr(self, "_model_durations", None)
+        if cached is None or cached[0] != self.backend_id:
+            cached = self._model_durations = (self.backend_id, self.past_durations(by_model=True))
+        return cached[1].get((entry.op, entry.model))
 
     def restore(self, *, recent: int = 30) -> list[JobEntry]:
         """Bring back from the store the jobs that had not ended and the most recent others,

@@ -508,7 +508,8 @@ class JobsSession(JobHistory, AccountState, QObject):
                 if timeout <= 0:
                     raise WatchTimeoutError(entry.job_id, float(self.watch_timeout or 0), entry.job)
             try:
-                return await entry.watcher.watch(entry.job_id, on_update=on_update, timeout=timeout)
+                return await entry.watcher.watch(entry.job_id, on_update=on_update, timeout=timeout,
+                                                 **_hint(entry.watcher, self.expected_duration(entry)))
             except RateLimitError as exc:
                 attempt += 1
                 if attempt > self.rate_limit_retries:
@@ -686,6 +687,13 @@ def _post_may_have_landed(exc: BaseException) -> bool:
         return exc.request_sent
     # A 5xx or an unreadable answer: the server may have acted before it failed to say so.
     return isinstance(exc, (ServerError, MalformedResponseError))
+
+
+def _hint(watcher: Any, expected: float | None) -> dict[str, Any]:
+    """The expected duration for `watch`, for watchers that take one (tests use others)."""
+    from studio.api.watcher import JobWatcher
+
+    return {"expected": expected} if expected and isinstance(watcher, JobWatcher) else {}
 
 
 def _outage_pause(watcher: Any, rounds: int) -> float:
