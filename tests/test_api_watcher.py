@@ -349,3 +349,35 @@ def test_an_expected_duration_given_for_one_job_places_its_polls_around_that_end
     _, delay, requests, _ = run_watch(job, expected=21.7)
     sdk_delay, sdk_requests = sdk_figures(job.duration)
     assert delay <= 0.5 * sdk_delay and requests <= sdk_requests
+
+
+def test_estimated_time_from_the_account_listing_places_the_polls_and_one_listing_serves_all():
+    from studio.api.models import ActiveTask, ActiveTasks
+
+    clock = Clock()
+    job = SimulatedJob(26.4, report_progress=False)
+
+    class ListingClient(FakeClient):
+        listings = 0
+
+        async def active_tasks(self):
+            ListingClient.listings += 1
+            await asyncio.sleep(0)
+            left = max(1, math.ceil(job.duration - self.clock.now))
+            return ActiveTasks(tasks=[ActiveTask(job_id=j, task_type="diffusion", status="processing",
+                                                 estimated_time=left) for j in ("sim", "b", "c")])
+
+    client = ListingClient(job, clock)
+    watcher = JobWatcher(client, clock=clock, sleep=clock.sleep)
+    watcher.use_listing = True
+    asyncio.run(watcher.watch("sim"))
+    sdk_delay, sdk_requests = sdk_figures(job.duration)
+    assert ListingClient.listings == 1 and len(client.calls) + 1 <= sdk_requests
+    assert client.calls[-1] - job.duration <= 0.5 * sdk_delay
+    assert all(call > 0.6 * job.duration for call in client.calls)  # nothing asked early
+
+    async def together():  # watches starting in the same moment share one listing
+        return await asyncio.gather(*(watcher._estimates(clock.now) for _ in range(3)))
+
+    answers = asyncio.run(together())
+    assert ListingClient.listings == 2 and answers[0] == answers[1] == answers[2]

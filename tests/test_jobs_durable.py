@@ -426,6 +426,7 @@ def test_jobs_beyond_the_accounts_limit_wait_their_turn_unsent(qtbot, qloop):
         studio = start_studio(qtbot, base_url=limited.base_url)
         try:
             qtbot.waitUntil(lambda: studio.jobs.concurrent_limit == 2, timeout=5000)
+            assert studio.watcher.use_listing  # the listing works: new jobs read estimated_time
             busiest, words = [0], set()
 
             def look(_key: str) -> None:

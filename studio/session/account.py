@@ -60,6 +60,8 @@ class AccountState:
             listing = await client.active_tasks()
         except LegnextError:
             return
+        if hasattr(self.watcher, "use_listing"):
+            self.watcher.use_listing = True  # new jobs' first look: their estimated_time
         limit = getattr(listing, "concurrent_limit", None)
         self.concurrent_limit = int(limit) if limit else None
         self._slot_may_be_free()
