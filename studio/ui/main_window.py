@@ -498,6 +498,8 @@ class MainWindow(QMainWindow):
         if not active or not (looking or told):
             title = f"{_job_label(entry)} " + ("failed" if failed else "finished")
             detail = entry.error if failed else excerpt(entry.prompt, 60)
+            if active and not failed and not looking:
+                title += " (in the queue)"  # the grid stayed where the artist is
             self.notifier.announce(title, detail or "", error=failed)
 
     def _explain_failure(self, entry: Any, following: bool) -> bool:

@@ -144,6 +144,8 @@ class QueueModel(QAbstractListModel):
             tip = row_summary(entry)
             if entry.prompt:
                 tip = f"{tip}\n\n{entry.prompt}"
+            if entry.external:
+                tip += "\n\nFound on your account: started on another device or by a script."
             if entry.job_id:
                 tip += f"\n\njob {entry.job_id}"
             return tip
@@ -335,7 +337,7 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(QColor(c.muted))
         text = excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
         if entry.external:  # found on the account: the artist should not wonder who sent it
-            text = f"Started elsewhere · {text}" if text else "Started elsewhere (another device or a script)"
+            text = f"Started elsewhere · {text}" if text else "Started elsewhere"
         room = max(0, width - meta_w - 10)
         painter.drawText(QRect(left, y, room, fm_small.height()), Qt.AlignmentFlag.AlignVCenter,
                          fit_text(QFontMetricsF(small), text, room)[0])
