@@ -274,6 +274,23 @@ def test_generate_killed_with_sigkill_then_resume_completes_every_job(server_pro
     assert len(out.splitlines()) == 3
 
 
+def test_two_studio_processes_at_once_share_the_store_safely(server_process):
+    import json
+
+    first = _cli("generate", "a harbour at dawn", "a harbour at noon", "--wait", "--json",
+                 "--base-url", server_process)
+    second = _cli("generate", "a harbour at dusk", "a harbour at night", "--wait", "--json",
+                  "--base-url", server_process)
+    outs = [proc.communicate(timeout=120) for proc in (first, second)]
+    assert first.returncode == second.returncode == 0, [err for _, err in outs]
+    lines = [json.loads(line) for out, _ in outs for line in out.splitlines() if line.strip()]
+    assert len(lines) == 4 and all(line["status"] == "completed" and len(line["files"]) == 4 for line in lines)
+    with JobStore.open(paths.store_path()) as store:
+        assert store.count() == 4 and not store.unfinished()
+    with sqlite3.connect(paths.store_path()) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_generate_refuses_a_prompt_with_an_error_and_sends_nothing(server_process):
     proc = _cli("generate", "castle --ar 0:0", "--base-url", server_process)
     out, err = proc.communicate(timeout=60)
