@@ -49,3 +49,13 @@ def test_output_kinds():
     assert names(output=Output.VIDEO) == {"video_diffusion", "extend_video", "video_upscale"}
     assert names(output=Output.TEXT) == {"describe", "shorten"}
     assert "upscale" in names(single=True) and "diffusion" not in names(single=True)
+
+
+def test_every_grid_action_starts_a_known_operation_and_takes_its_facts_from_it():
+    from studio.api.operations import OPERATIONS, Output
+    from studio.ui.actions import ACTIONS
+
+    for spec in ACTIONS:
+        assert spec.op in OPERATIONS, spec.name
+        assert spec.video == (OPERATIONS[spec.op].output == Output.VIDEO)
+    assert {s.name: s.label for s in ACTIONS}["inpaint"] == OPERATIONS["inpaint"].label == "Repaint"

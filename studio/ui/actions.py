@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from studio.api.operations import Output, operation
+
 # How an action collects what it needs before a job is sent.
 FLOW_OPTIONS = "options"  # small popover with choices (and maybe a prompt), cost, Send
 FLOW_CONFIRM = "confirm"  # no options: a popover that shows the cost and asks for one more click
@@ -63,23 +65,31 @@ class PromptSpec:
 @dataclass(frozen=True)
 class ActionSpec:
     name: str  # the key in output.available_actions
-    label: str  # short button label
     icon: str  # SVG path data on a 24x24 stroke grid
     tooltip: str
-    op: str  # LegnextClient method name passed to JobsSession.submit
+    op: str  # the operation (studio.api.operations) passed to JobsSession.submit
     flow: str  # FLOW_*
     dialog: str  # the class that collects options (action_dialogs or studio.ui.mask)
+    label: str = ""  # short button label; the operation's own by default
     scope: str = SCOPE_IMAGE
     options: tuple[OptionSpec, ...] = ()
     prompt: PromptSpec | None = None
     verb: str = ""  # the Send button's word ("Vary", "Upscale"); defaults to label
     crumb: str = ""  # breadcrumb step for a job made by this op; {n} is the 1-based image
-    video: bool = False  # priced as a video job
     expensive: bool = False  # Send needs a second click (UI.md: video, 12K upscale)
     aliases: tuple[str, ...] = field(default=())
     # The client keyword that names the output acted on: most actions work on an image
     # ("image_no"); extend / upscale of a video name the video ("video_no").
     index_param: str = "image_no"
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", operation(self.op).label)
+
+    @property
+    def video(self) -> bool:
+        """Its job makes a video (priced as one)."""
+        return bool(self.op) and operation(self.op).output == Output.VIDEO
 
     @property
     def send_word(self) -> str:
@@ -132,7 +142,6 @@ _VIDEO_TYPE = OptionSpec(
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         name="upscale",
-        label="Upscale",
         icon="M4 10V4h6 M20 14v6h-6 M4 4l6.5 6.5 M20 20l-6.5-6.5",
         tooltip="Upscale this image (Subtle or Creative)",
         op="upscale",
@@ -143,7 +152,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="variation",
-        label="Vary",
         icon="M12 3l1.9 6.1L20 11l-6.1 1.9L12 19l-1.9-6.1L4 11l6.1-1.9z M19 3v4 M17 5h4",
         tooltip="Make four variations of this image (Subtle or Strong, optional new prompt)",
         op="variation",
@@ -157,7 +165,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="remix",
-        label="Remix",
         icon="M3 7h3.5c4.5 0 6.5 10 11 10H21 M3 17h3.5c4.5 0 6.5-10 11-10H21"
         " M18 4l3 3-3 3 M18 14l3 3-3 3",
         tooltip="Redo this image with a new prompt (Subtle or Strong)",
@@ -175,7 +182,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="pan",
-        label="Pan",
         icon="M12 3v18 M3 12h18 M9 6l3-3 3 3 M9 18l3 3 3-3 M6 9l-3 3 3 3 M18 9l3 3-3 3",
         tooltip="Extend this image in one direction",
         op="pan",
@@ -185,7 +191,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="outpaint",
-        label="Zoom out",
         icon="M8.5 8.5h7v7h-7z M3 8V3h5 M16 3h5v5 M21 16v5h-5 M8 21H3v-5",
         tooltip="Zoom out: extend this image on every side",
         op="outpaint",
@@ -195,7 +200,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="inpaint",
-        label="Repaint",
         icon="M14.5 4.5l5 5L11 18l-5-5z M6 13l-2.5 6.5L10 17 M13 6l5 5",
         tooltip="Repaint (inpaint): paint a mask over the part to redo",
         op="inpaint",
@@ -205,7 +209,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="edit",
-        label="Edit",
         icon="M4 20h4L19.5 8.5l-4-4L4 16z M13.5 6.5l4 4",
         tooltip="Edit: move or resize the image on a canvas and repaint with a prompt",
         op="edit",
@@ -215,7 +218,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="enhance",
-        label="Enhance",
         icon="M4 20L15 9 M13 7l2 2 M17 3v3 M20.5 6.5h-3 M19.5 2.5l-1.5 1.5 M8 4v2 M9 5H7"
         " M19 13v2 M20 14h-2",
         tooltip="Enhance this draft image to full quality",
@@ -226,7 +228,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         name="animate",
-        label="Animate",
         icon="M3.5 5.5h17v13h-17z M10 9v6l5-3z",
         tooltip="Animate: make a short video from this image (480p or 720p)",
         op="video_diffusion",
@@ -235,7 +236,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         options=(_VIDEO_TYPE,),
         prompt=PromptSpec("prompt", required=False, empty_text="Optional: how it should move"),
         crumb="animate {n}",
-        video=True,
         expensive=True,
         aliases=("video", "video_diffusion", "video-diffusion", "animate_high", "animate_low"),
     ),
@@ -248,28 +248,24 @@ ACTIONS: tuple[ActionSpec, ...] = (
         flow=FLOW_CONFIRM,
         dialog="ConfirmPopover",
         crumb="extend {n}",
-        video=True,
         expensive=True,
         index_param="video_no",
         aliases=("extend-video", "extend"),
     ),
     ActionSpec(
         name="video_upscale",
-        label="Upscale video",
         icon="M3.5 5.5h17v13h-17z M10 9v6l5-3z M15 2.5h5.5V8 M20.5 2.5L16 7",
         tooltip="Upscale this video to a higher resolution",
         op="video_upscale",
         flow=FLOW_CONFIRM,
         dialog="ConfirmPopover",
         crumb="upscale video {n}",
-        video=True,
         expensive=True,
         index_param="video_no",
         aliases=("video-upscale",),
     ),
     ActionSpec(
         name="reroll",
-        label="Reroll",
         icon="M20 12a8 8 0 1 1-2.4-5.7 M20 4v5h-5",
         tooltip="Run the same prompt again for a new grid",
         op="reroll",
