@@ -139,7 +139,7 @@ def main() -> int:
                 samples.append((viewed, rss_mb()))
                 print(f"# {viewed} jobs viewed, {samples[-1][1]:.0f} MB resident", file=sys.stderr, flush=True)
                 if os.environ.get("MEMORY_DEBUG"):
-                    from studio.ui.image_loader import shared_loader
+                    from studio.ui.grid.loader import shared_loader
                     cache = shared_loader()._cache
                     print(f"#   decode cache {cache._bytes / 2**20:.0f} MB in {len(cache)}", file=sys.stderr, flush=True)
         return time.perf_counter() - t0

@@ -60,8 +60,8 @@ def main(freeze_gc: bool = True) -> int:
     from studio.api.client import LegnextClient
     from studio.api.watcher import JobWatcher, PollPolicy
     from studio.session.jobs import JobsSession
-    from studio.ui import theme
-    from studio.ui.grid_view import GridView
+    from studio.ui.common import theme
+    from studio.ui.grid.view import GridView
 
     proc, base_url = start_sandbox(_SERVER)
     app = QApplication.instance() or QApplication(sys.argv)

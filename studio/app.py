@@ -418,7 +418,7 @@ def run(
     from PySide6.QtWidgets import QApplication
 
     from studio.memory import keep_heap_small
-    from studio.ui.theme import apply_theme
+    from studio.ui.common.theme import apply_theme
 
     keep_heap_small()  # before the first image is decoded
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -53,7 +53,7 @@ def test_output_kinds():
 
 def test_every_grid_action_starts_a_known_operation_and_takes_its_facts_from_it():
     from studio.api.operations import OPERATIONS, Output
-    from studio.ui.actions import ACTIONS
+    from studio.ui.grid.actions import ACTIONS
 
     for spec in ACTIONS:
         assert spec.op in OPERATIONS, spec.name

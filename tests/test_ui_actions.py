@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.action_dialogs import ConfirmPopover, OptionsPopover
-from studio.ui.actions import ACTIONS, FLOW_EDITOR, spec_for
-from studio.ui.grid_view import GridView
+from studio.ui.grid.action_dialogs import ConfirmPopover, OptionsPopover
+from studio.ui.grid.actions import ACTIONS, FLOW_EDITOR, spec_for
+from studio.ui.grid.view import GridView
 from test_ui_grid_support import RECIPES, GridEnv, env  # noqa: F401  (fixture)
 
 ENDPOINT = {

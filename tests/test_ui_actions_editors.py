@@ -11,9 +11,9 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from studio.sandbox import SandboxServer
-from studio.ui import image_loader
-from studio.ui.action_dialogs import EDITOR_DIALOGS
-from studio.ui.actions import ACTIONS, FLOW_EDITOR, spec_for
+from studio.ui.grid import loader as image_loader
+from studio.ui.grid.action_dialogs import EDITOR_DIALOGS
+from studio.ui.grid.actions import ACTIONS, FLOW_EDITOR, spec_for
 from studio.ui.mask import MaskEditor, PanDialog
 from test_ui_grid_support import close_env, env, make_env  # noqa: F401  (fixture)
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from studio.ui.action_dialogs import ActionContext, OptionsPopover, make_popover
-from studio.ui.actions import ACTIONS, FLOW_EDITOR, spec_for
+from studio.ui.grid.action_dialogs import ActionContext, OptionsPopover, make_popover
+from studio.ui.grid.actions import ACTIONS, FLOW_EDITOR, spec_for
 from test_ui_grid_support import RECIPES, GridEnv, env  # noqa: F401  (fixture)
 
 ENDPOINT = {"remix": "/v1/remix", "variation": "/v1/variation", "upscale": "/v1/upscale"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from studio.credits import balance_credits, credits_text, format_credits
-from studio.ui.action_dialogs import cost_text
+from studio.ui.grid.action_dialogs import cost_text
 
 THIN = "\u2009"
 

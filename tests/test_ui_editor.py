@@ -8,9 +8,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QFont, QTextCharFormat
 
 from studio.session.prompt_state import PromptState
-from studio.ui.prompt_editor import PromptEditor
-from studio.ui.prompt_highlighter import accent_color, severity_color
-from studio.ui.reference_wells import LEGNEXT_IMAGE_MIME
+from studio.ui.prompt.editor import PromptEditor
+from studio.ui.prompt.highlighter import accent_color, severity_color
+from studio.ui.prompt.reference_wells import LEGNEXT_IMAGE_MIME
 
 
 @pytest.fixture
@@ -325,7 +325,7 @@ def test_server_error_is_shown_at_the_flag(editor, state):
 
 
 def test_utf16_index_round_trips():
-    from studio.ui.prompt_highlighter import Utf16Index
+    from studio.ui.prompt.highlighter import Utf16Index
 
     text = "a🏰b😀😀c"
     index = Utf16Index(text)

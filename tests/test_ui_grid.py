@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from studio.ui import image_loader
-from studio.ui.action_bar import ActionButton
-from studio.ui.actions import ACTION_VALID_DAYS
-from studio.ui.grid_media import media_of
+from studio.ui.grid import loader as image_loader
+from studio.ui.grid.action_bar import ActionButton
+from studio.ui.grid.actions import ACTION_VALID_DAYS
+from studio.ui.grid.media import media_of
 from test_ui_grid_support import (  # noqa: F401  (fixtures are found by name)
     RECIPES,
     close_env,

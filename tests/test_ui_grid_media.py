@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.action_dialogs import ConfirmPopover
+from studio.ui.grid.action_dialogs import ConfirmPopover
 from test_ui_grid_support import RECIPES, close_env, expected_buttons, expected_job_buttons, make_env
 
 

@@ -16,8 +16,8 @@ from studio.api.retry import NO_RETRY
 from studio.api.watcher import JobWatcher, PollPolicy
 from studio.prompt import Params, image_size
 from studio.session.jobs import COMPLETED, ERROR, JobsSession
-from studio.ui.actions import ACTION_VALID_DAYS
-from studio.ui.grid_view import GridView
+from studio.ui.grid.actions import ACTION_VALID_DAYS
+from studio.ui.grid.view import GridView
 from test_ui_grid_support import GridEnv, close_env, env, make_env  # noqa: F401  (fixture)
 
 TIMEOUT_MS = 20_000

@@ -12,7 +12,7 @@ from studio.api.client import LegnextClient
 from studio.api.watcher import JobWatcher, PollPolicy
 from studio.session.jobs import COMPLETED, JobEntry, JobsSession
 from studio.session.tasks import spawn
-from studio.ui.grid_view import GridView
+from studio.ui.grid.view import GridView
 
 JOB_TIMEOUT_MS = 20_000
 

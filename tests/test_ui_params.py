@@ -8,8 +8,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from studio.session.prompt_state import PromptState
-from studio.ui.param_panel import ParameterPanel
-from studio.ui.prompt_editor import PromptEditor
+from studio.ui.prompt.param_panel import ParameterPanel
+from studio.ui.prompt.editor import PromptEditor
 
 
 @pytest.fixture

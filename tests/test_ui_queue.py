@@ -14,8 +14,8 @@ from studio.api.retry import NO_RETRY
 from studio.api.watcher import JobWatcher, PollPolicy
 from studio.session.jobs import CANCELLED, COMPLETED, ERROR, JobEntry, JobsSession, SessionRetryPolicy
 from studio.session.tasks import spawn
-from studio.ui import theme
-from studio.ui.queue_panel import _PAD, KeyRole, QueuePanel
+from studio.ui.common import theme
+from studio.ui.queue.panel import _PAD, KeyRole, QueuePanel
 
 
 def _panel(qtbot, base_url: str, key: str = "test-key") -> QueuePanel:

@@ -2,7 +2,7 @@
 prompt on a window too narrow for three columns), status bar.
 
 It only wires views to the session objects (PromptState, JobsSession) and shows messages; the
-widgets themselves live in their own modules (prompt_editor, param_panel, grid_view, queue_panel).
+widgets themselves live in their rooms (ui/prompt, ui/grid, ui/queue, ui/mask, ui/common).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from studio.credits import balance_credits, credits_text
 from studio.session.connection import Connection, ConnectionInfo
 from studio.session.jobs import ERROR, FAILED, RATE_LIMITED, SUBMITTING, JobsSession
 from studio.session.settings import KeyStore, Settings
-from studio.ui.notify import Notifier
-from studio.ui.queue_panel import QueuePanel, excerpt
+from studio.ui.common.notify import Notifier
+from studio.ui.queue.panel import QueuePanel, excerpt
 
 APP_NAME = "Legnext Studio"
 # Bump when the dock set changes, so an old saved layout is not applied to new docks.
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
     @property
     def grid(self) -> Any:
         if self._grid is None:
-            from studio.ui.grid_view import GridView
+            from studio.ui.grid.view import GridView
 
             # Save writes to the download folder the settings dialog edits (read on each save).
             self._grid = GridView(self.jobs, download_dir=lambda: self.settings.download_dir)
@@ -230,8 +230,8 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        from studio.ui.param_panel import ParameterPanel
-        from studio.ui.prompt_editor import PromptEditor
+        from studio.ui.prompt.param_panel import ParameterPanel
+        from studio.ui.prompt.editor import PromptEditor
 
         # Every widget is created under its final parent: re-parenting a styled widget makes
         # Qt re-polish its whole subtree, which cost a large share of start-up.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QIcon
 
-from studio.ui.icons import stroke_pixmap
+from studio.ui.common.icons import stroke_pixmap
 
 PATHS = {
     "select": "M5 3l13 8-6 1.5L9 19z M12.5 12.5l5 6",
@@ -32,7 +32,7 @@ _cache: dict[tuple[str, str, int], QIcon] = {}
 
 def icon(name: str, px: int = 18) -> QIcon:
     try:
-        from studio.ui import theme
+        from studio.ui.common import theme
 
         normal, active, off = theme.current.muted, theme.current.text, theme.current.faint
     except Exception:  # the theme is optional here (benchmarks build the painter bare)
@@ -52,9 +52,9 @@ def icon(name: str, px: int = 18) -> QIcon:
 
 
 def color(role: str, fallback: str) -> QColor:
-    """A theme colour role (studio.ui.theme), or `fallback` where the theme is not loaded."""
+    """A theme colour role (studio.ui.common.theme), or `fallback` where the theme is not loaded."""
     try:
-        from studio.ui import theme
+        from studio.ui.common import theme
 
         return QColor(getattr(theme.current, role))
     except Exception:

@@ -12,11 +12,11 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from studio.ui.action_bar import BUTTON_H
-from studio.ui.image_tile import BAR_GAP, ImageTile
+from studio.ui.grid.action_bar import BUTTON_H
+from studio.ui.grid.tile import BAR_GAP, ImageTile
 
 if TYPE_CHECKING:
-    from studio.ui.grid_view import GridView
+    from studio.ui.grid.view import GridView
 
 GUTTER = 8  # px between images (UI.md)
 MARGIN = 12  # px around the whole grid

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QHBoxLayout, QLab
 
 from studio.prompt.support import model_label
 from studio.session.prompt_state import PromptState
-from studio.ui.prompt_highlighter import accent_color, muted_color, set_once
+from studio.ui.prompt.highlighter import accent_color, muted_color, set_once
 
 # Common ratios (REFERENCE.md › Supported Aspect Ratios, plus the usual photo and cinema ones).
 PRESETS: list[tuple[int, int, str]] = [

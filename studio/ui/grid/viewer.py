@@ -28,11 +28,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.session.tasks import spawn
-from studio.ui import theme
-from studio.ui.image_loader import DecodedImage, ImageLoader, fit_size
+from studio.ui.common import theme
+from studio.ui.grid.loader import DecodedImage, ImageLoader, fit_size
 
 if TYPE_CHECKING:
-    from studio.ui.grid_view import GridView
+    from studio.ui.grid.view import GridView
 
 
 class _Picture(QWidget):

@@ -1,6 +1,6 @@
 """Small popovers anchored to a grid action button: pick the options, see the cost, send.
 
-Built from the action registry (`studio.ui.actions`): a segmented choice per option (variation
+Built from the action registry (`studio.ui.grid.actions`): a segmented choice per option (variation
 Subtle/Strong, upscale Subtle/Creative, remix Subtle/Strong with the API's reversed numbering,
 video 480p/720p), an optional or required prompt, the cost in credits from `studio.prompt`'s
 estimate, and a Send button. Actions without options (enhance, reroll) get a one-line popover
@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.credits import credits_text
-from studio.ui import theme
-from studio.ui.actions import FLOW_CONFIRM, ActionSpec
+from studio.ui.common import theme
+from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec
 
 log = logging.getLogger(__name__)
 

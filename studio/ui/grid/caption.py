@@ -20,10 +20,10 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry
-from studio.ui import theme
-from studio.ui.action_bar import BUTTON_GAP, BUTTON_H, ActionBar, ActionButton
-from studio.ui.actions import ACTION_VALID_DAYS, SAVE_ALL, crumb_for
-from studio.ui.time_text import elapsed_text
+from studio.ui.common import theme
+from studio.ui.grid.action_bar import BUTTON_GAP, BUTTON_H, ActionBar, ActionButton
+from studio.ui.grid.actions import ACTION_VALID_DAYS, SAVE_ALL, crumb_for
+from studio.ui.common.time_text import elapsed_text
 
 CAPTION_SPACING = 10  # px between the caption's pieces
 MESSAGE_BUTTON_GAP = 14  # px between the message and its button

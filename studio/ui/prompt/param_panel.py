@@ -28,9 +28,9 @@ from studio.prompt import Diagnostic, LintResult
 from studio.prompt.support import model_choices, model_label
 from studio.session.prompt_state import PromptState
 from studio.session.settings import Settings
-from studio.ui.aspect_widget import SPIN_BOX_STYLE, AspectWidget
-from studio.ui.prompt_highlighter import muted_color, set_once, severity_color
-from studio.ui.reference_wells import ReferenceWells
+from studio.ui.prompt.aspect import SPIN_BOX_STYLE, AspectWidget
+from studio.ui.prompt.highlighter import muted_color, set_once, severity_color
+from studio.ui.prompt.reference_wells import ReferenceWells
 
 # Where a slider rests when the prompt does not set the flag: the defaults the docs state
 # (REFERENCE.md › Image Parameters: stylize 100, chaos 0, weird 0, stop 100, iw 1; Midjourney's

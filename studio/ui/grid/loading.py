@@ -1,6 +1,6 @@
 """Getting the grid's images on screen without stalling the window, a part of `GridView` (a
 mixin it inherits): each output's bytes are decoded and scaled to its box in worker threads
-(`studio.ui.image_loader`), and rescaled there again once a resize settles; the GUI thread only
+(`studio.ui.grid.loader`), and rescaled there again once a resize settles; the GUI thread only
 paints display-sized pixels. A result that arrives for a grid no longer on show is dropped.
 """
 
@@ -11,8 +11,8 @@ from PySide6.QtCore import QTimer
 
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
-from studio.ui.grid_media import media_of
-from studio.ui.image_loader import DecodedImage, ImageLoader
+from studio.ui.grid.media import media_of
+from studio.ui.grid.loader import DecodedImage, ImageLoader
 
 RESCALE_DELAY_MS = 120  # wait for a resize to settle before rescaling off-thread
 

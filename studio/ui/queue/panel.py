@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
 from studio.prompt.support import model_label
-from studio.ui import theme
+from studio.ui.common import theme
 from studio.credits import credits_text
-from studio.ui.time_text import elapsed_text
+from studio.ui.common.time_text import elapsed_text
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
 

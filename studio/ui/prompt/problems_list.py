@@ -16,7 +16,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from studio.prompt import Diagnostic
-from studio.ui.prompt_highlighter import severity_color
+from studio.ui.prompt.highlighter import severity_color
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 _MARK = {"error": "●", "warning": "▲", "info": "ℹ"}  # shape as well as colour (colour-blind users)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.session.entry import Source
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
-from studio.ui.grid_media import Media, media_of
+from studio.ui.grid.media import Media, media_of
 
 
 class GridOutputs:
@@ -115,7 +115,7 @@ class GridOutputs:
         entry = self.entry
         if entry is None or image_no not in self._decoded:
             return
-        from studio.ui.image_viewer import ImageViewer
+        from studio.ui.grid.viewer import ImageViewer
 
         if self.viewer is not None:
             self.viewer.close()

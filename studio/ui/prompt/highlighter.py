@@ -51,9 +51,9 @@ class Utf16Index:
 
 
 def accent_color(palette: QPalette | None = None) -> QColor:
-    """The accent: the theme's when studio.ui.theme is installed, else the palette highlight."""
+    """The accent: the theme's when studio.ui.common.theme is installed, else the palette highlight."""
     try:
-        from studio.ui import theme
+        from studio.ui.common import theme
 
         if QApplication.instance() is not None and theme.current is not None:
             return QColor(theme.current.accent)
@@ -65,7 +65,7 @@ def accent_color(palette: QPalette | None = None) -> QColor:
 def severity_color(severity: str) -> QColor:
     """Red for errors, amber for warnings, blue for info (theme colours when available)."""
     try:
-        from studio.ui import theme
+        from studio.ui.common import theme
 
         return QColor({"error": theme.current.error, "warning": theme.current.warning}
                       .get(severity, theme.current.info))
@@ -75,7 +75,7 @@ def severity_color(severity: str) -> QColor:
 
 def muted_color(palette: QPalette | None = None) -> QColor:
     try:
-        from studio.ui import theme
+        from studio.ui.common import theme
 
         return QColor(theme.current.muted)
     except (ImportError, AttributeError):

@@ -12,9 +12,9 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QKeyEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
-from studio.ui import theme
-from studio.ui.actions import ICON_UNKNOWN, ActionSpec, spec_for, unknown_tooltip
-from studio.ui.icons import action_icon
+from studio.ui.common import theme
+from studio.ui.grid.actions import ICON_UNKNOWN, ActionSpec, spec_for, unknown_tooltip
+from studio.ui.common.icons import action_icon
 
 BUTTON_H = 26
 BUTTON_GAP = 4

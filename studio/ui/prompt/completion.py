@@ -12,7 +12,7 @@ from PySide6.QtGui import QPainter, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QCompleter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from studio.prompt.support import flag_catalog
-from studio.ui.prompt_highlighter import accent_color, muted_color
+from studio.ui.prompt.highlighter import accent_color, muted_color
 
 # The text to match and insert ("--stylize"); DisplayRole holds the same.
 COMPLETION_ROLE = Qt.ItemDataRole.UserRole + 1

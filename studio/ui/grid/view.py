@@ -1,18 +1,18 @@
 """The grid: one job's images, letterboxed 2×2 (or 1 for upscales), each with its actions.
 
-A view of `JobsSession`: it shows the entry it was pointed at (`show_job`) and follows that
+A view of `JobsSession`: it shows the session's job on show (`jobs.on_show`) and follows that
 entry's `job_changed` signal — stand-in boxes with a thin progress bar and the status word while
 the job runs, each image as soon as its bytes are downloaded and decoded (off the GUI thread:
-`studio.ui.grid_loading`).
+`studio.ui.grid.loading`).
 
 Buttons come from what the server says: one per name in the job's `output.available_actions`
-that lists the image's index (looked up in the registry `studio.ui.actions`; names the studio
+that lists the image's index (looked up in the registry `studio.ui.grid.actions`; names the studio
 does not know are shown disabled under their own name), plus job-level ones such as reroll.
 
 `GridView` is this module's state and syncing; its other parts are mixins, one concern each:
-`grid_actions` (what a button click does: popover or editor, then submit with lineage),
-`grid_outputs` (Save / Save all, the right-click menu, the viewer), `grid_loading` (decoding and
-scaling off-thread) and `grid_caption` (the line under the images, the message instead of them).
+`action_flow` (what a button click does: popover or editor, then submit with lineage),
+`outputs` (Save / Save all, the right-click menu, the viewer), `loading` (decoding and
+scaling off-thread) and `caption` (the line under the images, the message instead of them).
 It is built from the widgets `GridCanvas` (layout), `ImageTile` / `ImageCell` (one output) and
 `ActionBar` / `ActionButton`.
 
@@ -35,18 +35,18 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from studio.session.jobs import CANCELLED, COMPLETED, ERROR, FAILED, JobEntry, JobsSession
 from studio.session.settings import Settings
-from studio.ui import theme
-from studio.ui.action_bar import ActionButton
-from studio.ui.actions import ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions
-from studio.ui.grid_actions import GridActions
-from studio.ui.grid_canvas import GridCanvas
-from studio.ui.grid_caption import GridCaption, grid_qss
-from studio.ui.grid_loading import GridLoading
-from studio.ui.grid_media import expected_count, media_of
-from studio.ui.grid_outputs import GridOutputs
-from studio.ui.icons import action_icon
-from studio.ui.image_loader import DecodedImage, ImageLoader, shared_loader
-from studio.ui.image_tile import ImageTile
+from studio.ui.common import theme
+from studio.ui.grid.action_bar import ActionButton
+from studio.ui.grid.actions import ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions
+from studio.ui.grid.action_flow import GridActions
+from studio.ui.grid.canvas import GridCanvas
+from studio.ui.grid.caption import GridCaption, grid_qss
+from studio.ui.grid.loading import GridLoading
+from studio.ui.grid.media import expected_count, media_of
+from studio.ui.grid.outputs import GridOutputs
+from studio.ui.common.icons import action_icon
+from studio.ui.grid.loader import DecodedImage, ImageLoader, shared_loader
+from studio.ui.grid.tile import ImageTile
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QPushButton, QWidget
 
-from studio.ui import theme
-from studio.ui.action_bar import ActionBar, ActionButton
+from studio.ui.common import theme
+from studio.ui.grid.action_bar import ActionBar, ActionButton
 
 RADIUS = 6  # px image corners (UI.md)
 RING = 3  # px around each image kept free for the hover/focus ring (drawn in the gutter)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from studio.ui import theme
+from studio.ui.common import theme
 
 _DPR = 2.0  # crisp on HiDPI screens; Qt scales it down on 1x screens
 

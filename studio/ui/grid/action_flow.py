@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QWidget
 
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
-from studio.ui.action_bar import ActionButton
-from studio.ui.action_dialogs import ActionContext, ActionPopover, make_editor, make_popover
-from studio.ui.actions import FLOW_EDITOR, ActionSpec, index_param_for
-from studio.ui.grid_media import media_of
+from studio.ui.grid.action_bar import ActionButton
+from studio.ui.grid.action_dialogs import ActionContext, ActionPopover, make_editor, make_popover
+from studio.ui.grid.actions import FLOW_EDITOR, ActionSpec, index_param_for
+from studio.ui.grid.media import media_of
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
 from studio.prompt.support import model_label
 from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState
-from studio.ui.completion import COMPLETION_ROLE, FlagCompleter
-from studio.ui.problems_list import ProblemsList, fix_label
-from studio.ui.prompt_highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
-from studio.ui.reference_wells import build_reference_menu, image_url_from_mime
+from studio.ui.prompt.completion import COMPLETION_ROLE, FlagCompleter
+from studio.ui.prompt.problems_list import ProblemsList, fix_label
+from studio.ui.prompt.highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
+from studio.ui.prompt.reference_wells import build_reference_menu, image_url_from_mime
 
 _MIN_LINES = 3
 _MAX_LINES = 10
