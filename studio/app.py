@@ -73,7 +73,7 @@ class _NotConnected:
 
         return LegnextError(self.reason, user_message=f"Not connected: {self.reason}")
 
-    async def submit(self, op: str, **kwargs: Any) -> Any:
+    async def submit(self, request: Any) -> Any:
         raise self._refusal()
 
     async def watch(self, job_id: str, **kwargs: Any) -> Any:

@@ -12,6 +12,7 @@ import socket
 import pytest
 
 from studio.api import Canvas, CanvasImg, LegnextClient, Mask, NetworkError, Polygon, RetryPolicy, ValidationError
+from studio.api.job_requests import request_for
 
 GOOD_MASK = Mask(areas=[Polygon(1024, 1024, [0, 0, 500, 0, 500, 500, 0, 500])])
 URL = "https://example.com/a.png"
@@ -28,7 +29,7 @@ def call(op: str, **kwargs):
     async def body():
         async with LegnextClient("k", f"http://127.0.0.1:{closed_port()}/api",
                                  retry=RetryPolicy(max_attempts=1)) as client:
-            return await client.submit(op, **kwargs)
+            return await client.submit(request_for(op, **kwargs))
     return asyncio.run(body())
 
 
@@ -162,3 +163,18 @@ def test_api_key_with_control_characters_is_refused_without_echoing_it():
         LegnextClient("sk-secret\n-pasted-twice")
     assert "sk-secret" not in str(caught.value) and caught.value.field == "api_key"
     assert "sk-live" not in repr(LegnextClient("sk-live-123"))
+
+
+def test_each_operation_has_one_typed_request_and_unknown_ones_are_refused():
+    from studio.api.job_requests import REQUESTS, UpscaleRequest
+    from studio.api.operations import OPERATIONS
+
+    assert set(REQUESTS) == set(OPERATIONS)  # one request type per operation, no more
+    request = request_for("upscale", job_id=JOB, image_no=1, type=0)
+    assert isinstance(request, UpscaleRequest) and request.operation is OPERATIONS["upscale"]
+    assert request.body() == {"jobId": JOB, "imageNo": 1, "type": 0}
+    assert request.arguments() == {"job_id": JOB, "image_no": 1, "type": 0, "callback": None}
+    with pytest.raises(ValidationError, match="unknown operation"):
+        request_for("teleport", job_id=JOB)
+    with pytest.raises(ValidationError, match="upscale"):
+        request_for("upscale", job_id=JOB, image_no=1, type=0, colour="red")

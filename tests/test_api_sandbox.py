@@ -37,6 +37,7 @@ from studio.api import (
     WatchTimeoutError,
 )
 from studio.sandbox import FaultSpec, SandboxServer
+from studio.api.job_requests import request_for
 
 KEY = "test-key"  # the conftest sandbox accepts only this key
 FAST = PollPolicy(time_scale=1 / 200)  # the conftest sandbox runs 200x fast
@@ -82,7 +83,7 @@ def test_grid_actions_end_to_end(sandbox):
                 "edit": dict(job_id=grid.job_id, image_no=0, canvas=Canvas(1536, 1024),
                              img_pos=CanvasImg(1024, 1024, 256, 0), remix_prompt="a beach", mask=mask),
             }
-            submitted = {op: await client.submit(op, **kwargs) for op, kwargs in calls.items()}
+            submitted = {op: await client.submit(request_for(op, **kwargs)) for op, kwargs in calls.items()}
             results = await asyncio.gather(*(finished(client, job) for job in submitted.values()))
             return grid, dict(zip(calls, results))
 
@@ -115,7 +116,7 @@ def test_image_url_and_text_endpoints_end_to_end(sandbox):
                 "remove_background": dict(img_url=url),
                 "enhance_upscale": dict(image_url=url, target_resolution="4K", content_type="illustration"),
             }
-            jobs = {op: await client.submit(op, **kwargs) for op, kwargs in calls.items()}
+            jobs = {op: await client.submit(request_for(op, **kwargs)) for op, kwargs in calls.items()}
             jobs["topaz_from_job"] = await client.enhance_upscale(job_id=grid.job_id, image_no=3)
             done = await asyncio.gather(*(finished(client, job) for job in jobs.values()))
             return dict(zip(jobs, done))

@@ -42,6 +42,7 @@ from studio.api import (
     UnprocessableError,
     ValidationError,
 )
+from studio.api.job_requests import request_for
 
 KEY = "sk-test-9f8e7d"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vendor"
@@ -235,7 +236,7 @@ def test_each_endpoint_sends_the_documented_body(op, kwargs, path, expected):
     async def body():
         async with ScriptedServer(Reply()) as server:
             async with LegnextClient(KEY, server.base_url) as client:
-                job = await client.submit(op, **kwargs)
+                job = await client.submit(request_for(op, **kwargs))
                 direct = await getattr(client, op)(**kwargs)  # the method itself, not only dispatch
             return server.received, job, direct
 
@@ -267,7 +268,7 @@ def test_bodies_match_the_vendor_request_samples(fixture, op, kwargs):
     async def body():
         async with ScriptedServer(Reply()) as server:
             async with LegnextClient(KEY, server.base_url) as client:
-                await client.submit(op, **kwargs)
+                await client.submit(request_for(op, **kwargs))
             return server.received[0].json()
 
     assert run(body()) == json.loads((FIXTURES / fixture).read_text())

@@ -22,6 +22,7 @@ from studio.api.client import LegnextClient
 from studio.api.watcher import JobWatcher, PollPolicy
 from studio.sandbox import SandboxServer
 from studio.sandbox.images import mix_seed, place_on_canvas
+from studio.api.job_requests import request_for
 from studio.sandbox.prompt_info import cap_size
 from studio.ui.mask import CanvasEditor, MaskEditor
 from studio.ui.mask.canvas_editor import Placement
@@ -51,7 +52,7 @@ def run_job(server: SandboxServer, op: str, **kwargs):
     async def body():
         async with LegnextClient(KEY, server.base_url) as client:
             watcher = JobWatcher(client, PollPolicy(time_scale=1 / 200))
-            job = await client.submit(op, **kwargs)  # as JobsSession does
+            job = await client.submit(request_for(op, **kwargs))  # as JobsSession does
             job = await watcher.watch(job.job_id, timeout=60)
             return job, await client.download(job.images[0])
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -8,7 +8,6 @@ out), sends it under the retry policy, and returns a typed `Job` (or `Balance`).
 from __future__ import annotations
 
 import functools
-import inspect
 import ipaddress
 import json
 import logging
@@ -32,31 +31,33 @@ from studio.api.errors import (
 )
 from studio.api.models import AccountInfo, ActiveTasks, Balance, Job
 from studio.api.requests import (
-    BLEND_ASPECT_RATIOS,
-    BLEND_IMAGES,
-    OUTPAINT_SCALE,
-    PAN_DIRECTIONS,
-    PAN_SCALE,
-    REMIX_MODES,
-    TOPAZ_ASPECT_RATIOS,
-    TOPAZ_CONTENT_TYPES,
-    TOPAZ_CROP_MODES,
-    TOPAZ_FACE_ENHANCEMENT,
-    TOPAZ_OUTPUT_FORMATS,
-    TOPAZ_TARGET_RESOLUTIONS,
-    UPSCALE_TYPES,
-    VARIATION_TYPES,
-    VIDEO_TYPES,
     Canvas,
     CanvasImg,
     Mask,
-    body,
-    check_choice,
-    check_image_no,
     check_job_id,
-    check_range,
-    check_text,
-    check_url,
+)
+from studio.api.job_requests import (
+    BlendRequest,
+    DescribeRequest,
+    DiffusionRequest,
+    EditRequest,
+    EnhanceRequest,
+    EnhanceUpscaleRequest,
+    ExtendVideoRequest,
+    InpaintRequest,
+    JobRequest,
+    OutpaintRequest,
+    PanRequest,
+    RemixRequest,
+    RemoveBackgroundRequest,
+    RerollRequest,
+    RetextureRequest,
+    ShortenRequest,
+    UploadPaintRequest,
+    UpscaleRequest,
+    VariationRequest,
+    VideoDiffusionRequest,
+    VideoUpscaleRequest,
 )
 from studio.api.operations import OPERATIONS
 from studio.api.retry import RetryPolicy
@@ -259,11 +260,14 @@ class LegnextClient:
         if _origin(request.url) == self._origin:
             request.headers["x-api-key"] = self._api_key
 
-    async def _request(self, method: str, url: str, json_body: dict[str, Any] | None,
-                       follow_redirects: bool) -> httpx.Response:
+    async def _request(
+        self, method: str, url: str, json_body: dict[str, Any] | None, follow_redirects: bool
+    ) -> httpx.Response:
         """One try, following redirects by hand when asked: httpx would copy the key onto every
         hop whatever its host (it strips only Authorization)."""
-        request = self._http.build_request(method, url, json=json_body, headers={"Accept": "application/json"})
+        request = self._http.build_request(
+            method, url, json=json_body, headers={"Accept": "application/json"}
+        )
         self._set_key(request)
         hops = 0
         while True:
@@ -272,7 +276,9 @@ class LegnextClient:
                 return response
             hops += 1
             if hops > self._http.max_redirects:
-                raise httpx.TooManyRedirects(f"gave up after {self._http.max_redirects} redirects", request=request)
+                raise httpx.TooManyRedirects(
+                    f"gave up after {self._http.max_redirects} redirects", request=request
+                )
             request = response.next_request
             if request.url.scheme not in ("http", "https") or _origin(request.url) is None:
                 raise RedirectError(
@@ -282,8 +288,14 @@ class LegnextClient:
                 )
             self._set_key(request)
 
-    async def _send(self, method: str, url: str, *, json_body: dict[str, Any] | None = None,
-                    follow_redirects: bool = False) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        follow_redirects: bool = False,
+    ) -> httpx.Response:
         """One logical request under the retry policy; returns a 2xx response or raises."""
         attempt = 1
         while True:
@@ -299,8 +311,13 @@ class LegnextClient:
                     return response
                 error, cause = _error_from_response(response), None
             if not self.retry.should_retry(method, error, attempt):
-                log.info("%s %s failed after %d attempt(s): %s", method, urlsplit(url).path, attempt,
-                         type(error).__name__)
+                log.info(
+                    "%s %s failed after %d attempt(s): %s",
+                    method,
+                    urlsplit(url).path,
+                    attempt,
+                    type(error).__name__,
+                )
                 raise error from cause
             delay = self.retry.delay(attempt, error)
             log.info("%s %s: %s, retrying in %.2f s", method, urlsplit(url).path, type(error).__name__, delay)
@@ -325,7 +342,8 @@ class LegnextClient:
             job = Job.from_dict(data)
             if not job.job_id:
                 raise _refusal(job, data, response.status_code) or MalformedResponseError(
-                    f"{op}: the answer has no job_id, so the job cannot be followed", body=data,
+                    f"{op}: the answer has no job_id, so the job cannot be followed",
+                    body=data,
                     status=response.status_code,
                 )
             return job
@@ -338,17 +356,10 @@ class LegnextClient:
 
     # ---- dispatch ---------------------------------------------------------------------------
 
-    async def submit(self, op_name: str, **kwargs: Any) -> Job:
-        """Run the endpoint method called `op_name` (e.g. "upscale" or "upload-paint")."""
-        method = self.operations.get(op_name.replace("-", "_"))
-        if method is None:
-            raise ValidationError("op", f"unknown operation {op_name!r}; known: {', '.join(self.operations)}")
-        try:
-            inspect.signature(method).bind(**kwargs)
-        except TypeError as exc:
-            # A wrong or missing keyword from the caller: nothing is sent.
-            raise ValidationError("op", f"{op_name}: {exc}") from None
-        return await method(**kwargs)
+    async def submit(self, request: JobRequest) -> Job:
+        """POST one typed request (studio.api.job_requests): its checks run first, so a bad
+        argument sends nothing; the endpoint is its operation's."""
+        return await self._post_job(request.operation.name, request.body())
 
     # ---- reads ------------------------------------------------------------------------------
 
@@ -382,175 +393,190 @@ class LegnextClient:
 
     # ---- image generation -------------------------------------------------------------------
 
-    @staticmethod
-    def _callback(callback: str | None) -> str | None:
-        return None if callback is None else check_url("callback", callback)
-
-    @staticmethod
-    def _remix(remix_prompt: str | None) -> str | None:
-        return None if remix_prompt is None else check_text("remixPrompt", remix_prompt)
-
     async def diffusion(self, text: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("diffusion", body(text=check_text("text", text), callback=self._callback(callback)))
+        return await self.submit(DiffusionRequest(text=text, callback=callback))
 
-    async def variation(self, job_id: str, image_no: int, type: int, remix_prompt: str | None = None, *,
-                        callback: str | None = None) -> Job:
-        return await self._post_job("variation", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            type=check_choice("type", type, VARIATION_TYPES),
-            remixPrompt=self._remix(remix_prompt),
-            callback=self._callback(callback),
-        ))
+    async def variation(
+        self,
+        job_id: str,
+        image_no: int,
+        type: int,
+        remix_prompt: str | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            VariationRequest(
+                job_id=job_id, image_no=image_no, type=type, remix_prompt=remix_prompt, callback=callback
+            )
+        )
 
     async def upscale(self, job_id: str, image_no: int, type: int, *, callback: str | None = None) -> Job:
-        return await self._post_job("upscale", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            type=check_choice("type", type, UPSCALE_TYPES),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(
+            UpscaleRequest(job_id=job_id, image_no=image_no, type=type, callback=callback)
+        )
 
     async def reroll(self, job_id: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("reroll", body(jobId=check_job_id("jobId", job_id), callback=self._callback(callback)))
+        return await self.submit(RerollRequest(job_id=job_id, callback=callback))
 
     async def blend(self, img_urls: Sequence[str], aspect_ratio: str, *, callback: str | None = None) -> Job:
-        if isinstance(img_urls, str) or not isinstance(img_urls, Sequence):
-            raise ValidationError("imgUrls", "must be a list of image URLs")
-        low, high = BLEND_IMAGES
-        if not low <= len(img_urls) <= high:
-            raise ValidationError("imgUrls", f"blend takes {low} to {high} images; got {len(img_urls)}")
-        urls = [check_url(f"imgUrls[{i}]", url) for i, url in enumerate(img_urls)]
-        return await self._post_job("blend", body(
-            imgUrls=urls,
-            aspect_ratio=check_choice("aspect_ratio", aspect_ratio, BLEND_ASPECT_RATIOS),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(
+            BlendRequest(img_urls=img_urls, aspect_ratio=aspect_ratio, callback=callback)
+        )
 
     async def describe(self, img_url: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("describe", body(imgUrl=check_url("imgUrl", img_url), callback=self._callback(callback)))
+        return await self.submit(DescribeRequest(img_url=img_url, callback=callback))
 
     async def shorten(self, prompt: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("shorten", body(prompt=check_text("prompt", prompt), callback=self._callback(callback)))
+        return await self.submit(ShortenRequest(prompt=prompt, callback=callback))
 
-    async def pan(self, job_id: str, image_no: int, direction: int, scale: float, remix_prompt: str | None = None, *,
-                  callback: str | None = None) -> Job:
-        return await self._post_job("pan", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            direction=check_choice("direction", direction, PAN_DIRECTIONS),
-            scale=check_range("scale", scale, *PAN_SCALE),
-            remixPrompt=self._remix(remix_prompt),
-            callback=self._callback(callback),
-        ))
+    async def pan(
+        self,
+        job_id: str,
+        image_no: int,
+        direction: int,
+        scale: float,
+        remix_prompt: str | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            PanRequest(
+                job_id=job_id,
+                image_no=image_no,
+                direction=direction,
+                scale=scale,
+                remix_prompt=remix_prompt,
+                callback=callback,
+            )
+        )
 
-    async def outpaint(self, job_id: str, image_no: int, scale: float, remix_prompt: str | None = None, *,
-                       callback: str | None = None) -> Job:
-        return await self._post_job("outpaint", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            scale=check_range("scale", scale, *OUTPAINT_SCALE),
-            remixPrompt=self._remix(remix_prompt),
-            callback=self._callback(callback),
-        ))
+    async def outpaint(
+        self,
+        job_id: str,
+        image_no: int,
+        scale: float,
+        remix_prompt: str | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            OutpaintRequest(
+                job_id=job_id, image_no=image_no, scale=scale, remix_prompt=remix_prompt, callback=callback
+            )
+        )
 
-    async def inpaint(self, job_id: str, image_no: int, mask: Mask, remix_prompt: str | None = None, *,
-                      callback: str | None = None) -> Job:
-        return await self._post_job("inpaint", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            mask=Mask.from_json(mask).to_json(),
-            remixPrompt=self._remix(remix_prompt),
-            callback=self._callback(callback),
-        ))
+    async def inpaint(
+        self,
+        job_id: str,
+        image_no: int,
+        mask: Mask,
+        remix_prompt: str | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            InpaintRequest(
+                job_id=job_id, image_no=image_no, mask=mask, remix_prompt=remix_prompt, callback=callback
+            )
+        )
 
-    async def remix(self, job_id: str, image_no: int, remix_prompt: str, mode: int | None = None, *,
-                    callback: str | None = None) -> Job:
-        return await self._post_job("remix", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            remixPrompt=check_text("remixPrompt", remix_prompt),
-            mode=None if mode is None else check_choice("mode", mode, REMIX_MODES),
-            callback=self._callback(callback),
-        ))
+    async def remix(
+        self,
+        job_id: str,
+        image_no: int,
+        remix_prompt: str,
+        mode: int | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            RemixRequest(
+                job_id=job_id, image_no=image_no, remix_prompt=remix_prompt, mode=mode, callback=callback
+            )
+        )
 
-    async def edit(self, job_id: str, image_no: int, canvas: Canvas, img_pos: CanvasImg, remix_prompt: str,
-                   mask: Mask | None = None, *, callback: str | None = None) -> Job:
-        return await self._post_job("edit", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            canvas=Canvas.from_json(canvas).to_json(),
-            imgPos=CanvasImg.from_json(img_pos).to_json(),
-            remixPrompt=check_text("remixPrompt", remix_prompt),
-            mask=None if mask is None else Mask.from_json(mask).to_json(),
-            callback=self._callback(callback),
-        ))
+    async def edit(
+        self,
+        job_id: str,
+        image_no: int,
+        canvas: Canvas,
+        img_pos: CanvasImg,
+        remix_prompt: str,
+        mask: Mask | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            EditRequest(
+                job_id=job_id,
+                image_no=image_no,
+                canvas=canvas,
+                img_pos=img_pos,
+                remix_prompt=remix_prompt,
+                mask=mask,
+                callback=callback,
+            )
+        )
 
-    async def upload_paint(self, img_url: str, canvas: Canvas, img_pos: CanvasImg, remix_prompt: str, mask: Mask, *,
-                           callback: str | None = None) -> Job:
-        if mask is None:
-            raise ValidationError("mask", "upload-paint needs a mask (polygon areas or a mask image url)")
-        return await self._post_job("upload_paint", body(
-            imgUrl=check_url("imgUrl", img_url),
-            canvas=Canvas.from_json(canvas).to_json(),
-            imgPos=CanvasImg.from_json(img_pos).to_json(),
-            remixPrompt=check_text("remixPrompt", remix_prompt),
-            mask=Mask.from_json(mask).to_json(),
-            callback=self._callback(callback),
-        ))
+    async def upload_paint(
+        self,
+        img_url: str,
+        canvas: Canvas,
+        img_pos: CanvasImg,
+        remix_prompt: str,
+        mask: Mask,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            UploadPaintRequest(
+                img_url=img_url,
+                canvas=canvas,
+                img_pos=img_pos,
+                remix_prompt=remix_prompt,
+                mask=mask,
+                callback=callback,
+            )
+        )
 
     async def retexture(self, img_url: str, remix_prompt: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("retexture", body(
-            imgUrl=check_url("imgUrl", img_url),
-            remixPrompt=check_text("remixPrompt", remix_prompt),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(
+            RetextureRequest(img_url=img_url, remix_prompt=remix_prompt, callback=callback)
+        )
 
     async def remove_background(self, img_url: str, *, callback: str | None = None) -> Job:
-        return await self._post_job("remove_background", body(
-            imgUrl=check_url("imgUrl", img_url), callback=self._callback(callback)
-        ))
+        return await self.submit(RemoveBackgroundRequest(img_url=img_url, callback=callback))
 
     async def enhance(self, job_id: str, image_no: int, *, callback: str | None = None) -> Job:
-        return await self._post_job("enhance", body(
-            jobId=check_job_id("jobId", job_id),
-            imageNo=check_image_no("imageNo", image_no),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(EnhanceRequest(job_id=job_id, image_no=image_no, callback=callback))
 
     # ---- video --------------------------------------------------------------------------------
 
-    async def video_diffusion(self, prompt: str | None = None, job_id: str | None = None, image_no: int | None = None,
-                              video_type: int | None = None, *, callback: str | None = None) -> Job:
-        if job_id is None and image_no is not None:
-            raise ValidationError("jobId", "is required with imageNo (animate an image of a job)")
-        if job_id is not None and image_no is None:
-            raise ValidationError("imageNo", "is required with jobId (which image of the grid to animate)")
-        if job_id is None and prompt is None:
-            raise ValidationError("prompt", "give a prompt (with an image URL) or a jobId and imageNo")
-        return await self._post_job("video_diffusion", body(
-            jobId=None if job_id is None else check_job_id("jobId", job_id),
-            imageNo=None if image_no is None else check_image_no("imageNo", image_no),
-            prompt=None if prompt is None else check_text("prompt", prompt),
-            videoType=None if video_type is None else check_choice("videoType", video_type, VIDEO_TYPES),
-            callback=self._callback(callback),
-        ))
+    async def video_diffusion(
+        self,
+        prompt: str | None = None,
+        job_id: str | None = None,
+        image_no: int | None = None,
+        video_type: int | None = None,
+        *,
+        callback: str | None = None,
+    ) -> Job:
+        return await self.submit(
+            VideoDiffusionRequest(
+                prompt=prompt, job_id=job_id, image_no=image_no, video_type=video_type, callback=callback
+            )
+        )
 
-    async def extend_video(self, job_id: str, video_no: int, prompt: str | None = None, *,
-                           callback: str | None = None) -> Job:
-        return await self._post_job("extend_video", body(
-            jobId=check_job_id("jobId", job_id),
-            videoNo=check_image_no("videoNo", video_no),
-            prompt=None if prompt is None else check_text("prompt", prompt),
-            callback=self._callback(callback),
-        ))
+    async def extend_video(
+        self, job_id: str, video_no: int, prompt: str | None = None, *, callback: str | None = None
+    ) -> Job:
+        return await self.submit(
+            ExtendVideoRequest(job_id=job_id, video_no=video_no, prompt=prompt, callback=callback)
+        )
 
     async def video_upscale(self, job_id: str, video_no: int, *, callback: str | None = None) -> Job:
-        return await self._post_job("video_upscale", body(
-            jobId=check_job_id("jobId", job_id),
-            videoNo=check_image_no("videoNo", video_no),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(VideoUpscaleRequest(job_id=job_id, video_no=video_no, callback=callback))
 
     # ---- Topaz --------------------------------------------------------------------------------
 
@@ -568,28 +594,17 @@ class LegnextClient:
         *,
         callback: str | None = None,
     ) -> Job:
-        by_task = job_id is not None or image_no is not None
-        if image_url is not None and by_task:
-            raise ValidationError("image_url", "give either image_url or jobId + imageNo, not both")
-        if image_url is None and not by_task:
-            raise ValidationError("image_url", "give an image_url, or a jobId and imageNo")
-        if by_task and job_id is None:
-            raise ValidationError("jobId", "is required with imageNo")
-        if by_task and image_no is None:
-            raise ValidationError("imageNo", "is required with jobId")
-
-        def option(field: str, value: str | None, allowed: Sequence[str]) -> str | None:
-            return None if value is None else check_choice(field, value, allowed)
-
-        return await self._post_job("enhance_upscale", body(
-            image_url=None if image_url is None else check_url("image_url", image_url),
-            jobId=None if job_id is None else check_job_id("jobId", job_id),
-            imageNo=None if image_no is None else check_image_no("imageNo", image_no),
-            target_resolution=option("target_resolution", target_resolution, TOPAZ_TARGET_RESOLUTIONS),
-            content_type=option("content_type", content_type, TOPAZ_CONTENT_TYPES),
-            aspect_ratio=option("aspect_ratio", aspect_ratio, TOPAZ_ASPECT_RATIOS),
-            crop_mode=option("crop_mode", crop_mode, TOPAZ_CROP_MODES),
-            output_format=option("output_format", output_format, TOPAZ_OUTPUT_FORMATS),
-            face_enhancement_level=option("face_enhancement_level", face_enhancement_level, TOPAZ_FACE_ENHANCEMENT),
-            callback=self._callback(callback),
-        ))
+        return await self.submit(
+            EnhanceUpscaleRequest(
+                image_url=image_url,
+                job_id=job_id,
+                image_no=image_no,
+                target_resolution=target_resolution,
+                content_type=content_type,
+                aspect_ratio=aspect_ratio,
+                crop_mode=crop_mode,
+                output_format=output_format,
+                face_enhancement_level=face_enhancement_level,
+                callback=callback,
+            )
+        )

@@ -463,11 +463,12 @@ class JobsSession(JobHistory, AccountState, QObject):
 
     async def _submit_with_retries(self, entry: JobEntry) -> Any:
         from studio.api.errors import RateLimitError
+        from studio.api.job_requests import request_for
 
         attempt = 0
         while True:
             try:
-                return await entry.client.submit(entry.op, **entry.request)
+                return await entry.client.submit(request_for(entry.op, **entry.request))
             except RateLimitError as exc:
                 attempt += 1
                 if attempt > self.rate_limit_retries:
