@@ -65,3 +65,12 @@ def test_forgetting_the_job_on_show_empties_it(qapp):
     on_show.started("a", from_prompt=True)
     on_show.forget("a")
     assert on_show.key is None and shown[-1] == ""
+
+
+def test_a_failed_job_replaces_only_a_job_on_show_that_failed_too(qapp):
+    on_show, _ = _on_show(qapp)
+    on_show.started("a", from_prompt=True)
+    on_show.started("b", from_prompt=True)
+    assert not on_show.finished("b", ok=False, still_running=[], shown_failed=False) and on_show.key == "a"
+    on_show.started("c", from_prompt=True)
+    assert on_show.finished("c", ok=False, still_running=[], shown_failed=True) and on_show.key == "c"

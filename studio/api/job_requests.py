@@ -6,6 +6,7 @@ them; a stored job's request comes back through `request_for(op, **fields)`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Sequence
 
@@ -49,13 +50,14 @@ def _remix(remix_prompt: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class JobRequest:
+class JobRequest(ABC):
     """What one POST asks for; subclasses name their operation and build its body."""
 
     operation: ClassVar[Operation]
 
-    def body(self) -> dict[str, Any]:  # pragma: no cover - every subclass has its own
-        raise NotImplementedError
+    @abstractmethod
+    def body(self) -> dict[str, Any]:
+        """The checked JSON body (ValidationError, nothing sent, for a bad argument)."""
 
     def arguments(self) -> dict[str, Any]:
         """The fields as given (what a job record keeps to send it again)."""

@@ -42,14 +42,19 @@ class OnShow(QObject):
         if self.key is None:
             self.show(key)
 
-    def finished(self, key: str, *, ok: bool, still_running: list[str]) -> bool:
+    def finished(self, key: str, *, ok: bool, still_running: list[str], shown_failed: bool = False) -> bool:
         """A job ended; True if it is now on show. A failed followed job hands the following
-        on to the newest job still running from the prompt (`still_running`, oldest first)."""
+        on to the newest job still running from the prompt (`still_running`, oldest first);
+        it takes the place only of a job on show that has nothing to show either
+        (`shown_failed`), so the grid never tells an older failure than the latest."""
         if key != self._follow or self._pinned:
             return False
         if not ok:
             self._follow = still_running[-1] if still_running else None
-            return False
+            if not shown_failed or any(busy() for busy in self._busy):
+                return False
+            self.show(key)
+            return True
         if any(busy() for busy in self._busy):
             self._pinned = True  # the artist is busy here: what they look at stays
             return False

@@ -484,7 +484,9 @@ class MainWindow(QMainWindow):
         # A failed one has nothing to show: the newest job still running from the prompt is
         # followed instead.
         running = [e.key for e in self.jobs.entries() if e.active and e.parent is None]
-        self.jobs.on_show.finished(key, ok=not failed, still_running=running)
+        shown = self.jobs.entry(self.shown_key) if self.shown_key else None
+        self.jobs.on_show.finished(key, ok=not failed, still_running=running,
+                                   shown_failed=shown is None or shown.status in (ERROR, FAILED))
         told = False
         if failed and entry.error:
             # Its row (and the banner, or the announcement below) says it: the session's own
