@@ -33,6 +33,7 @@ from studio.session.entry import (  # noqa: F401  the views import these names f
 from studio.session.on_show import OnShow
 from studio.session.runner import JobRunner
 from studio.session.job_history import JobHistory, NotAdoptedError
+from studio.session.job_edits import JobEdits
 from studio.store.records import Status
 
 # studio.api (httpx under it) and asyncio are imported inside the functions that use them: the
@@ -82,13 +83,16 @@ def __getattr__(name: str) -> Any:
 
 
 
-class JobsSession(JobRunner, JobHistory, AccountState, QObject):
+class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
     """Submit jobs through a `LegnextClient`, watch them with a `JobWatcher`, keep them in order."""
 
     job_added = Signal(str)
     job_changed = Signal(str)
     job_finished = Signal(str)
     job_hidden = Signal(str)
+    job_edited = Signal(str)  # favourite, tags, notes of a job changed (studio.session.job_edits)
+    jobs_deleted = Signal(list)  # keys taken out of the history
+    jobs_undeleted = Signal(list)  # keys a delete's undo put back
     # Jobs restored unsent (they waited for a free slot when the studio stopped): how many.
     waiting_found = Signal(int)
     balance_changed = Signal(object)
@@ -202,13 +206,27 @@ class JobsSession(JobRunner, JobHistory, AccountState, QObject):
         return [e for e in self._entries.values() if e.parent and e.parent[0] == parent.job_id]
 
     def lineage(self, key_or_job_id: str) -> list[JobEntry]:
-        """The chain of ancestors known to this session, root first, ending with this entry."""
+        """The chain of ancestors (this session's, else the history's), root first, ending
+        with this entry."""
         chain: list[JobEntry] = []
         current = self.entry(key_or_job_id)
-        while current is not None and current not in chain:
+        while current is not None and current not in chain and len(chain) < 64:
             chain.append(current)
-            current = self.entry(current.parent[0]) if current.parent else None
+            current = self._ancestor(current.parent[0]) if current.parent else None
         return list(reversed(chain))
+
+    def _ancestor(self, job_id: str) -> JobEntry | None:
+        """A parent: this session's entry, else a read-only view of its stored record (not
+        registered: `open` brings it in when the artist goes to it)."""
+        found = self.entry(job_id)
+        if found is None and self.store is not None:
+            try:
+                record = self.store.find(job_id)
+            except Exception:
+                log.debug("store lookup failed for %s", job_id, exc_info=True)
+                record = None
+            found = JobEntry(record=record) if record is not None else None
+        return found
 
     # ----- acting -------------------------------------------------------------------------
     def submit(

@@ -363,6 +363,45 @@ class Archive:
         except OSError:
             pass
 
+    # A deleted job's folder waits here while its delete can be undone.
+    ASIDE = ".deleted"
+
+    def set_aside(self, key: str) -> Path | None:
+        """Move a job's folder out of the archive, where `put_back` finds it again (the undo
+        of a delete) and `empty_aside` removes it. None when the job has no folder."""
+        folder = self.folder(key)
+        if not folder.is_dir():
+            return None
+        aside = self.root / self.ASIDE / key
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(aside)  # same file system: one rename, nothing copied
+        try:
+            folder.parent.rmdir()
+        except OSError:
+            pass
+        return aside
+
+    def put_back(self, key: str) -> bool:
+        """Bring back a folder `set_aside` moved; False when it is no longer there."""
+        aside = self.root / self.ASIDE / key
+        if not aside.is_dir():
+            return False
+        folder = self.folder(key)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        aside.rename(folder)
+        return True
+
+    def empty_aside(self, keys: list[str] | None = None) -> None:
+        """Remove for good the folders set aside (these keys', or all)."""
+        base = self.root / self.ASIDE
+        if keys is None:
+            shutil.rmtree(base, ignore_errors=True)
+            return
+        for key in keys:
+            self.folder(key)  # refuses anything that is not a key
+            shutil.rmtree(base / key, ignore_errors=True)
+
     def clean_partials(self, *, older_than: float = 0.0) -> int:
         """Remove `.part` files a crash left behind; returns how many. Called at start, when no
         download is running; `older_than` (seconds) spares parts another process may be

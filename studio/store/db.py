@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from studio.store.query import JobQuery
 from studio.store.records import JobRecord, Status
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,20 @@ MIGRATIONS: list[str] = [
         DELETE FROM jobs_fts WHERE rowid = old.rowid;
     END;
     """,
+    # 2 -> 3: the history browser filters by operation (newest first off the index).
+    """
+    CREATE INDEX IF NOT EXISTS jobs_op ON jobs(op, created_at);
+    """,
+    # 3 -> 4: prefix indexes for search as you type: "f", "fo", "fog" are each one index
+    # lookup instead of a walk over every term that starts so (a 1-letter search over 100,000
+    # prompts: 40 ms instead of 170 ms).
+    """
+    DROP TABLE jobs_fts;
+    CREATE VIRTUAL TABLE jobs_fts USING fts5(prompt, notes, prefix='1 2 3');
+    INSERT INTO jobs_fts(rowid, prompt, notes) SELECT rowid, coalesce(prompt, ''), notes FROM jobs;
+    """,
 ]
-_FTS_MIGRATION = 1
+_FTS_MIGRATIONS = (1, 3)
 
 _ENDED_VALUES = tuple(s.value for s in Status if s.ended)
 
@@ -248,9 +261,14 @@ class JobStore:
                     f"The job store {path} was written by a newer Legnext Studio (schema "
                     f"{version}, this version knows {len(MIGRATIONS)}); it is left untouched.", path)
             for index in range(version, len(MIGRATIONS)):
-                if index == _FTS_MIGRATION and not fts:
+                if index in _FTS_MIGRATIONS and not fts:
                     log.warning("this SQLite has no FTS5: job search falls back to LIKE")
                     continue
+                if index == _FTS_MIGRATIONS[1] and not conn.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name = 'jobs_fts'").fetchone():
+                    # Written by a SQLite without FTS5: the search table and its triggers first.
+                    for statement in _statements(MIGRATIONS[_FTS_MIGRATIONS[0]]):
+                        conn.execute(statement)
                 for statement in _statements(MIGRATIONS[index]):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
@@ -391,52 +409,47 @@ class JobStore:
 
     # ---- search ------------------------------------------------------------------------------
 
-    def _where(self, text: str | None, model: str | None, task_type: str | None, status: Any,
-               since: float | None, until: float | None, favourite: bool | None,
-               tag: str | None, has_files: bool | None) -> tuple[str, list[Any]]:
+    def _where(self, q: JobQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         args: list[Any] = []
-        if text and text.strip():
+        if q.text and q.text.strip():
             if self._fts:
-                query = fts_query(text)
+                query = fts_query(q.text)
                 if query:
                     clauses.append("rowid IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?)")
                     args.append(query)
             else:
-                for word in text.split():
+                for word in q.text.split():
                     pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
                     clauses.append("(prompt LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\')")
                     args += [pattern, pattern]
-        for column, value in (("model", model), ("task_type", task_type)):
+        for column, value in (("model", q.model), ("op", q.op), ("task_type", q.task_type)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 args.append(value)
-        statuses = _values(status)
-        if status is not None:
+        statuses = _values(q.status)
+        if q.status is not None:
             clauses.append(f"status IN ({','.join('?' * len(statuses))})" if statuses else "0")
             args += statuses
-        if since is not None:
+        if q.since is not None:
             clauses.append("created_at >= ?")
-            args.append(since)
-        if until is not None:
+            args.append(q.since)
+        if q.until is not None:
             clauses.append("created_at < ?")
-            args.append(until)
-        for column, flag in (("favourite", favourite), ("has_files", has_files)):
+            args.append(q.until)
+        for column, flag in (("favourite", q.favourite), ("has_files", q.has_files)):
             if flag is not None:
                 clauses.append(f"{column} = ?")
                 args.append(int(bool(flag)))
-        if tag is not None:
+        if q.tag is not None:
             clauses.append("key IN (SELECT key FROM tags WHERE tag = ?)")
-            args.append(tag)
+            args.append(q.tag)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
-    def search(self, text: str | None = None, *, model: str | None = None,
-               task_type: str | None = None, status: Any = None, since: float | None = None,
-               until: float | None = None, favourite: bool | None = None, tag: str | None = None,
-               has_files: bool | None = None, limit: int = 100, offset: int = 0) -> list[JobRecord]:
-        """Records matching every given filter, newest first. `since` is inclusive, `until`
-        exclusive (both against created_at); `status` is one Status/str or a collection."""
-        where, args = self._where(text, model, task_type, status, since, until, favourite, tag, has_files)
+    def search(self, text: str | None = None, *, limit: int = 100, offset: int = 0,
+               **filters: Any) -> list[JobRecord]:
+        """Records matching every given filter (the fields of `JobQuery`), newest first."""
+        where, args = self._where(JobQuery(text, **filters))
         # Pick the page on (rowid, created_at) alone, then read `data` for those rows only:
         # sorting thousands of matches with their JSON attached is several times slower.
         with self._locked() as conn:
@@ -446,13 +459,92 @@ class JobStore:
                 "JOIN jobs AS j ON j.rowid = page.id ORDER BY page.t DESC, page.id DESC",
                 [*args, int(limit), int(offset)]))
 
-    def count(self, text: str | None = None, *, model: str | None = None,
-              task_type: str | None = None, status: Any = None, since: float | None = None,
-              until: float | None = None, favourite: bool | None = None, tag: str | None = None,
-              has_files: bool | None = None) -> int:
-        where, args = self._where(text, model, task_type, status, since, until, favourite, tag, has_files)
+    def count(self, text: str | JobQuery | None = None, **filters: Any) -> int:
+        query = text if isinstance(text, JobQuery) else JobQuery(text, **filters)
+        where, args = self._where(query)
         with self._locked() as conn:
             return conn.execute(f"SELECT count(*) FROM jobs{where}", args).fetchone()[0]
+
+    # ---- the history browser -------------------------------------------------------------
+    # The browser lists rows in the order they reached the store, newest first (rowid order:
+    # a record's row is made before its POST leaves, so this is submit order). Sorting by
+    # rowid keeps a search over 100,000 jobs on the FTS index alone; created_at would need
+    # every match's row read and sorted.
+
+    def history_ids(self, query: JobQuery) -> list[int]:
+        """The row ids of every matching job, newest first: the browser's whole list, cheap
+        enough to hold (8 bytes a job) and read a page of at a time with `history_rows`."""
+        where, args = self._where(query)
+        if query.set_fields() == ["text"] and self._fts and fts_query(query.text):
+            # Text alone: straight off the search index, no join with the jobs table.
+            sql, args = ("SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ? ORDER BY rowid DESC",
+                         [fts_query(query.text)])
+        else:
+            sql = f"SELECT rowid FROM jobs{where} ORDER BY rowid DESC"
+        with self._locked() as conn:
+            return [rowid for (rowid,) in conn.execute(sql, args)]
+
+    def history_rows(self, ids: Iterable[int]) -> dict[int, JobRecord]:
+        """The records of these row ids (those that still exist), by row id."""
+        wanted = list(ids)
+        found: dict[int, JobRecord] = {}
+        with self._locked() as conn:
+            for start in range(0, len(wanted), 500):  # well under SQLite's variable limit
+                part = wanted[start:start + 500]
+                rows = conn.execute(f"SELECT rowid, data FROM jobs WHERE rowid IN ({','.join('?' * len(part))})",
+                                    part).fetchall()
+                for rowid, data in rows:
+                    loaded = self._load([(data,)])
+                    if loaded:
+                        found[rowid] = loaded[0]
+        return found
+
+    def row_id(self, key: str) -> int | None:
+        with self._locked() as conn:
+            row = conn.execute("SELECT rowid FROM jobs WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def values(self, column: str) -> list[str]:
+        """The distinct values a filter column holds (models, operations), for the filter menus."""
+        if column not in ("model", "op", "task_type", "status"):
+            raise ValueError(f"not a filter column: {column}")
+        with self._locked() as conn:
+            return [v for (v,) in conn.execute(
+                f"SELECT DISTINCT {column} FROM jobs WHERE {column} IS NOT NULL ORDER BY {column}")]
+
+    def tags_used(self, limit: int = 5000) -> list[tuple[str, int]]:
+        """Tags with how many jobs carry each, most used first."""
+        with self._locked() as conn:
+            return [(t, n) for t, n in conn.execute(
+                "SELECT tag, count(*) AS n FROM tags GROUP BY tag ORDER BY n DESC, tag LIMIT ?", (int(limit),))]
+
+    def take_out(self, keys: Iterable[str]) -> list[tuple[int, JobRecord]]:
+        """Delete these jobs and return them with their row ids, so `put_back` can restore
+        them exactly where they were (the undo of a delete)."""
+        taken: list[tuple[int, JobRecord]] = []
+        with self._transaction() as conn:
+            for key in keys:
+                row = conn.execute("SELECT rowid, data FROM jobs WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    continue
+                loaded = self._load([(row[1],)])
+                if loaded:
+                    taken.append((row[0], loaded[0]))
+                conn.execute("DELETE FROM jobs WHERE key = ?", (key,))
+        return taken
+
+    def put_back(self, taken: Iterable[tuple[int, JobRecord]]) -> None:
+        """Restore jobs `take_out` removed, under their old row ids (their place in the list)."""
+        with self._transaction() as conn:
+            for rowid, record in taken:
+                if conn.execute("SELECT 1 FROM jobs WHERE rowid = ?", (rowid,)).fetchone():
+                    self._write(conn, record)  # the id was reused meanwhile: back at the top
+                    continue
+                conn.execute("INSERT INTO jobs(rowid, key, op, status, created_at, updated_at, data) "
+                             "VALUES (?, ?, ?, ?, ?, ?, '{}')",
+                             (rowid, record.key, record.op, record.status.value, record.created_at,
+                              record.updated_at))
+                self._write(conn, record)
 
     def recent_prompts(self, limit: int = 50) -> list[str]:
         """Distinct prompts, newest first. Walks the created_at index and stops once `limit`

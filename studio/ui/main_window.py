@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -35,13 +35,14 @@ from studio.ui.queue.panel import QueuePanel, excerpt
 
 APP_NAME = "Legnext Studio"
 # Bump when the dock set changes, so an old saved layout is not applied to new docks.
-_LAYOUT_VERSION = 1
+_LAYOUT_VERSION = 2
 # Where an account is topped up (REFERENCE.md: keys and credits live in the Legnext dashboard).
 TOP_UP_URL = "https://legnext.ai/dashboard"
 # The narrowest the docks may get (the prompt dock also never clips its parameter rows), so a
 # small window leaves the grid a fair share.
 PROMPT_DOCK_MIN = 280
 QUEUE_DOCK_MIN = 160
+HISTORY_DOCK_MIN = 200
 # Below this share of the window's width the grid takes width back from the docks.
 _GRID_SHARE = 0.45
 
@@ -172,9 +173,14 @@ class MainWindow(QMainWindow):
         self.quit_box: QMessageBox | None = None
         self._quit_confirmed = False
         self._dock_widths: dict[str, int] = {}  # dock widths before a narrow window squeezed them
+        self._widths_before: dict[str, int] = {}  # side dock widths before the latest resize
+        self._known_width = 0  # the window's width the dock widths above belong to
         self.setObjectName("MainWindow")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setDockNestingEnabled(True)
+        # The side docks run the full height; the history sits under the grid only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self._build_centre()
         self._build_docks()
@@ -263,6 +269,20 @@ class MainWindow(QMainWindow):
         bar = scroll.verticalScrollBar().sizeHint().width()
         prompt_body.setMinimumWidth(max(PROMPT_DOCK_MIN, panel + margins.left() + margins.right() + bar))
         self.queue_panel.setMinimumWidth(QUEUE_DOCK_MIN)
+        self.prompt_dock.installEventFilter(self)
+        self.queue_dock.installEventFilter(self)
+
+        from studio.ui.history.panel import HistoryPanel
+
+        self.history_dock = self._dock("HISTORY", "HistoryDock", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history_panel = HistoryPanel(self.jobs, self.prompt_state, self.history_dock)
+        self.history_dock.setWidget(self.history_panel)
+        # Read the history once the dock is on show, after the window has painted.
+        self._history_shown = QTimer(self)
+        self._history_shown.setSingleShot(True)
+        self._history_shown.setInterval(0)
+        self._history_shown.timeout.connect(lambda: self.history_panel.set_visible(self.history_dock.isVisible()))
+        self.history_dock.visibilityChanged.connect(lambda _on: self._history_shown.start())
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -311,11 +331,15 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(redo)
 
         self.view_menu = menu.addMenu("&View")
-        for dock, key in ((self.prompt_dock, "Ctrl+1"), (self.queue_dock, "Ctrl+2")):
+        for dock, key in ((self.prompt_dock, "Ctrl+1"), (self.queue_dock, "Ctrl+2"), (self.history_dock, "Ctrl+3")):
             toggle = dock.toggleViewAction()
             toggle.setText(dock.windowTitle().title())
             toggle.setShortcut(QKeySequence(key))
             self.view_menu.addAction(toggle)
+        self.search_history_action = QAction("Search the history", self)
+        self.search_history_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.search_history_action.triggered.connect(self.search_history)
+        self.view_menu.addAction(self.search_history_action)
         self.view_menu.addSeparator()
         reset = QAction("Reset layout", self)
         reset.triggered.connect(self.reset_layout)
@@ -340,6 +364,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
+        self.history_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
         self.jobs.waiting_found.connect(self.ask_send_waiting)
@@ -598,9 +623,17 @@ class MainWindow(QMainWindow):
         q.setValue("window/layout_version", _LAYOUT_VERSION)
         q.sync()
 
+    def search_history(self) -> None:
+        """Show the history and put the cursor in its search box."""
+        self.history_dock.show()
+        self.history_dock.raise_()
+        self.history_panel.filters.search.setFocus()
+        self.history_panel.filters.search.selectAll()
+
     def reset_layout(self) -> None:
         for dock, area in ((self.prompt_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
-                           (self.queue_dock, Qt.DockWidgetArea.RightDockWidgetArea)):
+                           (self.queue_dock, Qt.DockWidgetArea.RightDockWidgetArea),
+                           (self.history_dock, Qt.DockWidgetArea.BottomDockWidgetArea)):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
             dock.show()
@@ -624,6 +657,9 @@ class MainWindow(QMainWindow):
         window the docks start at their minimum)."""
         width = max(self.width(), 800)
         prompt = max(self.prompt_dock.widget().minimumWidth(), min(420, int(width * 0.26)))
+        # The history under the grid: a row of thumbnails and its filters (more on a tall window).
+        history = max(HISTORY_DOCK_MIN, min(320, int(self.height() * 0.3)))
+        self.resizeDocks([self.history_dock], [history], Qt.Orientation.Vertical)
         if self.dockWidgetArea(self.queue_dock) == self.dockWidgetArea(self.prompt_dock):
             # One column: the queue takes a quarter of its height, the prompt the rest.
             self.resizeDocks([self.prompt_dock], [prompt], Qt.Orientation.Horizontal)
@@ -661,7 +697,8 @@ class MainWindow(QMainWindow):
             if not sum(spare):
                 return
             for dock, width in zip(docks, widths):
-                self._dock_widths.setdefault(dock.objectName(), width)
+                # As they were before this resize (Qt may already have squeezed them).
+                self._dock_widths.setdefault(dock.objectName(), self._widths_before.get(dock.objectName(), width))
             # Each dock gives in proportion to what it can spare.
             take = min(-room, sum(spare))
             new = [w - round(take * s / sum(spare)) for w, s in zip(widths, spare)]
@@ -679,11 +716,29 @@ class MainWindow(QMainWindow):
         self.resizeDocks(docks, new, Qt.Orientation.Horizontal)
 
     # ----- events -------------------------------------------------------------------------
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
+        # A side dock resized while the window kept its width: the artist's choice (or our
+        # own layout), the width to come back to after a narrow window squeezed it. Qt
+        # resizes the docks before the window hears of its own resize, so a squeeze is seen
+        # here with the window's new width against the one it had.
+        if (event.type() == QEvent.Type.Resize and watched in (self.prompt_dock, self.queue_dock)
+                and self.width() == self._known_width and not self._dock_widths):
+            self._widths_before[watched.objectName()] = watched.width()
+        return super().eventFilter(watched, event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         if self._exposed and event.size().width() != event.oldSize().width():
             # After the layout has placed the docks at the new size.
             QTimer.singleShot(0, self.fit_docks)
+        QTimer.singleShot(0, self._settled_width)
+
+    def _settled_width(self) -> None:
+        """The window's width once a resize has been laid out (see eventFilter)."""
+        if self._known_width != self.width():
+            self._known_width = self.width()
+            if not self._dock_widths:
+                self._widths_before = {d.objectName(): d.width() for d in self._side_docks()}
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

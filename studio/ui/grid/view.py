@@ -127,7 +127,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     def show_job(self, key_or_job_id: str | None) -> None:
         """The artist chose this entry of the session (None: the empty state): it goes on
         show, and newer jobs no longer take its place (`OnShow`)."""
-        entry = self.jobs.entry(key_or_job_id) if key_or_job_id else None
+        # A breadcrumb may name an ancestor only the history holds: it is brought back.
+        entry = self.jobs.open(key_or_job_id) if key_or_job_id else None
         self.jobs.on_show.show(entry.key if entry else None, pinned=True)
 
     @property

@@ -1,0 +1,319 @@
+"""The history browser: every stored job, searchable and filterable, opened in the grid with
+its actions, reused, favourited, deleted with undo, with its lineage — through real sockets
+against a sandbox, on the real window."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.sandbox import SandboxServer
+from studio.session.jobs import COMPLETED
+from studio.store.query import JobQuery
+from tests.studio_support import start_studio, stop_studio
+
+PROMPTS = ("a foggy lighthouse at dawn --ar 3:2", "neon city street in rain --v 7",
+           "a foggy forest with deer --niji 6")
+
+
+@pytest.fixture
+def server():
+    with SandboxServer(keys=["test-key"], speed=50.0, image_size_cap=128) as srv:
+        yield srv
+
+
+@pytest.fixture
+def studio(qtbot, qloop, server):
+    studio = start_studio(qtbot, base_url=server.base_url)
+    yield studio
+    stop_studio(qtbot, studio)
+
+
+def _run(qtbot, studio, *prompts):
+    entries = [studio.jobs.submit("diffusion", text=p, prompt=p) for p in prompts]
+    qtbot.waitUntil(lambda: all(e.finished and e.status == COMPLETED for e in entries), timeout=30000)
+    qtbot.waitUntil(lambda: all(e.record.outputs and all(o.path for o in e.record.outputs) for e in entries),
+                    timeout=10000)
+    return entries
+
+
+def _panel(qtbot, studio):
+    window = studio.window
+    window.history_dock.show()
+    panel = window.history_panel
+    qtbot.waitUntil(lambda: panel.browser.visible, timeout=5000)
+    return panel
+
+
+def _keys(panel) -> list[str]:
+    return [panel.browser.key_at(i) for i in range(panel.browser.count)]
+
+
+def test_search_narrows_the_view_and_the_count_and_filters_combine(qtbot, studio):
+    a, b, c = _run(qtbot, studio, *PROMPTS)
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=5000)
+    assert _keys(panel) == [c.key, b.key, a.key]  # newest first
+    assert panel.filters.count.text() == "3 jobs"
+    assert panel.grid_model.rowCount() >= 1 and panel.list_model.rowCount() == 3
+
+    qtbot.keyClicks(panel.filters.search, "fogg")
+    qtbot.waitUntil(lambda: panel.browser.count == 2, timeout=3000)
+    assert set(_keys(panel)) == {a.key, c.key}
+    assert panel.filters.count.text() == "2 of 3"
+
+    panel.filters.refresh_choices()
+    niji = panel.filters.model.findData(c.model)
+    assert niji > 0
+    panel.filters.model.setCurrentIndex(niji)  # and the model: one left
+    qtbot.waitUntil(lambda: _keys(panel) == [c.key], timeout=3000)
+
+    studio.jobs.edit(a.key, favourite=True)
+    panel.filters.model.setCurrentIndex(0)
+    panel.filters.favourite.setChecked(True)  # foggy and favourite
+    qtbot.waitUntil(lambda: _keys(panel) == [a.key], timeout=3000)
+
+    panel.filters.reset()
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=3000)
+    assert panel.filters.search.text() == "" and not panel.filters.favourite.isChecked()
+    assert not panel.filters.clear.isEnabled()
+
+
+@pytest.mark.parametrize("typed", ['"', "*", "-", "NEAR", '"foggy', "fog*", "a OR b", "(", "foggy -dawn", "^"])
+def test_search_with_fts_syntax_never_errors(qtbot, studio, typed):
+    _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    messages = []
+    panel.status_message.connect(messages.append)
+    panel.filters.search.setText(typed)
+    qtbot.waitUntil(lambda: panel.browser.query.text == typed, timeout=3000)
+    assert not [m for m in messages if "could not" in m]
+    assert panel.browser.count in (0, 1)
+
+
+def test_selecting_a_job_opens_it_in_the_grid_with_its_actions(qtbot, studio):
+    a, b = _run(qtbot, studio, *PROMPTS[:2])
+    studio.jobs.on_show.show(b.key)
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 2, timeout=5000)
+    view = panel.grid_view
+    index = panel.grid_model.index_of(panel.browser.position_of(a.key))
+    view.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: studio.window.shown_key == a.key, timeout=3000)
+    grid = studio.window.grid
+    qtbot.waitUntil(lambda: grid.key == a.key and any(b.isEnabled() for b in grid.action_buttons(0)), timeout=5000)
+
+
+def test_a_job_only_the_history_holds_is_brought_back_to_the_grid(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    studio.jobs.hide(a.key)
+    del studio.jobs._entries[a.key]  # as after a restart that did not restore it
+    studio.jobs._by_job_id.pop(a.job_id)
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    entry = panel.open_job(a.key)
+    assert entry is not None and entry.key == a.key and entry.hidden  # not back in the queue
+    assert studio.window.queue_panel.model.row_of(a.key) == -1
+    qtbot.waitUntil(lambda: all(src is not None for src in entry.images), timeout=5000)
+    assert studio.window.shown_key == a.key
+
+
+def test_lineage_navigates_both_ways(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    up = studio.jobs.submit("upscale", parent=(a.job_id, 1), job_id=a.job_id, image_no=1, type=0)
+    qtbot.waitUntil(lambda: up.finished, timeout=30000)
+    assert up.status == COMPLETED
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 2, timeout=5000)
+
+    panel.go_to(up.key)
+    labels = panel.lineage.items()
+    assert [k for _l, k in labels] == [a.key, up.key]
+    assert labels[0][0] == "diffusion" and "2" in labels[1][0]  # "U2": upscale of image 2
+    # Up to the parent ...
+    parent_item = panel.lineage.tree.topLevelItem(0)
+    panel.lineage._clicked(parent_item)
+    qtbot.waitUntil(lambda: studio.window.shown_key == a.key, timeout=3000)
+    assert panel.selected_keys() == [a.key]
+    # ... and down to the child.
+    panel.lineage._clicked(panel.lineage.tree.topLevelItem(0).child(0))
+    qtbot.waitUntil(lambda: studio.window.shown_key == up.key, timeout=3000)
+    assert panel.selected_keys() == [up.key]
+
+
+def test_use_prompt_fills_the_editor_and_undo_puts_back_the_draft(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[1])
+    state = studio.prompt_state
+    state.set_text("my draft --ar 1:1", origin="program")
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    panel.actions.run("use_prompt", [a.key])
+    assert state.text() == PROMPTS[1]
+    assert studio.window.editor.text_edit.toPlainText() == PROMPTS[1]
+    state.undo_stack.undo()
+    assert state.text() == "my draft --ar 1:1"
+
+
+def test_image_prompt_and_style_reference_go_into_the_prompt(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[1])
+    state = studio.prompt_state
+    state.set_text("a cat --v 7", origin="program")
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    url = a.image_urls[2]
+    panel.actions.run("image_prompt", [a.key], 2)
+    assert state.text().startswith(url + " ")
+    panel.actions.run("style_ref", [a.key], 0)
+    assert f"--sref {a.image_urls[0]}" in state.text()
+    menu = panel.actions.menu([a.record], panel)
+    labels = [act.text() for act in menu.actions()]
+    assert "Use as image prompt" in labels and "Open in grid" in labels
+
+
+def test_delete_asks_then_undo_puts_jobs_and_files_back_in_place(qtbot, studio):
+    a, b, c = _run(qtbot, studio, *PROMPTS)
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=5000)
+    files = studio.jobs.files(b.key)
+    assert len(files) == 4
+    box = panel.actions.run("delete", [b.key])
+    drop = next(btn for btn in box.buttons() if btn.text() == "Delete with files")
+    drop.click()
+    qtbot.waitUntil(lambda: _keys(panel) == [c.key, a.key], timeout=3000)
+    assert not any(f.exists() for f in files)
+    assert studio.jobs.entry(b.key) is None and studio.window.queue_panel.model.row_of(b.key) == -1
+    assert panel.undo_bar.isVisibleTo(panel)
+
+    panel.undo_button.click()
+    qtbot.waitUntil(lambda: _keys(panel) == [c.key, b.key, a.key], timeout=3000)  # where it was
+    assert all(f.is_file() for f in files)
+    assert studio.jobs.stored(b.key).prompt == PROMPTS[1]
+
+    # Deleted again and the undo let go of: the files go for good.
+    panel.actions.delete([b.key], keep_files=False)
+    panel._dismiss_undo()
+    assert not any(f.exists() for f in files)
+    assert not (studio.jobs.archive.root / studio.jobs.archive.ASIDE / b.key).exists()
+
+
+def test_delete_keeping_files_and_refusing_a_running_job(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    files = studio.jobs.files(a.key)
+    panel.actions.delete([a.key], keep_files=True)
+    qtbot.waitUntil(lambda: panel.browser.count == 0, timeout=3000)
+    assert all(f.is_file() for f in files)
+    assert "No jobs yet" in panel.grid_view.empty_text
+
+    running = studio.jobs.submit("diffusion", text=PROMPTS[1], prompt=PROMPTS[1])
+    messages = []
+    panel.status_message.connect(messages.append)
+    assert panel.actions.delete([running.key], keep_files=True) is None
+    assert messages and "still running" in messages[-1]
+    qtbot.waitUntil(lambda: running.finished, timeout=30000)
+
+
+def test_favourite_tags_and_notes_are_kept_and_searchable(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    panel.actions.run("favourite", [a.key])
+    assert studio.jobs.stored(a.key).favourite
+    box = panel.actions.run("tags", [a.key])
+    box.setTextValue("client A,  moody , client A, ")
+    box.accept()
+    assert studio.jobs.stored(a.key).tags == ["client A", "moody"]
+    box = panel.actions.run("notes", [a.key])
+    box.setTextValue("sent to the printer ✓ — עברית")
+    box.accept()
+    # A later save of the live job keeps the edits (the session's copy was changed too).
+    studio.jobs._changed(a)
+    stored = studio.store.get(a.key)
+    assert stored.favourite and stored.tags == ["client A", "moody"] and "printer" in stored.notes
+    assert [r.key for r in studio.store.search("printer")] == [a.key]
+    panel.filters.refresh_choices()
+    panel.filters.tag.setCurrentIndex(panel.filters.tag.findData("moody"))
+    qtbot.waitUntil(lambda: panel.browser.query.tag == "moody" and panel.browser.count == 1, timeout=3000)
+
+
+def test_the_browser_reads_only_what_is_on_screen(qtbot, qloop):
+    """Thousands of stored jobs: the view asks for a few pages, never every record."""
+    from studio.session.jobs import JobsSession
+    from studio.store.db import JobStore
+    from studio.store.records import JobRecord, Status
+    from studio.ui.history.panel import HistoryPanel
+
+    store = JobStore.memory()
+    with store._transaction() as conn:
+        for i in range(5000):
+            store._write(conn, JobRecord(op="diffusion", prompt=f"job {i} lighthouse" if i % 2 else f"job {i}",
+                                         status=Status.COMPLETED, job_id=f"id{i}", created_at=1_700_000_000 + i))
+    jobs = JobsSession(store=store)
+    panel = HistoryPanel(jobs)
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    panel.set_visible(True)
+    assert panel.browser.count == 5000
+    qtbot.waitUntil(lambda: len(panel.browser._cache) > 0, timeout=3000)
+    assert len(panel.browser._cache) <= 2 * 120
+    assert panel.browser.key_at(0) == store.search(limit=1)[0].key
+    panel.grid_view.scrollToBottom()
+    qtbot.waitUntil(lambda: panel.browser.record(4999) is not None, timeout=3000)
+    assert len(panel.browser._cache) <= 4 * 120
+    panel.filters.search.setText("lighthouse")
+    qtbot.waitUntil(lambda: panel.browser.count == 2500, timeout=3000)
+    assert panel.filters.count.text() == "2,500 of 5,000"
+
+
+def test_lineage_and_breadcrumbs_reach_ancestors_only_the_history_holds(qtbot, qloop):
+    from studio.session.history_browser import HistoryBrowser
+    from studio.session.jobs import JobsSession
+    from studio.store.db import JobStore
+    from studio.store.records import JobRecord, Status
+
+    store = JobStore.memory()
+    root = JobRecord(op="diffusion", prompt="castle", status=Status.COMPLETED, job_id="root")
+    up = JobRecord(op="upscale", status=Status.COMPLETED, job_id="up", parent_job_id="root", parent_index=1)
+    pan = JobRecord(op="pan", status=Status.COMPLETED, job_id="pan", parent_job_id="up", parent_index=0,
+                    request={"job_id": "up", "image_no": 0, "direction": 1, "scale": 1.5})
+    vary = JobRecord(op="variation", status=Status.COMPLETED, job_id="vary", parent_job_id="root", parent_index=3)
+    for r in (root, up, pan, vary):
+        store.put(r)
+    jobs = JobsSession(store=store)
+    entry = jobs.open(pan.key)
+    assert entry is not None and entry.hidden
+    assert [e.key for e in jobs.lineage(pan.key)] == [root.key, up.key, pan.key]
+    assert jobs.entry(root.key) is None  # only read for the breadcrumb, not brought in
+    tree = HistoryBrowser(jobs).lineage(pan.key)
+    assert tree.record.key == root.key
+    assert [n.record.key for n in tree.walk()] == [root.key, up.key, pan.key, vary.key]
+
+
+def test_query_filters_combine_in_the_store():
+    from studio.store.db import JobStore
+    from studio.store.records import JobRecord, Status
+
+    store = JobStore.memory()
+    rows = [
+        JobRecord(op="diffusion", prompt="red fox", model="7", status=Status.COMPLETED, created_at=100),
+        JobRecord(op="upscale", prompt="red fox", model="7", status=Status.FAILED, created_at=200),
+        JobRecord(op="diffusion", prompt="blue fox", model="niji 6", status=Status.COMPLETED, created_at=300,
+                  favourite=True, tags=["t"]),
+    ]
+    for r in rows:
+        store.put(r)
+
+    def keys(**q):
+        return [r.key for r in store.history_rows(store.history_ids(JobQuery(**q))).values()]
+
+    assert store.history_ids(JobQuery()) == sorted(store.history_ids(JobQuery()), reverse=True)
+    assert set(keys(text="fox")) == {r.key for r in rows}
+    assert keys(text="red", op="upscale") == [rows[1].key]
+    assert keys(status=("failed", "error")) == [rows[1].key]
+    assert keys(since=150, until=250) == [rows[1].key]
+    assert keys(favourite=True, tag="t", model="niji 6") == [rows[2].key]
+    assert store.values("op") == ["diffusion", "upscale"]
+    taken = store.take_out([rows[0].key])
+    assert store.count() == 2
+    store.put_back(taken)
+    assert store.history_ids(JobQuery())[-1] == taken[0][0]
