@@ -265,3 +265,53 @@ def test_a_row_says_how_many_images_are_missing_and_fetches_them_again(qtbot, ql
         assert _posts(sandbox) == 1
     finally:
         _close(qtbot, panel)
+
+
+def test_the_queue_keeps_live_and_recent_jobs_and_one_update_measures_one_row(qtbot, qloop):
+    """Thousands of jobs in the session: the queue holds the live ones and the newest ended
+    (the history has the rest), and a progress tick on one row re-measures that row only."""
+    from studio.store.records import JobRecord, Status
+    from studio.ui.queue import panel as queue_panel
+
+    session = JobsSession()
+    for i in range(2000):
+        entry = JobEntry(record=JobRecord(op="diffusion", prompt=f"old {i}", status=Status.COMPLETED,
+                                          created_at=1_700_000_000 + i, ended_at=1_700_000_010 + i))
+        session._entries[entry.key] = entry
+    live = []
+    for i in range(4):
+        entry = JobEntry(record=JobRecord(op="diffusion", prompt=f"live {i}", status=Status.PROCESSING))
+        session._entries[entry.key] = entry
+        live.append(entry)
+    panel = QueuePanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(300, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    model = panel.model
+    assert model.rowCount() == queue_panel.ENDED_ROWS + 4
+    assert all(model.row_of(e.key) >= 0 for e in live)
+    assert model.row_of(live[-1].key) == 0 and model.row_of("nope") == -1
+
+    measured = []
+    real = panel.delegate._measure
+    panel.delegate._measure = lambda entry, option: (measured.append(entry), real(entry, option))[1]
+    live[1].record.progress = 40
+    session.job_changed.emit(live[1].key)
+    panel.view.viewport().repaint()
+    assert len(measured) <= 2  # the changed row (a cached size for every other)
+
+    # A new ended job pushes the oldest ended row out; live rows always stay.
+    newest = JobEntry(record=JobRecord(op="diffusion", prompt="new", status=Status.COMPLETED))
+    session._entries[newest.key] = newest
+    session.job_added.emit(newest.key)
+    assert model.rowCount() == queue_panel.ENDED_ROWS + 4 and model.row_of(newest.key) == 0
+    assert all(model.row_of(e.key) >= 0 for e in live)
+
+    # A row whose error appears is measured again, and grows.
+    index = model.index(model.row_of(live[2].key))
+    before = panel.view.visualRect(index).height()
+    live[2].error = "The server failed: a long explanation of what went wrong " * 2
+    session.job_changed.emit(live[2].key)
+    panel.view.doItemsLayout()
+    assert panel.view.visualRect(model.index(model.row_of(live[2].key))).height() > before

@@ -113,13 +113,27 @@ def row_summary(entry: JobEntry) -> str:
     return line
 
 
+# The queue shows every live job and the newest ended ones; older ones are in the history
+# browser. Bounded, so a row's update costs the same after 100,000 jobs as after ten.
+ENDED_ROWS = 200
+
+
 class QueueModel(QAbstractListModel):
-    """The session's visible entries, newest first."""
+    """The session's visible entries, newest first: the live ones and the newest ended."""
 
     def __init__(self, session: JobsSession, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._keys: list[str] = [e.key for e in reversed(session.entries())]
+        keys: list[str] = []
+        ended = 0
+        for entry in reversed(session.entries()):
+            if not entry.active:
+                ended += 1
+                if ended > ENDED_ROWS:
+                    continue
+            keys.append(entry.key)
+        self._keys = keys
+        self._rows: dict[str, int] | None = None  # key -> row, rebuilt after rows move
         session.job_added.connect(self._on_added)
         session.job_changed.connect(self._on_changed)
         session.job_finished.connect(self._on_changed)
@@ -167,21 +181,20 @@ class QueueModel(QAbstractListModel):
         return list(self._keys)
 
     def row_of(self, key: str) -> int:
-        entry = self.session.entry(key)
-        if entry is None:
-            return -1
-        try:
-            return self._keys.index(entry.key)
-        except ValueError:
-            return -1
+        if self._rows is None:
+            self._rows = {k: i for i, k in enumerate(self._keys)}
+        row = self._rows.get(key)
+        if row is None:  # a job id rather than a key
+            entry = self.session.entry(key)
+            row = self._rows.get(entry.key) if entry is not None else None
+        return -1 if row is None else row
 
     def refresh_active(self) -> None:
-        """Repaint the rows whose elapsed time is still counting."""
-        for row, key in enumerate(self._keys):
-            entry = self.session.entry(key)
-            if entry is not None and entry.active:
-                index = self.index(row)
-                self.dataChanged.emit(index, index)
+        """Repaint the rows whose elapsed time is still counting (one signal for the span)."""
+        live = [row for row, key in enumerate(self._keys)
+                if (entry := self.session.entry(key)) is not None and entry.active]
+        if live:
+            self.dataChanged.emit(self.index(live[0]), self.index(live[-1]))
 
     def _on_added(self, key: str) -> None:
         entry = self.session.entry(key)
@@ -189,7 +202,20 @@ class QueueModel(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._keys.insert(0, key)
+        self._rows = None
         self.endInsertRows()
+        self._trim()
+
+    def _trim(self) -> None:
+        """Ended rows beyond ENDED_ROWS leave the queue, oldest first (the history keeps them)."""
+        ended = [row for row, key in enumerate(self._keys)
+                 if (entry := self.session.entry(key)) is None or not entry.active]
+        for row in reversed(ended[ENDED_ROWS:]):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._keys[row]
+            self.endRemoveRows()
+        if len(ended) > ENDED_ROWS:
+            self._rows = None
 
     def _on_changed(self, key: str) -> None:
         row = self.row_of(key)
@@ -203,6 +229,7 @@ class QueueModel(QAbstractListModel):
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._keys[row]
+        self._rows = None
         self.endRemoveRows()
 
 
@@ -226,6 +253,7 @@ class QueueDelegate(QStyledItemDelegate):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.current_key: str | None = None  # the job on show in the grid
+        self._heights: dict[tuple[Any, ...], QSize] = {}
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
         bold = QFont(option.font)
@@ -257,7 +285,22 @@ class QueueDelegate(QStyledItemDelegate):
         return None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        # Qt asks every row again when one changes: answer from what the height depends on.
         entry = _entry_of(index)
+        key = None
+        if entry is not None:
+            key = (entry.key, _row_width(option), entry.active, self._third_line(entry), option.font.key())
+            found = self._heights.get(key)
+            if found is not None:
+                return found
+        size = self._measure(entry, option)
+        if key is not None:
+            if len(self._heights) > 4 * ENDED_ROWS:
+                self._heights.clear()
+            self._heights[key] = size
+        return size
+
+    def _measure(self, entry: JobEntry | None, option: QStyleOptionViewItem) -> QSize:
         bold, small = self._fonts(option)
         h = _PAD + QFontMetrics(bold).height() + _LINE_GAP + QFontMetrics(small).height() + _PAD
         if entry is not None:
@@ -413,8 +456,10 @@ class QueuePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        # Row heights change when a job starts, fails or finishes: re-measure then.
+        # Row heights change when a job starts, fails or finishes: re-measure then (the
+        # others answer from the delegate's cache).
         session.job_finished.connect(lambda _k: self.view.doItemsLayout())
+        session.job_finished.connect(lambda _k: self.model._trim())
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.model.refresh_active)
