@@ -162,6 +162,24 @@ def test_expired_job_disables_every_action_with_the_reason(qtbot, qloop, sandbox
         close_env(made)
 
 
+def test_the_caption_says_how_long_actions_have_left_in_their_last_day(qtbot, qloop, sandbox):
+    made = make_env(qtbot, sandbox, clock=sandbox.clock.now_datetime)
+    try:
+        entry = made.run("diffusion", text="a harbour at noon")
+        made.show(entry)
+        assert made.grid.notice.isHidden()  # days left: nothing to say
+        sandbox.clock.advance(timedelta(days=ACTION_VALID_DAYS, hours=-5, minutes=-30).total_seconds())
+        made.grid.show_job(entry.key)
+        assert made.grid.notice.isVisibleTo(made.grid)
+        assert "expire in 6 h" in made.grid.notice.text().lower()
+        assert all(b.isEnabled() for t in made.grid.tiles for b in t.buttons)  # still valid
+        sandbox.clock.advance(timedelta(hours=6).total_seconds())
+        made.grid.show_job(entry.key)
+        assert "expired" in made.grid.notice.text().lower()
+    finally:
+        close_env(made)
+
+
 def test_just_under_three_days_is_still_actionable(qtbot, qloop, sandbox):
     made = make_env(qtbot, sandbox, clock=sandbox.clock.now_datetime)
     try:

@@ -14,6 +14,8 @@ no widget ever has to know which way round a number goes.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -381,6 +383,23 @@ def expiry_reason(job: Any, now: datetime) -> str | None:
         f"was created; this one was created {created:%Y-%m-%d %H:%M} UTC ({days} days ago). "
         "Run the prompt again to act on it."
     )
+
+
+def time_left(job: Any, now: datetime) -> timedelta | None:
+    """How long actions on this job stay valid (None: unknown creation time, or expired)."""
+    created = getattr(getattr(job, "meta", None), "created_at", None)
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    left = created + timedelta(days=ACTION_VALID_DAYS) - now
+    return left if left.total_seconds() > 0 else None
+
+
+def time_left_text(left: timedelta) -> str:
+    """"5 h", "40 min": how long is left, rounded up (never "0 min" while it is valid)."""
+    minutes = max(1, math.ceil(left.total_seconds() / 60))
+    return f"{math.ceil(minutes / 60)} h" if minutes > 60 else f"{minutes} min"
 
 
 def _ints(values) -> list[int]:

@@ -254,16 +254,25 @@ class GridCaption:
             self.notice.setGeometry(x, 0, notice_w, height)
 
     def _notice_text(self, words: bool) -> str:
+        left = getattr(self, "_expires_in", None)
+        if left:
+            return f"Actions expire in {left}" if words else f"Expire in {left}"
         return f"Actions expired · older than {ACTION_VALID_DAYS} days" if words else "Actions expired"
 
     def _crumb_clicked(self, link: str) -> None:
         if link.startswith("job:"):
             self.show_job(link[4:])
 
-    def _update_notice(self, expired: str | None, has_actions: bool) -> None:
-        """Say so beside the caption when the job's actions have expired."""
-        if expired and has_actions:
-            self.notice.setToolTip(expired)
+    def _update_notice(self, expired: str | None, has_actions: bool, left: str | None = None) -> None:
+        """Say so beside the caption when the job's actions have expired, or will within a
+        day (`left`: "5 h")."""
+        changed = left != getattr(self, "_expires_in", None)
+        self._expires_in = None if expired else left
+        if changed and not self.notice.isHidden():
+            self._fit_caption()
+        if (expired or left) and has_actions:
+            self.notice.setToolTip(expired or f"Actions on these images are valid for {ACTION_VALID_DAYS} days "
+                                   f"after the job was created: {left} left.")
             if self.notice.isHidden():
                 self.notice.show()
                 self._fit_caption()

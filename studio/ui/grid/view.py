@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,9 @@ from studio.session.jobs import CANCELLED, COMPLETED, ERROR, FAILED, JobEntry, J
 from studio.session.settings import Settings
 from studio.ui.common import theme
 from studio.ui.grid.action_bar import ActionButton
-from studio.ui.grid.actions import ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions
+from studio.ui.grid.actions import (
+    ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions, time_left, time_left_text,
+)
 from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
 from studio.ui.grid.caption import GridCaption, grid_qss
@@ -51,6 +53,8 @@ from studio.ui.grid.tile import ImageTile
 log = logging.getLogger(__name__)
 
 PREWARM_BUTTONS = 8  # buttons made ahead per image: the most the server lists today
+# Within this of the 3-day limit the caption says how long the actions have left.
+EXPIRY_WARNING = timedelta(hours=24)
 
 
 def utc_now() -> datetime:
@@ -340,7 +344,9 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         for button in self._job_buttons:
             button.set_blocked(expired)
         has_actions = bool(self._job_buttons) or any(t.buttons for t in self.canvas.tiles)
-        self._update_notice(expired, has_actions)
+        left = time_left(entry.job, self.clock()) if entry.job is not None and not expired else None
+        soon = time_left_text(left) if left is not None and left < EXPIRY_WARNING else None
+        self._update_notice(expired, has_actions, soon)
 
     def _update_cells(self, entry: JobEntry) -> None:
         word = entry.status_word()
