@@ -20,8 +20,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="legnext-studio",
         description="A desktop prompt studio for Midjourney through the Legnext API. "
                     "Without an API key it runs on a built-in offline sandbox.",
-        epilog="From the command line: legnext-studio lint | generate | history | show | resume "
-               "(each with --help)",
+        epilog="From the command line: legnext-studio lint | generate | history | show | resume | "
+               "export (each with --help)",
     )
     parser.add_argument("--offline", action="store_true",
                         help="use the built-in offline sandbox even when an API key is set")
@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         from studio.prompt.cli import main as lint_main
 
         return int(lint_main(argv[1:]) or 0)
-    if argv and argv[0] in ("generate", "history", "show", "resume"):
+    from studio.commands import COMMANDS  # plain Python, no Qt
+
+    if argv and argv[0] in COMMANDS:
         from studio.commands import main as jobs_main
 
         return jobs_main(argv[0], argv[1:])

@@ -1,17 +1,22 @@
-"""`legnext-studio generate / history / show / resume`: the window's jobs, store and archive,
-for scripts.
+"""`legnext-studio generate / history / show / resume / export`: the window's jobs, store and
+archive, for scripts.
 
     generate PROMPT... [--wait] [--json]   one diffusion job per prompt, checked first
     history [--search TEXT] [--status S] [--limit N] [--json]
     show KEY_OR_JOB_ID [--json]
     resume [--json]                        watch every job that has not ended until it is archived
+    export KEY_OR_JOB_ID DIR [--image N]... [--json]
+                                           write a job's archived files into DIR with their
+                                           prompt embedded (PNG text chunks, else a .json
+                                           sidecar); prints each written path
 
 `--offline` and `--base-url` work as for the window, the key comes from the keyring or
 LEGNEXT_API_KEY. `--json` prints one object per line per job. Exit status: 0 when every job
 ended completed, 1 when any failed or was refused, 2 for bad usage.
 
-history and show read the store only (no Qt); generate and resume run the same `JobsSession` as
-the window on a Qt core event loop.
+history, show and export read the store only (no Qt); generate and resume run the same
+`JobsSession` as the window on a Qt core event loop. export exits 1 when the job is unknown, has
+no archived file (or not the asked images), or DIR cannot be written.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-COMMANDS = ("generate", "history", "show", "resume")
+COMMANDS = ("generate", "history", "show", "resume", "export")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
@@ -40,6 +45,14 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--limit", metavar="N", type=int, default=20, help="at most N jobs (default 20)")
     elif command == "show":
         p.add_argument("job", metavar="KEY_OR_JOB_ID")
+    elif command == "export":
+        p.add_argument("job", metavar="KEY_OR_JOB_ID")
+        p.add_argument("dir", metavar="DIR", help="the folder to write into (made if missing)")
+        p.add_argument("--image", metavar="N", type=int, action="append", dest="images",
+                       help="only image (or video) N, counted from 1; repeat for more (default: all)")
+        p.add_argument("--json", action="store_true", dest="as_json",
+                       help="one JSON object per line per file: path, sidecar, job_id, image")
+        return p
     p.add_argument("--json", action="store_true", dest="as_json", help="one JSON object per line per job")
     return p
 
@@ -143,11 +156,74 @@ def main(command: str, argv: list[str]) -> int:
             return _exit_code([record])
         finally:
             store.close()
+    if command == "export":
+        return _export(args)
     if command == "generate":
         refused = _check_prompts(args.prompts)
         if refused:
             return 1
     return _run_jobs(command, args)
+
+
+def _export(args: Any) -> int:
+    """export: a job's archived files into DIR, each carrying its prompt (studio.store.exports)."""
+    from pathlib import Path
+
+    from studio.store.exports import archived_outputs, export_outputs
+
+    name = "legnext-studio export"
+    if args.images and any(n < 1 for n in args.images):
+        print(f"{name}: --image counts from 1, not {min(args.images)}", file=sys.stderr)
+        return 2
+    store, archive = _store()
+    try:
+        record = store.find(args.job)
+    finally:
+        store.close()
+    if record is None:
+        print(f"{name}: no job {args.job!r} in the history", file=sys.stderr)
+        return 1
+    ident = record.job_id or record.key
+    indexes = [n - 1 for n in dict.fromkeys(args.images)] if args.images else None
+    found = archived_outputs(record, archive, indexes)
+    archived = [i for i, path in found if path is not None]
+    missing = [i for i, path in found if path is None]
+    if indexes is not None:
+        missing += [i for i in indexes if i not in {j for j, _ in found}]
+    if not archived:
+        what = (f"image {', '.join(str(i + 1) for i in sorted(set(missing)))} of " if indexes else "")
+        print(f"{name}: {what}job {ident} has no archived file to export (never downloaded, or "
+              "removed from the archive)", file=sys.stderr)
+        return 1
+    if indexes is not None and missing:
+        numbers = ", ".join(str(i + 1) for i in sorted(set(missing)))
+        print(f"{name}: job {ident} has no archived file for image {numbers}; nothing written",
+              file=sys.stderr)
+        return 1
+    folder = Path(args.dir).expanduser()
+    if folder.exists() and not folder.is_dir():
+        print(f"{name}: {folder} is not a folder", file=sys.stderr)
+        return 1
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = export_outputs(record, archive, folder, indexes)
+    except OSError as exc:
+        print(f"{name}: cannot write to {folder}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for item in written:
+        if args.as_json:
+            print(json.dumps({"path": str(item.path), "sidecar": str(item.sidecar) if item.sidecar else None,
+                              "job_id": record.job_id, "key": record.key,
+                              "image": None if item.index is None else item.index + 1},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(item.path, flush=True)
+            if item.sidecar is not None:
+                print(item.sidecar, flush=True)
+    if missing:
+        numbers = ", ".join(str(i + 1) for i in sorted(set(missing)))
+        print(f"{name}: image {numbers} of job {ident} is not in the archive; skipped", file=sys.stderr)
+    return 0
 
 
 def _check_prompts(prompts: list[str]) -> bool:

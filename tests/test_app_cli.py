@@ -95,3 +95,77 @@ def test_no_display_renders_the_demo_to_the_current_folder(tmp_path):
     assert "no display" in proc.stdout.lower()
     assert str(demo) in proc.stdout
     _looks_like_the_studio(demo)
+
+
+def _store_a_job_with_files(tmp_path: Path) -> tuple[object, list[bytes]]:
+    """A completed job in the store the CLI reads (the same XDG folders as `_env`), with its
+    four images archived (one of them a JPEG)."""
+    import io
+
+    from studio import paths
+    from studio.store.archive import Archive
+    from studio.store.db import JobStore
+    from studio.store.records import JobRecord, Output, Status
+
+    assert paths.data_dir() == Path(_env(tmp_path)["XDG_DATA_HOME"]) / "legnext-studio"
+    record = JobRecord(op="diffusion", prompt="A red fox in the snow --ar 3:2 --v 7", model="7",
+                       status=Status.COMPLETED, job_id="5f1c2e3d-1111-2222-3333-444455556666",
+                       task_type="diffusion", seed="98765", backend="https://api.legnext.ai/api",
+                       request={"text": "A red fox in the snow --ar 3:2 --v 7"})
+    archive = Archive(paths.archive_dir())
+    datas = []
+    for index in range(4):
+        fmt, ext = ("JPEG", "jpg") if index == 3 else ("PNG", "png")
+        out = io.BytesIO()
+        Image.new("RGB", (40, 30), (index * 60, 100, 200)).save(out, fmt)
+        path = archive.path_for(record.key, "image", index, ext)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(out.getvalue())
+        datas.append(out.getvalue())
+        record.outputs.append(Output(kind="image", index=index, url=f"https://cdn/x/{index}",
+                                     path=archive.relative(path)))
+    with JobStore.open(paths.store_path()) as store:
+        store.put(record)
+    return record, datas
+
+
+def test_export_writes_the_archived_files_with_their_prompt(tmp_path):
+    from studio.store.exports import read_export
+
+    record, datas = _store_a_job_with_files(tmp_path)
+    out = tmp_path / "exports" / "new"  # made on demand
+    proc = _studio(["export", record.job_id, str(out)], _env(tmp_path), ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    printed = [Path(line) for line in proc.stdout.splitlines()]
+    stem = "a-red-fox-in-the-snow_5f1c2e3d"
+    assert [p.name for p in printed] == [f"{stem}_1.png", f"{stem}_2.png", f"{stem}_3.png",
+                                         f"{stem}_4.jpg", f"{stem}_4.jpg.json"]
+    assert all(p.is_file() for p in printed)
+    for n, path in enumerate(p for p in printed if p.suffix != ".json"):
+        meta = read_export(path)
+        assert meta is not None
+        assert (meta.prompt, meta.job_id, meta.model, meta.seed, meta.image_index) == (
+            record.prompt, record.job_id, "7", "98765", n)
+    assert printed[3].read_bytes() == datas[3]  # a JPEG is copied unchanged
+
+    proc = _studio(["export", record.key, str(out), "--image", "2", "--json"], _env(tmp_path), ROOT)
+    assert proc.returncode == 0, proc.stderr
+    [line] = [json.loads(text) for text in proc.stdout.splitlines()]
+    assert line == {"path": str(out / f"{stem}_2-2.png"), "sidecar": None, "job_id": record.job_id,
+                    "key": record.key, "image": 2}
+
+
+def test_export_refuses_an_unknown_job_a_missing_image_and_a_file_as_folder(tmp_path):
+    record, _ = _store_a_job_with_files(tmp_path)
+    env = _env(tmp_path)
+    unknown = _studio(["export", "no-such-job", str(tmp_path / "out")], env, ROOT)
+    assert unknown.returncode == 1 and "no job 'no-such-job'" in unknown.stderr
+    assert not (tmp_path / "out").exists()
+    missing = _studio(["export", record.job_id, str(tmp_path / "out"), "--image", "7"], env, ROOT)
+    assert missing.returncode == 1 and "no archived file" in missing.stderr
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    not_a_folder = _studio(["export", record.job_id, str(a_file)], env, ROOT)
+    assert not_a_folder.returncode == 1 and "is not a folder" in not_a_folder.stderr
+    usage = _studio(["export", record.job_id], env, ROOT)
+    assert usage.returncode == 2

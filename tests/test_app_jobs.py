@@ -214,10 +214,15 @@ def test_spawn_keeps_tasks_and_reports_failures(qtbot, qloop):
         tasks.remove_error_reporter(report)
 
 
-def test_save_images_writes_original_bytes_atomically_without_overwriting(qtbot, jobs, tmp_path, monkeypatch):
+def test_save_images_writes_the_images_with_their_prompt_atomically_without_overwriting(
+        qtbot, jobs, tmp_path, monkeypatch):
+    import io
     import os
 
+    from PIL import Image
+
     import studio.store.files as jobs_module
+    from studio.store.exports import read_export
 
     entry = jobs.submit("diffusion", text="Castle on a cliff, at dusk! --ar 3:2 --v 7")
     qtbot.waitUntil(lambda: entry.finished, timeout=15000)
@@ -234,14 +239,21 @@ def test_save_images_writes_original_bytes_atomically_without_overwriting(qtbot,
         qtbot.waitUntil(task.done, timeout=5000)
         return task.result()
 
+    def pixels(path_or_bytes):
+        with Image.open(io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes) as im:
+            return im.mode, im.size, im.tobytes()
+
     first = save([2, 0])
     assert [p.name for p in first] == [f"{stem}_3.png", f"{stem}_1.png"]
-    assert first[0].read_bytes() == entry.images[2] and first[1].read_bytes() == entry.images[0]
+    assert pixels(first[0]) == pixels(entry.images[2]) and pixels(first[1]) == pixels(entry.images[0])
+    meta = read_export(first[0])
+    assert (meta.prompt, meta.job_id, meta.image_index) == (entry.prompt, entry.job_id, 2)
+    written = first[0].read_bytes()
     assert [os.path.dirname(a) for a, _ in replaced] == [str(folder)] * 2
     assert [b for _, b in replaced] == [str(p) for p in first]
     again = save([2])
     assert [p.name for p in again] == [f"{stem}_3-2.png"]
-    assert first[0].read_bytes() == entry.images[2]  # untouched
+    assert first[0].read_bytes() == written  # untouched
     third = save([2])
     assert [p.name for p in third] == [f"{stem}_3-3.png"]
     everything = save(None)

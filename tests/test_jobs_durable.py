@@ -100,7 +100,16 @@ def test_once_archived_the_session_holds_files_not_bytes_and_saves_from_them(qtb
         saved = spawn(studio.jobs.save_images(entry.key, [1, 3], tmp_path), name="save")
         qtbot.waitUntil(saved.done, timeout=10000)
         written = saved.result()
-        assert [f.read_bytes() for f in written] == [entry.images[1].read_bytes(), entry.images[3].read_bytes()]
+        from PIL import Image
+
+        from studio.store.exports import read_export
+
+        def pixels(path):
+            with Image.open(path) as im:
+                return im.mode, im.size, im.tobytes()
+
+        assert [pixels(f) for f in written] == [pixels(entry.images[1]), pixels(entry.images[3])]
+        assert [read_export(f).image_index for f in written] == [1, 3]
     finally:
         stop_studio(qtbot, studio)
 

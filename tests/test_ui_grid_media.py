@@ -1,6 +1,7 @@
 """Video jobs in the grid (one tile per video, its first frame, the per-video actions the server
-lists, playing in the viewer) and saving: the original downloaded files written to the download
-folder with descriptive names, never overwriting, from a tile's menu, the viewer and Save all."""
+lists, playing in the viewer) and saving: the downloaded files written to the download folder
+with descriptive names and their prompt embedded (PNG chunks, else a sidecar), never
+overwriting, from a tile's menu, the viewer and Save all."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
+from studio.store.exports import read_export, sidecar_path
+from studio.store.files import read_source
 from studio.ui.grid.action_dialogs import ConfirmPopover
 from test_ui_grid_support import RECIPES, close_env, expected_buttons, expected_job_buttons, make_env
 
@@ -30,6 +33,14 @@ def env(qtbot, qloop, sandbox, folder):
 
 def _click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def _saved_as(path, source, entry) -> bool:
+    """`path` is the downloaded image `source` (the same pixels) carrying the job's prompt."""
+    with Image.open(path) as saved, Image.open(io.BytesIO(read_source(source))) as original:
+        same = (saved.mode, saved.size, saved.tobytes()) == (original.mode, original.size, original.tobytes())
+    meta = read_export(path)
+    return same and meta is not None and meta.job_id == entry.job_id and meta.prompt == (entry.prompt or "")
 
 
 def test_video_job_shows_its_videos_and_their_actions_send_the_right_requests(qtbot, env):
@@ -81,14 +92,16 @@ def test_a_video_plays_in_the_viewer_and_saves_as_its_gif(qtbot, env, folder):
     qtbot.waitUntil(lambda: len(set(frames)) >= 2, timeout=5000)  # it plays
     _click(qtbot, viewer.save_button)
     qtbot.waitUntil(lambda: "Saved" in viewer.note.text(), timeout=5000)
-    files = list(folder.iterdir())
+    files = [p for p in folder.iterdir() if p.suffix != ".json"]
     assert len(files) == 1 and files[0].suffix == ".gif"
-    assert files[0].read_bytes() == entry.videos[1]
+    assert files[0].read_bytes() == entry.videos[1]  # a GIF is copied unchanged ...
+    assert sidecar_path(files[0]).is_file()  # ... its prompt and job beside it
+    assert read_export(files[0]).job_id == entry.job_id
     assert str(files[0]) in viewer.note.text()
     viewer.close()
 
 
-def test_save_all_writes_the_original_files_and_never_overwrites(qtbot, env, folder):
+def test_save_all_writes_the_images_with_their_prompt_and_never_overwrites(qtbot, env, folder):
     entry = env.run("diffusion", text="a lighthouse on a cliff at dusk --ar 3:2")
     env.show(entry)
     messages: list[str] = []
@@ -99,15 +112,16 @@ def test_save_all_writes_the_original_files_and_never_overwrites(qtbot, env, fol
     qtbot.waitUntil(lambda: bool(messages), timeout=5000)
     stem = f"a-lighthouse-on-a-cliff-at-dusk_{entry.job_id[:8]}"
     assert sorted(p.name for p in folder.iterdir()) == [f"{stem}_{n}.png" for n in (1, 2, 3, 4)]
-    for n in range(4):  # the downloaded bytes, not the grid's scaled copies
-        assert (folder / f"{stem}_{n + 1}.png").read_bytes() == entry.images[n]
+    for n in range(4):  # the downloaded pixels, not the grid's scaled copies
+        assert _saved_as(folder / f"{stem}_{n + 1}.png", entry.images[n], entry)
+    first = (folder / f"{stem}_1.png").read_bytes()
     assert messages[-1] == f"Saved 4 images to {folder}"
 
     _click(qtbot, button)  # again: new names, the first files untouched
     qtbot.waitUntil(lambda: len(messages) == 2, timeout=5000)
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([f"{stem}_{n}.png" for n in (1, 2, 3, 4)] + [f"{stem}_{n}-2.png" for n in (1, 2, 3, 4)])
-    assert (folder / f"{stem}_1.png").read_bytes() == entry.images[0]
+    assert (folder / f"{stem}_1.png").read_bytes() == first  # untouched
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
@@ -128,7 +142,7 @@ def test_a_tiles_context_menu_saves_that_image(qtbot, env, folder):
     qtbot.waitUntil(lambda: bool(messages), timeout=5000)
     [saved] = list(folder.iterdir())
     assert saved.name == f"a-red-kite_{entry.job_id[:8]}_3.png"
-    assert saved.read_bytes() == entry.images[2]
+    assert _saved_as(saved, entry.images[2], entry)
     assert messages == [f"Saved image to {saved}"]
 
 
@@ -142,7 +156,7 @@ def test_ctrl_s_in_the_viewer_saves_the_shown_image(qtbot, env, folder):
     qtbot.keyClick(viewer, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Saved" in viewer.note.text(), timeout=5000)
     [saved] = list(folder.iterdir())
-    assert saved.read_bytes() == entry.images[3] and saved.name.endswith("_4.png")
+    assert _saved_as(saved, entry.images[3], entry) and saved.name.endswith("_4.png")
     viewer.close()
 
 

@@ -317,3 +317,19 @@ def test_query_filters_combine_in_the_store():
     assert store.count() == 2
     store.put_back(taken)
     assert store.history_ids(JobQuery())[-1] == taken[0][0]
+
+
+def test_export_from_the_history_then_reading_it_back_gives_the_same_prompt(qtbot, studio, tmp_path):
+    from studio.store.exports import read_export
+
+    (a,) = _run(qtbot, studio, PROMPTS[2])
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    task = panel.export_to([a.key], str(tmp_path / "out"))
+    qtbot.waitUntil(task.done, timeout=10000)
+    written = [p for p in task.result() if p.suffix != ".json"]
+    assert len(written) == 4
+    for index, path in enumerate(sorted(written)):
+        meta = read_export(path)
+        assert meta is not None and meta.prompt == PROMPTS[2] and meta.job_id == a.job_id
+        assert meta.model == a.model and meta.seed == a.seed

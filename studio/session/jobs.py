@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from studio.session.tasks import spawn
-from studio.store.files import job_stem, save_files
+from studio.store.exports import save_exports
+from studio.store.files import job_stem
 from studio.session.account import AccountState
 from studio.session.entry import (  # noqa: F401  the views import these names from here
     CANCELLED, COMPLETED, DOWNLOADING, ERROR, FAILED, RATE_LIMITED, SUBMITTING, WAITING, JobEntry,
@@ -386,14 +387,17 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
             self._video_tasks.pop(entry.key, None)  # forgotten, so a retry can fetch them again
 
     async def save_images(self, key_or_job_id: str, indexes: list[int] | None, folder: Path | str) -> list[Path]:
-        """Write the original downloaded files of these outputs (None: all) into `folder`.
+        """Write the downloaded files of these outputs (None: all) into `folder`, each carrying
+        its prompt, parameters, model, job id, parent and seed (studio.store.exports).
 
         Images, or a video job's videos. Names say what the file is
         (`<prompt-slug>_<jobid8>_<n>.<ext>`, n counted from 1); an existing file is never
-        overwritten (`-2`, `-3`, ... are added). Each file is written to a temporary name and
-        moved into place, so a reader never sees half a file; the writing runs in a worker
-        thread (studio.store.files). Outputs not downloaded are skipped. Raises OSError if the
-        folder is unusable.
+        overwritten (`-2`, `-3`, ... are added). A PNG gets text chunks (its pixel data copied
+        unchanged); any other file is copied unchanged with a `<name>.<ext>.json` sidecar. Each
+        file is written to a temporary name and moved into place, so a reader never sees half
+        a file; the writing runs in a worker thread. Outputs not downloaded are skipped.
+        Returns the paths of the images (not of the sidecars). Raises OSError if the folder is
+        unusable.
         """
         entry = self.entry(key_or_job_id)
         if entry is None:
@@ -402,7 +406,8 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         wanted = range(len(datas)) if indexes is None else indexes
         files = [(i, datas[i]) for i in wanted if 0 <= i < len(datas) and datas[i] is not None]
         stem = job_stem(entry.prompt, entry.task_type, entry.job_id or entry.key)
-        return await save_files(Path(folder), stem, files)
+        written = await save_exports(entry.record, Path(folder), files, stem=stem)
+        return [item.path for item in written]
 
     async def aclose(self) -> None:
         """Stop every job task of this session (at shutdown)."""

@@ -6,6 +6,7 @@ anything else that keeps a job's images as files.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -81,11 +82,12 @@ def extension(data: bytes) -> str:
     return ".bin"
 
 
-def free_path(folder: Path, name: str, ext: str) -> Path:
-    """`folder/name.ext`, or `name-2.ext`, `name-3.ext`, ... if that is taken."""
+def free_path(folder: Path, name: str, ext: str, also: tuple[str, ...] = ()) -> Path:
+    """`folder/name.ext`, or `name-2.ext`, `name-3.ext`, ... if that is taken. `also` names the
+    suffixes of companion files that must be free too (`(".json",)`: a sidecar `name.ext.json`)."""
     path = folder / f"{name}{ext}"
     n = 2
-    while path.exists():
+    while path.exists() or any(path.with_name(path.name + suffix).exists() for suffix in also):
         path = folder / f"{name}-{n}{ext}"
         n += 1
     return path
@@ -105,38 +107,82 @@ def write_files(folder: Path, stem: str, files: list[tuple[int, Source]]) -> lis
             data = read_source(source)
             if data is None:
                 raise FileNotFoundError(f"the archived file {source} is gone")
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
+            tmp = write_temp(folder, data)
             try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.chmod(tmp, _FILE_MODE)
-                written.append(_publish(Path(tmp), folder, f"{stem}_{index + 1}", extension(data)))
+                written.append(publish(tmp, folder, f"{stem}_{index + 1}", extension(data)))
             finally:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+                _unlink(tmp)
     return written
 
 
-def _publish(tmp: Path, folder: Path, name: str, ext: str) -> Path:
+def write_temp(folder: Path, data: bytes) -> Path:
+    """`data` in a new hidden temporary file in `folder` (`.saving-*.part`), synced, with the
+    user's normal file mode. The caller `publish`es it, then removes the temporary name."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, _FILE_MODE)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _unlink(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def publish(tmp: Path, folder: Path, name: str, ext: str,
+            companions: tuple[tuple[str, Path], ...] = ()) -> Path:
     """Give the finished temporary file a free name without ever replacing a file: a hard link
     fails if the name was taken meanwhile (another program, another studio), and we try the
-    next. Where links are not supported (FAT, some network shares) the file is moved instead."""
+    next. Where links are not supported (FAT, some network shares) the file is moved instead.
+
+    `companions` are `(suffix, temporary file)` pairs published beside it as `<file><suffix>`
+    (a sidecar `fox_1.jpg.json`): the name is chosen so that every one of them is free, and if
+    one is taken meanwhile, what was placed is taken back and the next name tried.
+    Call it holding `_write_lock`."""
+    also = tuple(suffix for suffix, _ in companions)
     while True:
-        target = free_path(folder, name, ext)
+        target = free_path(folder, name, ext, also) if also else free_path(folder, name, ext)
+        moves = [(tmp, target), *((src, target.with_name(target.name + sfx)) for sfx, src in companions)]
+        placed: list[tuple[Path, Path, bool]] = []
         try:
-            os.link(tmp, target)
+            for src, dst in moves:
+                placed.append((src, dst, _place(src, dst)))
             return target
-        except FileExistsError:
-            continue
-        except OSError:
-            if target.exists():
-                continue
-            os.replace(tmp, target)
-            return target
+        except BaseException as exc:
+            for src, dst, moved in reversed(placed):
+                try:
+                    if moved:
+                        os.replace(dst, src)
+                    else:
+                        os.unlink(dst)
+                except OSError:
+                    pass
+            if not isinstance(exc, FileExistsError):
+                raise
+
+
+def _place(src: Path, dst: Path) -> bool:
+    """`src` also under the name `dst`, never over a file (FileExistsError if `dst` is taken).
+    True if it had to be moved there (no hard links on this file system)."""
+    try:
+        os.link(src, dst)
+        return False
+    except FileExistsError:
+        raise
+    except OSError:
+        if dst.exists():
+            raise FileExistsError(errno.EEXIST, "File exists", str(dst)) from None
+        os.replace(src, dst)
+        return True
 
 
 async def save_files(folder: Path, stem: str, files: list[tuple[int, Source]]) -> list[Path]:

@@ -84,7 +84,7 @@ class GridOutputs:
         if show:
             self.save_all_button.setToolTip(
                 f"Save the {ready} {media.noun.lower()}{'s' if ready != 1 else ''} of this job "
-                f"(the original files) to {self.download_dir()}"
+                f"(with the prompt embedded) to {self.download_dir()}"
             )
 
     def _show_context_menu(self, index: int, pos: QPoint) -> None:
