@@ -124,7 +124,7 @@ class FilterBar(QWidget):
         combo.setToolTip(f"{name} filter")
         # Narrow docks squeeze the menus (their choices read in full when open).
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(5)
+        combo.setMinimumContentsLength(9)
         if any_label:
             combo.addItem(any_label, None)
         return combo

@@ -144,7 +144,7 @@ class HistoryPanel(QWidget):
         split.addWidget(self.lineage)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
-        split.setSizes([800, 240])
+        split.setSizes([820, 200])
         self.splitter = split
         layout.addWidget(split, 1)
 
