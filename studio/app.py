@@ -192,6 +192,9 @@ class Studio(QObject):
         # The prompt (its parameters are flags in it) is where the user left it last time.
         self.prompt_state = PromptState(self.settings.prompt_text)
         self.build_session()
+        # Ctrl+Up in the editor walks back through the prompts sent before (the store's).
+        self.prompt_state.set_recall_source(
+            lambda: self.store.recent_prompts(200) if self.store is not None else [])
         self.window = MainWindow(
             self.jobs, self.prompt_state, self.settings, self.keys, self.connection,
             sandbox_url=lambda: self.sandbox.base_url if self.sandbox is not None else None,

@@ -20,6 +20,7 @@ from studio.prompt.diagnostics import apply_fix as fixed_text
 from studio.prompt.params import Params, set_param as rewrite_param
 from studio.prompt.rules import load_rules, normalize_model
 from studio.prompt.size import image_size
+from studio.session.prompt_recall import PromptRecall
 # Pure rule lookups live in studio.prompt.support; the names stay importable from here.
 from studio.prompt.support import FlagSupport, flag_catalog, flag_support, model_choices, model_label  # noqa: F401
 
@@ -149,6 +150,7 @@ class PromptState(QObject):
         self._text = text
         self._default_model = normalize_model(default_model) or default_model
         self._origin = ORIGIN_PROGRAM
+        self.recall = PromptRecall()
         self._pending_origin = ORIGIN_PROGRAM
         self._server_error: tuple[str, str] | None = None
         self._params: Params | None = None
@@ -196,10 +198,43 @@ class PromptState(QObject):
         return rewrite_param(text, "model", self._default_model)
 
     # ---- writing -------------------------------------------------------------------------
+    # ---- prompts sent before ---------------------------------------------------------------
+    def set_recall_source(self, source: Any) -> None:
+        """Where Ctrl+↑ / Ctrl+↓ find the prompts sent before (newest first)."""
+        self.recall.source = source
+        self.recall.reset()
+
+    def recall_older(self) -> bool:
+        """Show the prompt sent before the one shown (one undo step); False at the oldest."""
+        text = self.recall.older(self._text)
+        return self._recalled(text)
+
+    def recall_newer(self) -> bool:
+        """Back toward the newest, then the draft that was being typed."""
+        return self._recalled(self.recall.newer())
+
+    def recent_prompts(self, limit: int = 15) -> list[str]:
+        return self.recall.recent(limit)
+
+    def use_prompt(self, text: str, label: str = "Use prompt") -> None:
+        """Replace the whole prompt (from the history, a menu): one undo step."""
+        self.recall.reset()
+        if text != self._text:
+            self._push(_TextCommand(self, self._text, text, label), ORIGIN_PROGRAM)
+
+    def _recalled(self, text: str | None) -> bool:
+        if text is None:
+            return False
+        if text != self._text:
+            self._push(_TextCommand(self, self._text, text, "Recall prompt"), ORIGIN_PROGRAM)
+        return True
+
     def set_text(self, text: str, origin: str = ORIGIN_EDITOR) -> None:
         """Replace the text as one undoable step (keystrokes of one word merge)."""
         if text == self._text:
             return
+        if origin == ORIGIN_EDITOR:
+            self.recall.reset()  # typing ends a walk through the prompts sent before
         if origin == ORIGIN_EDITOR:
             command: _TextCommand = _TypingCommand(self, self._text, text)
         else:

@@ -162,7 +162,7 @@ class HistoryActions:
         return self.panel.open_job(records[0].key)
 
     def _do_use_prompt(self, records: list[JobRecord], _index: Any) -> None:
-        self.prompt_state.set_text(records[0].prompt or "", origin="program")
+        self.prompt_state.use_prompt(records[0].prompt or "")
         self.panel.say("Prompt in the editor (Ctrl+Z puts back what was there).")
 
     def _do_image_prompt(self, records: list[JobRecord], index: int | None) -> None:

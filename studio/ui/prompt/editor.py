@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeyEvent,
                            QKeySequence, QTextCharFormat, QTextCursor, QTextFormat)
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
-                               QSizePolicy, QTextEdit, QToolTip, QVBoxLayout, QWidget)
+                               QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
 from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
@@ -97,6 +97,14 @@ class PromptTextEdit(QPlainTextEdit):
             return
         if event.matches(QKeySequence.StandardKey.Undo):
             self._editor.state.undo_stack.undo()
+            return
+        if (event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not popup.isVisible()):
+            # Like a shell: the prompts sent before, newest first; Ctrl+Down back to the draft.
+            state = self._editor.state
+            moved = state.recall_older() if event.key() == Qt.Key.Key_Up else state.recall_newer()
+            if moved:
+                self.moveCursor(QTextCursor.MoveOperation.End)
             return
         if _is_redo(event):
             self._editor.state.undo_stack.redo()
@@ -216,6 +224,19 @@ class PromptEditor(QWidget):
         info.setSpacing(8)
         info.addWidget(self.summary_label, 1)
         info.addWidget(self.cost_label, 0)
+        self.recent_button = QToolButton(self)
+        self.recent_button.setObjectName("RecentPrompts")
+        self.recent_button.setText("Recent ▾")
+        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.recent_button.setAutoRaise(True)
+        self.recent_button.setToolTip("Prompts sent before (Ctrl+↑ / Ctrl+↓ walk through them)")
+        self.recent_button.setAccessibleName("Recent prompts")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_button.setMenu(self.recent_menu)
+        info.addWidget(self.recent_button, 0)
 
         self.generate_button = QPushButton(GENERATE_LABEL)
         self.generate_button.setObjectName("GenerateButton")
@@ -246,6 +267,21 @@ class PromptEditor(QWidget):
         self._apply_state_text(state.text(), move_caret=False)
         self._on_lint(state.lint())
         self._fit_height()
+
+    def _fill_recent(self) -> None:
+        """The recent-prompts menu, read when it opens (newest first)."""
+        self.recent_menu.clear()
+        prompts = self.state.recent_prompts(15)
+        if not prompts:
+            empty = self.recent_menu.addAction("No prompts sent yet")
+            empty.setEnabled(False)
+            return
+        metrics = self.recent_menu.fontMetrics()
+        for prompt in prompts:
+            flat = " ".join(prompt.split())
+            action = self.recent_menu.addAction(metrics.elidedText(flat, Qt.TextElideMode.ElideRight, 420))
+            action.setToolTip(prompt[:1000])
+            action.triggered.connect(lambda _c=False, p=prompt: self.state.use_prompt(p, "Recent prompt"))
 
     # ---- text sync -------------------------------------------------------------------------
     def _on_document_changed(self) -> None:
