@@ -80,3 +80,44 @@ def test_with_no_history_the_menu_says_so(qtbot, qloop, sandbox):
         assert studio.prompt_state.text() == before
     finally:
         stop_studio(qtbot, studio)
+
+
+def test_dropping_an_exported_image_offers_its_prompt_and_undo_returns(qtbot, qloop, sandbox, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from studio.session.jobs import COMPLETED
+    from studio.store.exports import export_job
+
+    studio = start_studio(qtbot, base_url=sandbox.base_url)
+    try:
+        entry = studio.jobs.submit("diffusion", text=SENT[1], prompt=SENT[1])
+        qtbot.waitUntil(lambda: entry.finished and all(o.path for o in entry.record.outputs), timeout=30000)
+        assert entry.status == COMPLETED
+        written = [p for p in export_job(entry.record, studio.jobs.archive, tmp_path / "out") if p.suffix == ".png"]
+        state, edit = studio.prompt_state, studio.window.editor.text_edit
+        state.set_text("something else", origin="program")
+
+        def drop(path):
+            mime = QMimeData()
+            mime.setUrls([QUrl.fromLocalFile(str(path))])
+            event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                               Qt.KeyboardModifier.NoModifier)
+            edit.dropEvent(event)
+
+        drop(written[0])
+        box = studio.window.editor.file_box
+        assert box is not None and SENT[1] in box.informativeText()
+        next(b for b in box.buttons() if b.text() == "Replace prompt").click()
+        assert state.text() == SENT[1]
+        state.undo_stack.undo()
+        assert state.text() == "something else"
+
+        plain = tmp_path / "plain.png"
+        from PIL import Image
+
+        Image.new("RGB", (8, 8)).save(plain)
+        drop(plain)
+        assert "carries no prompt" in studio.window.editor.drop_note and state.text() == "something else"
+    finally:
+        stop_studio(qtbot, studio)

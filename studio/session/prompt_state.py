@@ -216,6 +216,16 @@ class PromptState(QObject):
     def recent_prompts(self, limit: int = 15) -> list[str]:
         return self.recall.recent(limit)
 
+    @staticmethod
+    def prompt_from_file(path: Any) -> Any:
+        """The prompt and settings an exported image carries (studio.store.exports), or None."""
+        from pathlib import Path
+
+        from studio.store.exports import read_export
+
+        found = read_export(Path(path))
+        return found if found is not None and (found.prompt or "").strip() else None
+
     def use_prompt(self, text: str, label: str = "Use prompt") -> None:
         """Replace the whole prompt (from the history, a menu): one undo step."""
         self.recall.reset()

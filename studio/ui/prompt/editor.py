@@ -11,13 +11,17 @@ from studio.prompt through the state; this module only draws it.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import math
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeyEvent,
                            QKeySequence, QTextCharFormat, QTextCursor, QTextFormat)
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
-                               QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout, QWidget)
+                               QMessageBox, QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout,
+                               QWidget)
 
 from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
@@ -51,6 +55,14 @@ def _is_redo(event: QKeyEvent) -> bool:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _local_file(mime: Any) -> Path | None:
+    """The one local file a drag carries (an exported image), if that is what it is."""
+    if not mime.hasUrls():
+        return None
+    files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+    return Path(files[0]) if len(files) == 1 else None
 
 
 class PromptTextEdit(QPlainTextEdit):
@@ -136,13 +148,13 @@ class PromptTextEdit(QPlainTextEdit):
 
     # ---- drops ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if image_url_from_mime(event.mimeData()) is not None:
+        if image_url_from_mime(event.mimeData()) is not None or _local_file(event.mimeData()):
             event.acceptProposedAction()
             return
         super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        if image_url_from_mime(event.mimeData()) is not None:
+        if image_url_from_mime(event.mimeData()) is not None or _local_file(event.mimeData()):
             event.acceptProposedAction()
             return
         super().dragMoveEvent(event)
@@ -150,6 +162,11 @@ class PromptTextEdit(QPlainTextEdit):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         url = image_url_from_mime(event.mimeData())
         if url is None:
+            path = _local_file(event.mimeData())
+            if path is not None:  # an exported image: offer its prompt and settings
+                event.acceptProposedAction()
+                self._editor.offer_file_prompt(path, self.viewport().mapToGlobal(event.position().toPoint()))
+                return
             super().dropEvent(event)
             return
         event.acceptProposedAction()
@@ -195,6 +212,8 @@ class PromptEditor(QWidget):
         self._result: LintResult = state.lint()
         self._index = Utf16Index(state.text())
         self.drop_menu: QMenu | None = None
+        self.drop_note = ""  # why the last dropped file gave no prompt
+        self.file_box: QMessageBox | None = None  # the open "use this prompt?" question
         self._squiggle_formats: dict[str, QTextCharFormat] = {}
 
         self.text_edit = PromptTextEdit(self)
@@ -267,6 +286,33 @@ class PromptEditor(QWidget):
         self._apply_state_text(state.text(), move_caret=False)
         self._on_lint(state.lint())
         self._fit_height()
+
+    def offer_file_prompt(self, path: Path, global_pos: QPoint | None = None) -> QMessageBox | None:
+        """A dropped file: if it carries a prompt (an export), ask whether to use it."""
+        found = self.state.prompt_from_file(path)
+        if found is None:
+            self.drop_note = f"{path.name} carries no prompt."
+            QToolTip.showText(global_pos or self.mapToGlobal(self.rect().center()), self.drop_note, self)
+            return None
+        self.drop_note = ""
+        details = " · ".join(p for p in (model_label(found.model) if found.model else "",
+                                         f"seed {found.seed}" if found.seed else "",
+                                         f"job {found.job_id}" if found.job_id else "") if p)
+        box = QMessageBox(QMessageBox.Icon.Question, "Use this prompt?",
+                          f"Use the prompt of {path.name}?", parent=self)
+        excerpt = found.prompt if len(found.prompt) <= 400 else found.prompt[:399] + "…"
+        box.setInformativeText(excerpt + (f"\n\n{details}" if details else ""))
+        replace = box.addButton("Replace prompt", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(replace)
+        box.setEscapeButton(cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self.state.use_prompt(found.prompt, "Prompt from file") if button is replace else None)
+        self.file_box = box
+        box.open()  # non-blocking: no nested event loop under qasync
+        return box
 
     def _fill_recent(self) -> None:
         """The recent-prompts menu, read when it opens (newest first)."""
