@@ -99,7 +99,6 @@ def main() -> int:
     emit("history_open_ms", opened, "ms", "< 300", f"row-id query alone {floor:.1f} ms")
 
     # ---- search --------------------------------------------------------------------------
-    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     times, floors = [], []
