@@ -10,7 +10,8 @@ so Ctrl+Z undoes a slider move and a keystroke alike.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -20,9 +21,12 @@ from studio.prompt.diagnostics import apply_fix as fixed_text
 from studio.prompt.params import Params, set_param as rewrite_param
 from studio.prompt.rules import load_rules, normalize_model
 from studio.prompt.size import image_size
-from studio.session.prompt_recall import PromptRecall
 # Pure rule lookups live in studio.prompt.support; the names stay importable from here.
 from studio.prompt.support import FlagSupport, flag_catalog, flag_support, model_choices, model_label  # noqa: F401
+from studio.session.prompt_recall import PromptRecall, RecallSource
+
+if TYPE_CHECKING:
+    from studio.store.exports import ExportedPrompt
 
 # Where the last change came from; views use it to decide e.g. whether to move the caret.
 ORIGIN_EDITOR = "editor"
@@ -36,6 +40,9 @@ _TYPING_ID = 1
 _PARAM_ID = 2
 
 SERVER_ERROR_CODE = "server-rejected"
+
+# Files an export can be (studio.store.exports: PNG chunks, EXIF, or a `<file>.json` sidecar).
+PROMPT_FILE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".json"})
 
 # The model the Legnext server uses when a prompt names none (REFERENCE.md "Model Information").
 SERVER_DEFAULT_MODEL = "7"
@@ -150,7 +157,7 @@ class PromptState(QObject):
         self._text = text
         self._default_model = normalize_model(default_model) or default_model
         self._origin = ORIGIN_PROGRAM
-        self.recall = PromptRecall()
+        self.recall = PromptRecall()  # the prompts sent before (set_recall_source)
         self._pending_origin = ORIGIN_PROGRAM
         self._server_error: tuple[str, str] | None = None
         self._params: Params | None = None
@@ -197,40 +204,53 @@ class PromptState(QObject):
             return text
         return rewrite_param(text, "model", self._default_model)
 
-    # ---- writing -------------------------------------------------------------------------
-    # ---- prompts sent before ---------------------------------------------------------------
-    def set_recall_source(self, source: Any) -> None:
-        """Where Ctrl+↑ / Ctrl+↓ find the prompts sent before (newest first)."""
-        self.recall.source = source
+    # ---- prompts sent before and prompts in files -------------------------------------------
+    def set_recall_source(self, source: RecallSource | None) -> None:
+        """Where Ctrl+↑ / Ctrl+↓ and the Recent menu find the prompts sent before (a callable
+        returning them newest first; the composition root passes the store's). It is read
+        when a walk starts and when the menu opens, never per keystroke."""
+        self.recall.source = source or list
         self.recall.reset()
 
     def recall_older(self) -> bool:
-        """Show the prompt sent before the one shown (one undo step); False at the oldest."""
-        text = self.recall.older(self._text)
-        return self._recalled(text)
+        """Show the prompt sent before the one shown, like a shell's Up (the first step keeps
+        the draft); one undo step. False when there is none older."""
+        return self._recalled(self.recall.older(self._text))
 
     def recall_newer(self) -> bool:
-        """Back toward the newest, then the draft that was being typed."""
-        return self._recalled(self.recall.newer())
+        """Back toward the newest prompt, then to the draft that was being typed; one undo
+        step. False when not walking."""
+        return self._recalled(self.recall.newer(self._text))
 
     def recent_prompts(self, limit: int = 15) -> list[str]:
+        """The prompts sent before, newest first, distinct (for the Recent menu)."""
         return self.recall.recent(limit)
 
-    @staticmethod
-    def prompt_from_file(path: Any) -> Any:
-        """The prompt and settings an exported image carries (studio.store.exports), or None."""
-        from pathlib import Path
-
-        from studio.store.exports import read_export
-
-        found = read_export(Path(path))
-        return found if found is not None and (found.prompt or "").strip() else None
-
     def use_prompt(self, text: str, label: str = "Use prompt") -> None:
-        """Replace the whole prompt (from the history, a menu): one undo step."""
+        """Replace the whole prompt (from the history, the Recent menu, a dropped file): one
+        undo step, which puts back what was there."""
         self.recall.reset()
         if text != self._text:
             self._push(_TextCommand(self, self._text, text, label), ORIGIN_PROGRAM)
+
+    @staticmethod
+    def may_carry_prompt(path: str | Path) -> bool:
+        """Whether a dropped file is one an export could be (an image or video with its prompt
+        in it or beside it, or the JSON sidecar itself); other files drop as Qt does."""
+        return Path(path).suffix.lower() in PROMPT_FILE_SUFFIXES
+
+    @staticmethod
+    def prompt_from_file(path: str | Path) -> ExportedPrompt | None:
+        """The prompt and settings an exported file carries (studio.store.exports; the flags in
+        the prompt are the settings), or None when it carries no prompt. Reads headers only
+        (small, blocking); never raises for a bad file."""
+        from studio.store.exports import read_export
+
+        try:
+            found = read_export(Path(path))
+        except Exception:  # noqa: BLE001  an odd file is "no prompt", never a crash on drop
+            return None
+        return found if found is not None and (found.prompt or "").strip() else None
 
     def _recalled(self, text: str | None) -> bool:
         if text is None:
@@ -239,13 +259,13 @@ class PromptState(QObject):
             self._push(_TextCommand(self, self._text, text, "Recall prompt"), ORIGIN_PROGRAM)
         return True
 
+    # ---- writing -------------------------------------------------------------------------
     def set_text(self, text: str, origin: str = ORIGIN_EDITOR) -> None:
         """Replace the text as one undoable step (keystrokes of one word merge)."""
         if text == self._text:
             return
         if origin == ORIGIN_EDITOR:
             self.recall.reset()  # typing ends a walk through the prompts sent before
-        if origin == ORIGIN_EDITOR:
             command: _TextCommand = _TypingCommand(self, self._text, text)
         else:
             command = _TextCommand(self, self._text, text, "Edit prompt")

@@ -19,6 +19,9 @@ _DPR = 2.0  # crisp on HiDPI screens; Qt scales it down on 1x screens
 
 _action_icons: dict[tuple[str, str, str, str], QIcon] = {}
 
+# A clock running backwards: the prompts sent before (the prompt editor's Recent menu).
+RECENT_ICON = "M3 12a9 9 0 1 0 9-9a9.75 9.75 0 0 0-6.74 2.74L3 8 M3 3v5h5 M12 7v5l4 2"
+
 
 @lru_cache(maxsize=256)
 def icon_svg(path_data: str, color: str) -> bytes:

@@ -11,22 +11,22 @@ from studio.prompt through the state; this module only draws it.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import math
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeyEvent,
-                           QKeySequence, QTextCharFormat, QTextCursor, QTextFormat)
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton,
-                               QMessageBox, QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout,
+                           QKeySequence, QStatusTipEvent, QTextCharFormat, QTextCursor, QTextFormat)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QMessageBox, QPlainTextEdit,
+                               QPushButton, QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout,
                                QWidget)
 
 from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
 from studio.prompt.support import model_label
 from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState
+from studio.ui.common import theme
+from studio.ui.common.icons import RECENT_ICON, action_icon
 from studio.ui.prompt.completion import COMPLETION_ROLE, FlagCompleter
 from studio.ui.prompt.problems_list import ProblemsList, fix_label
 from studio.ui.prompt.highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
@@ -53,16 +53,40 @@ def _is_redo(event: QKeyEvent) -> bool:
         event.key() == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier)
 
 
+def _recent_button_style() -> str:
+    """Flat until hovered, like the grid's job buttons (the theme's QToolButton is a raised one)."""
+    c = theme.current
+    return (f"QToolButton#RecentPrompts {{ background: transparent; color: {c.muted};"
+            " border: 1px solid transparent; border-radius: 5px; padding: 1px 6px 1px 4px; }"
+            f"QToolButton#RecentPrompts:hover {{ color: {c.text}; border-color: {c.border}; }}"
+            f"QToolButton#RecentPrompts:focus {{ border-color: {c.accent}; }}"
+            "QToolButton#RecentPrompts::menu-indicator { image: none; width: 0; }")
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _local_file(mime: Any) -> Path | None:
-    """The one local file a drag carries (an exported image), if that is what it is."""
+RECENT_MENU_SIZE = 15  # prompts in the Recent menu
+_RECENT_ITEM_WIDTH = 420  # px a menu item's one line is elided to
+
+
+def _dropped_export(mime: QMimeData) -> Path | None:
+    """The one local file a drag carries if it may be an export (an image with its prompt);
+    anything else (text, web URLs, several files, other files) drops as before."""
     if not mime.hasUrls():
         return None
-    files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-    return Path(files[0]) if len(files) == 1 else None
+    urls = mime.urls()
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = Path(urls[0].toLocalFile())
+    return path if PromptState.may_carry_prompt(path) else None
+
+
+def _is_recall_key(event: QKeyEvent) -> bool:
+    """Ctrl+Up / Ctrl+Down (Cmd on macOS, as Qt maps it); Shift or Alt with it stay Qt's."""
+    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return mods == Qt.KeyboardModifier.ControlModifier and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
 class PromptTextEdit(QPlainTextEdit):
@@ -110,8 +134,7 @@ class PromptTextEdit(QPlainTextEdit):
         if event.matches(QKeySequence.StandardKey.Undo):
             self._editor.state.undo_stack.undo()
             return
-        if (event.modifiers() & Qt.KeyboardModifier.ControlModifier
-                and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not popup.isVisible()):
+        if _is_recall_key(event) and not popup.isVisible():
             # Like a shell: the prompts sent before, newest first; Ctrl+Down back to the draft.
             state = self._editor.state
             moved = state.recall_older() if event.key() == Qt.Key.Key_Up else state.recall_newer()
@@ -148,13 +171,13 @@ class PromptTextEdit(QPlainTextEdit):
 
     # ---- drops ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if image_url_from_mime(event.mimeData()) is not None or _local_file(event.mimeData()):
+        if image_url_from_mime(event.mimeData()) is not None or _dropped_export(event.mimeData()):
             event.acceptProposedAction()
             return
         super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        if image_url_from_mime(event.mimeData()) is not None or _local_file(event.mimeData()):
+        if image_url_from_mime(event.mimeData()) is not None or _dropped_export(event.mimeData()):
             event.acceptProposedAction()
             return
         super().dragMoveEvent(event)
@@ -162,7 +185,7 @@ class PromptTextEdit(QPlainTextEdit):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         url = image_url_from_mime(event.mimeData())
         if url is None:
-            path = _local_file(event.mimeData())
+            path = _dropped_export(event.mimeData())
             if path is not None:  # an exported image: offer its prompt and settings
                 event.acceptProposedAction()
                 self._editor.offer_file_prompt(path, self.viewport().mapToGlobal(event.position().toPoint()))
@@ -243,19 +266,26 @@ class PromptEditor(QWidget):
         info.setSpacing(8)
         info.addWidget(self.summary_label, 1)
         info.addWidget(self.cost_label, 0)
+        # The prompts sent before: a quiet icon + label like the grid's Reroll, after the cost.
         self.recent_button = QToolButton(self)
         self.recent_button.setObjectName("RecentPrompts")
-        self.recent_button.setText("Recent ▾")
-        self.recent_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
-        self.recent_button.setAutoRaise(True)
-        self.recent_button.setToolTip("Prompts sent before (Ctrl+↑ / Ctrl+↓ walk through them)")
+        self.recent_button.setText("Recent")
+        self.recent_button.setIcon(action_icon(RECENT_ICON))
+        self.recent_button.setIconSize(QSize(14, 14))
+        self.recent_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.recent_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.recent_button.setStyleSheet(_recent_button_style())
+        self.recent_button.setToolTip("Prompts sent before, newest first (Ctrl+↑ / Ctrl+↓ in the prompt walk "
+                                      "through them; Ctrl+Z undoes)")
         self.recent_button.setAccessibleName("Recent prompts")
+        self.recent_button.setAccessibleDescription("Menu of the prompts sent before, newest first")
         self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)
+        self.recent_menu.setObjectName("RecentPromptsMenu")
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_button.setMenu(self.recent_menu)
-        info.addWidget(self.recent_button, 0)
+        info.addWidget(self.recent_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.generate_button = QPushButton(GENERATE_LABEL)
         self.generate_button.setObjectName("GenerateButton")
@@ -287,37 +317,61 @@ class PromptEditor(QWidget):
         self._on_lint(state.lint())
         self._fit_height()
 
+    # ---- a dropped export -----------------------------------------------------------------
     def offer_file_prompt(self, path: Path, global_pos: QPoint | None = None) -> QMessageBox | None:
-        """A dropped file: if it carries a prompt (an export), ask whether to use it."""
+        """A dropped file: if it carries a prompt (an export), ask (window-modal, opened, never
+        a nested event loop) whether to replace the prompt with it; the flags in that prompt
+        carry its settings. Without one, say so where the drop was and in the status bar."""
         found = self.state.prompt_from_file(path)
         if found is None:
             self.drop_note = f"{path.name} carries no prompt."
-            QToolTip.showText(global_pos or self.mapToGlobal(self.rect().center()), self.drop_note, self)
+            where = global_pos if global_pos is not None else self.text_edit.mapToGlobal(QPoint(8, 8))
+            QToolTip.showText(where, self.drop_note, self.text_edit)
+            QApplication.sendEvent(self, QStatusTipEvent(self.drop_note))  # the window's status bar
             return None
         self.drop_note = ""
+        if self.file_box is not None:
+            self.file_box.close()  # a second drop replaces the question, never stacks them
         details = " · ".join(p for p in (model_label(found.model) if found.model else "",
                                          f"seed {found.seed}" if found.seed else "",
                                          f"job {found.job_id}" if found.job_id else "") if p)
-        box = QMessageBox(QMessageBox.Icon.Question, "Use this prompt?",
-                          f"Use the prompt of {path.name}?", parent=self)
+        name = self.fontMetrics().elidedText(path.name, Qt.TextElideMode.ElideMiddle, 360)
+        box = QMessageBox(QMessageBox.Icon.Question, "Use this prompt?", f"Use the prompt of {name}?",
+                          parent=self.window())
+        box.setObjectName("UseFilePrompt")
         excerpt = found.prompt if len(found.prompt) <= 400 else found.prompt[:399] + "…"
         box.setInformativeText(excerpt + (f"\n\n{details}" if details else ""))
+        box.setTextFormat(Qt.TextFormat.PlainText)
         replace = box.addButton("Replace prompt", QMessageBox.ButtonRole.AcceptRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(replace)
         box.setEscapeButton(cancel)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(
-            lambda button: self.state.use_prompt(found.prompt, "Prompt from file") if button is replace else None)
+        prompt = found.prompt
+
+        def answered(button: object) -> None:
+            if button is replace:
+                self.state.use_prompt(prompt, "Prompt from file")  # one undo step
+                self.text_edit.setFocus()
+
+        def closed() -> None:
+            if self.file_box is box:
+                self.file_box = None
+
+        box.buttonClicked.connect(answered)
+        box.destroyed.connect(closed)
+        box.finished.connect(closed)
         self.file_box = box
         box.open()  # non-blocking: no nested event loop under qasync
         return box
 
+    # ---- the Recent menu -------------------------------------------------------------------
     def _fill_recent(self) -> None:
-        """The recent-prompts menu, read when it opens (newest first)."""
+        """The recent-prompts menu, read when it opens (newest first): one elided line each,
+        the whole prompt in its tooltip and status tip; choosing one is one undo step."""
         self.recent_menu.clear()
-        prompts = self.state.recent_prompts(15)
+        prompts = self.state.recent_prompts(RECENT_MENU_SIZE)
         if not prompts:
             empty = self.recent_menu.addAction("No prompts sent yet")
             empty.setEnabled(False)
@@ -325,8 +379,11 @@ class PromptEditor(QWidget):
         metrics = self.recent_menu.fontMetrics()
         for prompt in prompts:
             flat = " ".join(prompt.split())
-            action = self.recent_menu.addAction(metrics.elidedText(flat, Qt.TextElideMode.ElideRight, 420))
+            label = metrics.elidedText(flat, Qt.TextElideMode.ElideRight, _RECENT_ITEM_WIDTH).replace("&", "&&")
+            action = self.recent_menu.addAction(label)
             action.setToolTip(prompt[:1000])
+            action.setStatusTip(flat[:300])
+            action.setData(prompt)
             action.triggered.connect(lambda _c=False, p=prompt: self.state.use_prompt(p, "Recent prompt"))
 
     # ---- text sync -------------------------------------------------------------------------
