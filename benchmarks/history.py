@@ -83,6 +83,9 @@ def main() -> int:
     window.show()
     for _ in range(20):
         app.processEvents()
+    from studio.memory import settle_startup_objects
+
+    settle_startup_objects()  # as studio.app.run() does after the first frame
     panel = window.history_panel
     view = panel.grid_view
 

@@ -110,12 +110,13 @@ def main(freeze_gc: bool = True) -> int:
 
         parse("warm up --ar 1:1")
         Params.from_text("warm up --ar 1:1")
-        # What the studio should do once its window is up (recommended for studio/app.py):
-        # move the start-up objects out of the cyclic GC's reach. Without it a full
-        # collection walks them all — measured 30+ ms in one go, the largest single stall.
+        # What studio.app.run() does once its window is up: the start-up objects leave the
+        # cyclic GC's reach. Without it a full collection walks them all — measured 30+ ms in
+        # one go, the largest single stall.
         if freeze_gc:
-            gc.collect()
-            gc.freeze()
+            from studio.memory import settle_startup_objects
+
+            settle_startup_objects()
         timer.start()
         measuring[0] = True
         t0 = time.perf_counter()

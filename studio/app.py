@@ -420,7 +420,7 @@ def run(
     """Start the studio; returns the process exit code."""
     from PySide6.QtWidgets import QApplication
 
-    from studio.memory import keep_heap_small
+    from studio.memory import keep_heap_small, settle_startup_objects
     from studio.ui.common.theme import apply_theme
 
     keep_heap_small()  # before the first image is decoded
@@ -448,13 +448,7 @@ def run(
     app.processEvents()
     if probe is not None:
         probe.report()  # the first frame was painted in there (if the platform exposed it)
-    # Everything built so far lives as long as the window: move it out of the collector's
-    # reach, so a full collection never walks it on the GUI thread (a 40-50 ms pause
-    # otherwise, measured by benchmarks/ui_stall.py).
-    import gc
-
-    gc.collect()
-    gc.freeze()
+    settle_startup_objects()  # a full collection never walks the window on the GUI thread
 
     import asyncio
 

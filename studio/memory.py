@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 import sys
 
@@ -37,3 +38,12 @@ def keep_heap_small() -> bool:
     if not ok:
         log.debug("mallopt refused the thresholds")
     return ok
+
+
+def settle_startup_objects() -> None:
+    """Move everything built so far (the window, the session, the restored jobs) out of the
+    cyclic collector's reach: they live as long as the studio, and a full collection walking
+    them on the GUI thread stalls it 35-50 ms (benchmarks/ui_stall.py, benchmarks/history.py).
+    Call once, after the first frame is painted."""
+    gc.collect()
+    gc.freeze()

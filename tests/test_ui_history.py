@@ -333,3 +333,51 @@ def test_export_from_the_history_then_reading_it_back_gives_the_same_prompt(qtbo
         meta = read_export(path)
         assert meta is not None and meta.prompt == PROMPTS[2] and meta.job_id == a.job_id
         assert meta.model == a.model and meta.seed == a.seed
+
+
+@pytest.mark.parametrize("mode", ["grid", "list"])
+def test_new_jobs_come_in_on_top_without_rereading_the_list_and_the_selection_stays(qtbot, studio, mode):
+    a, b = _run(qtbot, studio, *PROMPTS[:2])
+    panel = _panel(qtbot, studio)
+    panel.set_mode(mode)
+    qtbot.waitUntil(lambda: panel.browser.count == 2, timeout=5000)
+    panel.select_keys([a.key])
+    assert panel.selected_keys() == [a.key]
+    reads: list[int] = []
+    real = studio.jobs.store.history_ids
+
+    def spy(query, *, after=0):
+        reads.append(after)
+        return real(query, after=after)
+
+    studio.jobs.store.history_ids = spy
+    (c,) = _run(qtbot, studio, PROMPTS[2])
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=5000)
+    assert _keys(panel) == [c.key, b.key, a.key]
+    assert reads and all(after > 0 for after in reads)  # only the rows newer than the list's newest
+    assert panel.selected_keys() == [a.key]  # the selection moved with its job
+    assert panel.filters.count.text() == "3 jobs"
+
+
+def test_a_finished_job_enters_a_status_filter_it_now_matches(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    panel.browser.set_query(JobQuery(status="completed"))
+    qtbot.waitUntil(lambda: _keys(panel) == [a.key], timeout=5000)
+    (b,) = _run(qtbot, studio, PROMPTS[1])
+    qtbot.waitUntil(lambda: _keys(panel) == [b.key, a.key], timeout=5000)
+
+
+def test_thumbnails_are_read_at_their_size_with_rounded_corners(qapp, tmp_path):
+    from PIL import Image
+    from PySide6.QtCore import QSize
+
+    from studio.ui.history.thumbs import read_thumbnail
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (600, 300), (200, 40, 40)).save(path)
+    image = read_thumbnail(path, QSize(150, 150))
+    assert (image.width(), image.height()) == (150, 75)  # fitted, never stretched
+    assert image.pixelColor(0, 0).alpha() == 0  # a rounded corner: the tile paints it unclipped
+    assert image.pixelColor(75, 37).alpha() == 255 and image.pixelColor(75, 37).red() == 200
+    assert read_thumbnail(tmp_path / "gone.png", QSize(150, 150)) is None

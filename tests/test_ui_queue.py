@@ -315,3 +315,48 @@ def test_the_queue_keeps_live_and_recent_jobs_and_one_update_measures_one_row(qt
     session.job_changed.emit(live[2].key)
     panel.view.doItemsLayout()
     assert panel.view.visualRect(model.index(model.row_of(live[2].key))).height() > before
+
+
+def test_a_progress_update_repaints_its_row_alone(qtbot, qloop):
+    """QListView repaints every visible row for one changed row; the queue repaints only the
+    row that changed, and a row whose height changes is laid out again."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from studio.store.records import JobRecord, Status
+
+    session = JobsSession()
+    live = []
+    for i in range(6):
+        entry = JobEntry(record=JobRecord(op="diffusion", prompt=f"live {i}", status=Status.PROCESSING))
+        session._entries[entry.key] = entry
+        live.append(entry)
+    panel = QueuePanel(session)
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    painted: list[int] = []
+
+    class Spy(QObject):
+        def eventFilter(self, _obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                painted.append(event.rect().height())
+            return False
+
+    spy = Spy()
+    panel.view.viewport().installEventFilter(spy)
+    panel.view.viewport().repaint()  # the first full paint, now
+    QApplication.processEvents()
+    painted.clear()
+    row = panel.model.row_of(live[3].key)
+    live[3].record.progress = 60
+    session.job_changed.emit(live[3].key)
+    qtbot.waitUntil(lambda: bool(painted), timeout=3000)
+    row_height = panel.view.visualRect(panel.model.index(row)).height()
+    assert painted == [row_height] and row_height < panel.view.viewport().height() // 3
+
+    before = row_height
+    live[3].error = "The server failed: a long explanation of what went wrong " * 2
+    session.job_changed.emit(live[3].key)
+    qtbot.waitUntil(lambda: panel.view.visualRect(panel.model.index(row)).height() > before, timeout=3000)

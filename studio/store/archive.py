@@ -238,15 +238,21 @@ class Archive:
             raise ValueError(f"{path} is not in the archive at {self.root}")
         return rel.as_posix()
 
-    def absolute(self, rel: str) -> Path:
-        """The file a record's relative path names. Refuses anything that would leave the root
-        (absolute paths, "..", backslashes, a symlink pointing out)."""
+    def named(self, rel: str) -> Path:
+        """The file a record's relative path names, checked by its words only (absolute
+        paths, "..", backslashes): enough to read a thumbnail while painting, where resolving
+        links on every tile would stall scrolling. Writing and deleting use `absolute`."""
         if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
             raise ValueError(f"Not an archive path: {rel!r}")
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
             raise ValueError(f"Not an archive path: {rel!r}")
-        path = self.root.joinpath(*pure.parts)
+        return self.root.joinpath(*pure.parts)
+
+    def absolute(self, rel: str) -> Path:
+        """The file a record's relative path names. Refuses anything that would leave the root
+        (absolute paths, "..", backslashes, a symlink pointing out)."""
+        path = self.named(rel)
         if not path.resolve().is_relative_to(self.root.resolve()):
             raise ValueError(f"Not an archive path: {rel!r}")
         return path

@@ -471,16 +471,19 @@ class JobStore:
     # rowid keeps a search over 100,000 jobs on the FTS index alone; created_at would need
     # every match's row read and sorted.
 
-    def history_ids(self, query: JobQuery) -> list[int]:
+    def history_ids(self, query: JobQuery, *, after: int = 0) -> list[int]:
         """The row ids of every matching job, newest first: the browser's whole list, cheap
-        enough to hold (8 bytes a job) and read a page of at a time with `history_rows`."""
+        enough to hold (8 bytes a job) and read a page of at a time with `history_rows`.
+        `after`: only rows newer than this row id (the jobs added since a list was read)."""
         where, args = self._where(query)
         if query.set_fields() == ["text"] and self._fts and fts_query(query.text):
             # Text alone: straight off the search index, no join with the jobs table.
-            sql, args = ("SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ? ORDER BY rowid DESC",
-                         [fts_query(query.text)])
+            sql, args = ("SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ? AND rowid > ? ORDER BY rowid DESC",
+                         [fts_query(query.text), int(after)])
         else:
+            where = f"{where} AND rowid > ?" if where else " WHERE rowid > ?"
             sql = f"SELECT rowid FROM jobs{where} ORDER BY rowid DESC"
+            args = [*args, int(after)]
         with self._locked() as conn:
             return [rowid for (rowid,) in conn.execute(sql, args)]
 

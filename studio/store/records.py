@@ -77,8 +77,7 @@ class Output:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Output:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{k: v for k, v in data.items() if k in _OUTPUT_FIELDS})
 
 
 def new_key() -> str:
@@ -139,8 +138,7 @@ class JobRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobRecord:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
+        values = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
         values["status"] = Status.of(values.get("status", Status.UNKNOWN.value))
         try:
             values["origin"] = Origin(values.get("origin", Origin.STUDIO.value))
@@ -149,6 +147,11 @@ class JobRecord:
         values["outputs"] = [Output.from_dict(o) for o in values.get("outputs") or []]
         values["tags"] = list(values.get("tags") or [])
         return cls(**values)
+
+
+# Read once: `fields()` per record was most of the time a history page took to load.
+_OUTPUT_FIELDS = frozenset(f.name for f in fields(Output))
+_RECORD_FIELDS = frozenset(f.name for f in fields(JobRecord))
 
 
 # ---- requests as JSON ------------------------------------------------------------------------

@@ -89,10 +89,8 @@ class TileDelegate(_Painting):
         path.addRoundedRect(QRectF(cell), RADIUS, RADIUS)
         painter.fillPath(path, QColor(c.base))
         image = self._image(record)
-        if isinstance(image, QPixmap):
-            painter.setClipPath(path)
+        if isinstance(image, QPixmap):  # read at this size with its corners rounded: no clip
             painter.drawPixmap(_letterbox(image, cell), image)
-            painter.setClipping(False)
         else:
             self._placeholder(painter, cell.adjusted(6, 6, -6, -6), record, image, option.font)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -138,11 +136,8 @@ class ThumbColumnDelegate(_Painting):
         room = option.rect.adjusted(4, 3, -4, -3)
         image = self._image(record)
         if isinstance(image, QPixmap):
-            target = _letterbox(image, room)
-            path = QPainterPath()
-            path.addRoundedRect(QRectF(target), 3, 3)
-            painter.setClipPath(path)
-            painter.drawPixmap(target, image)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(_letterbox(image, room), image)
         else:
             painter.fillRect(room, QColor(theme.current.base))
             self._placeholder(painter, room, record, image, option.font)

@@ -98,10 +98,16 @@ class HistoryListModel(QAbstractTableModel):
         super().__init__(parent)
         self.browser = browser
         browser.results_changed.connect(self._reset)
+        browser.rows_added.connect(self._added)
         browser.row_changed.connect(self._row_changed)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else self.browser.count
+
+    def _added(self, count: int) -> None:
+        """New jobs on top: rows inserted, so the selection and current row stay on their jobs."""
+        self.beginInsertRows(QModelIndex(), 0, count - 1)
+        self.endInsertRows()
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.COLUMNS)
@@ -178,7 +184,25 @@ class HistoryGridModel(QAbstractTableModel):
         self.browser = browser
         self.columns = 4
         browser.results_changed.connect(self._reset)
+        browser.rows_added.connect(self._added)
         browser.row_changed.connect(self._row_changed)
+
+    def _added(self, count: int) -> None:
+        """New jobs on top shift every cell by `count` positions: grid rows are added at the
+        end and the layout moves, carrying the selection and current cell with their jobs."""
+        before = (self.browser.count - count + self.columns - 1) // self.columns
+        after = self.rowCount()
+        if after > before:
+            self.beginInsertRows(QModelIndex(), before, after - 1)
+            self.endInsertRows()
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        new = []
+        for index in old:
+            position = index.row() * self.columns + index.column() + count
+            new.append(self.index(position // self.columns, position % self.columns))
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
 
     def set_columns(self, columns: int) -> None:
         columns = max(1, columns)

@@ -158,6 +158,7 @@ class HistoryPanel(QWidget):
         self.filters.query_changed.connect(self.browser.set_query)
         self.filters.view_mode_changed.connect(self.set_mode)
         self.browser.results_changed.connect(self._results_changed)
+        self.browser.rows_added.connect(lambda _n: self._show_count())
         self.jobs.jobs_deleted.connect(lambda _k: self._refresh_choices_later())
         self.jobs.job_edited.connect(lambda _k: self._refresh_choices_later())
         # A burst of thumbnails read (a scroll) is one repaint of what is on screen.
@@ -243,9 +244,12 @@ class HistoryPanel(QWidget):
             self.grid_model.set_columns(columns)
             self.select_keys(keys)
 
-    def _results_changed(self) -> None:
+    def _show_count(self) -> None:
         self.filters.set_count(self.browser.count, self.browser.total, not self.browser.query.empty)
         self._update_empty()
+
+    def _results_changed(self) -> None:
+        self._show_count()
         if self._reselect:
             keys, self._reselect = self._reselect, []
             self.select_keys(keys)
