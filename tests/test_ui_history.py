@@ -5,6 +5,7 @@ against a sandbox, on the real window."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from studio.sandbox import SandboxServer
 from studio.session.jobs import COMPLETED
@@ -381,3 +382,37 @@ def test_thumbnails_are_read_at_their_size_with_rounded_corners(qapp, tmp_path):
     assert image.pixelColor(0, 0).alpha() == 0  # a rounded corner: the tile paints it unclipped
     assert image.pixelColor(75, 37).alpha() == 255 and image.pixelColor(75, 37).red() == 200
     assert read_thumbnail(tmp_path / "gone.png", QSize(150, 150)) is None
+
+
+def test_files_deleted_by_hand_are_downloaded_again_while_the_server_keeps_them(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    studio.jobs.hide(a.key)
+    del studio.jobs._entries[a.key]  # only the history holds it now
+    studio.jobs._by_job_id.pop(a.job_id)
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 1, timeout=5000)
+    record = studio.jobs.stored(a.key)
+    paths = [studio.jobs.archive.absolute(o.path) for o in record.outputs]
+    menu = panel.actions.menu([record], panel)
+    download = next(act for act in menu.actions() if act.text() == "Download again")
+    assert not download.isEnabled() and "in the archive" in download.toolTip()
+
+    for path in paths[:2]:
+        path.unlink()
+    index = panel.grid_model.index_of(0)
+    assert "Download again" in panel.grid_model.data(index, Qt.ItemDataRole.ToolTipRole)
+    menu = panel.actions.menu([studio.jobs.stored(a.key)], panel)
+    download = next(act for act in menu.actions() if act.text() == "Download again")
+    assert download.isEnabled()
+    download.trigger()
+    qtbot.waitUntil(lambda: all(p.is_file() for p in paths), timeout=10000)
+    assert studio.window.queue_panel.model.row_of(a.key) == -1  # fetched, not put back in the queue
+
+
+def test_old_jobs_say_their_missing_files_cannot_be_fetched_again(qtbot, studio):
+    (a,) = _run(qtbot, studio, PROMPTS[0])
+    record = studio.jobs.stored(a.key)
+    studio.jobs.archive.absolute(record.outputs[0].path).unlink()
+    record.created_at -= 31 * 24 * 3600
+    panel = _panel(qtbot, studio)
+    assert "30 days" in panel.actions.unavailable("download", record)

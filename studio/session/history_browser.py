@@ -305,6 +305,15 @@ class HistoryBrowser(QObject):
         except ValueError:
             return None
 
+    def missing_files(self, record: JobRecord) -> int:
+        """Images with a server copy whose archived file is not on disk (checks the disk)."""
+        missing = 0
+        for output in record.outputs:
+            if output.kind == "image" and output.url:
+                path = self.file_path(record, output.index)
+                missing += path is None or not path.is_file()
+        return missing
+
     def folder(self, record: JobRecord) -> Path | None:
         if self.archive is None:
             return None

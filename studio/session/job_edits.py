@@ -48,7 +48,7 @@ class JobEdits:
     """Mixed into JobsSession: needs its `store`, `archive`, `_entries`, `_by_job_id`,
     `on_show`, signals and `_entry_from_record` / `_load_files` / `_persist`."""
 
-    def open(self, key_or_job_id: str) -> JobEntry | None:
+    def open(self, key_or_job_id: str, *, read_files: bool = True) -> JobEntry | None:
         """The entry of a job, brought back from the store when this session does not hold it
         (the history browser, a breadcrumb to an ancestor). It stays out of the queue (the
         history has it); its files are read off the GUI thread, a missing one fetched again
@@ -69,9 +69,10 @@ class JobEdits:
         if entry.job_id:
             self._by_job_id[entry.job_id] = entry.key
         self.job_added.emit(entry.key)
-        task = spawn(self._load_files([entry]), name="open files")
-        self._download_tasks.add(task)
-        task.add_done_callback(self._download_tasks.discard)
+        if read_files:
+            task = spawn(self._load_files([entry]), name="open files")
+            self._download_tasks.add(task)
+            task.add_done_callback(self._download_tasks.discard)
         return entry
 
     def stored(self, key_or_job_id: str) -> JobRecord | None:

@@ -329,6 +329,18 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         task.add_done_callback(self._download_tasks.discard)
         return task
 
+    def fetch_missing_files(self, key_or_job_id: str) -> asyncio.Task[Any] | None:
+        """Archived files deleted from disk fetched again while the server keeps its copies
+        (30 days; the history's "Download again"). A job only the store holds is brought
+        back first (out of the queue). Returns the task, or None for an unknown job."""
+        entry = self.entry(key_or_job_id) or self.open(key_or_job_id, read_files=False)
+        if entry is None:
+            return None
+        task = spawn(self._load_files([entry]), name=f"fetch missing files {entry.key}")
+        self._download_tasks.add(task)
+        task.add_done_callback(self._download_tasks.discard)
+        return task
+
     async def _download_again(self, entry: JobEntry, work: list[Any]) -> None:
         import asyncio
 

@@ -42,6 +42,7 @@ ACTIONS: tuple[HistoryAction, ...] = (
     HistoryAction("copy_image", "Copy image", per_image=True),
     HistoryAction("copy_id", "Copy job id"),
     HistoryAction("folder", "Open containing folder"),
+    HistoryAction("download", "Download again", many=True),
     HistoryAction("export", "Export with prompt…", "Ctrl+E", many=True),
     HistoryAction("delete", "Delete…", "Delete", many=True),
 )
@@ -84,12 +85,22 @@ class HistoryActions:
             return "The image is not in the archive."
         if name == "copy_id" and not record.job_id:
             return "The server never gave this job an id."
+        if name == "download":
+            return self.download_unavailable(record)
         if name == "folder" and not self._has_folder(record):
             return "This job has no files in the archive."
         if name == "export" and not any(o.path for o in record.outputs):
             return "This job has no archived files to export."
         if name == "delete" and not record.ended:
             return "Still running: stop watching it first."
+        return ""
+
+    def download_unavailable(self, record: JobRecord) -> str:
+        """Why a job's missing files cannot be fetched again ("" when they can)."""
+        if not self.browser.missing_files(record):
+            return "Every file of this job is in the archive."
+        if time.time() - record.created_at > REMOTE_LIFETIME_S:
+            return "The server deleted its copies after 30 days; the missing files cannot be fetched again."
         return ""
 
     def _url(self, record: JobRecord, index: int | None) -> str | None:
@@ -243,6 +254,12 @@ class HistoryActions:
 
     def _do_folder(self, records: list[JobRecord], _index: Any) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.browser.folder(records[0]))))
+
+    def _do_download(self, records: list[JobRecord], _index: Any) -> list[Any]:
+        tasks = [self.jobs.fetch_missing_files(r.key) for r in records]
+        n = sum(self.browser.missing_files(r) for r in records)
+        self.panel.say(f"Downloading {n} missing file{'s' if n != 1 else ''} again…")
+        return [t for t in tasks if t is not None]
 
     def _do_export(self, records: list[JobRecord], _index: Any) -> QFileDialog:
         box = QFileDialog(self.panel, "Export with prompt to…")

@@ -45,7 +45,7 @@ def job_title(record: JobRecord) -> str:
     return (record.task_type or record.op or "job").replace("_", " ")
 
 
-def tooltip(record: JobRecord) -> str:
+def tooltip(record: JobRecord, browser: HistoryBrowser | None = None) -> str:
     parts = [job_title(record)]
     if record.model:
         parts.append(model_label(record.model))
@@ -63,7 +63,14 @@ def tooltip(record: JobRecord) -> str:
         text += f"\n\nNotes: {record.notes[:300]}"
     if record.error:
         text += f"\n\n{record.error}"
+    if browser is not None and record.ended and browser.missing_files(record):
+        text += f"\n\n{MISSING_HINT}"
     return text
+
+
+MISSING_HINT = ("Archived files are missing: right-click › Download again fetches them while the server "
+                "keeps its copies (30 days).")
+
 
 
 def _image_mime(browser: HistoryBrowser, records: list[tuple[JobRecord, int | None]]) -> QMimeData | None:
@@ -136,7 +143,7 @@ class HistoryListModel(QAbstractTableModel):
         if role == PositionRole:
             return index.row()
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(record)
+            return tooltip(record, self.browser)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == self.PROMPT:
                 flat = " ".join((record.prompt or "").split()[:80])
@@ -245,7 +252,7 @@ class HistoryGridModel(QAbstractTableModel):
         if role == PositionRole:
             return self.position(index)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(record)
+            return tooltip(record, self.browser)
         return " · ".join(p for p in (job_title(record), record.prompt or "", record.status.value) if p)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
