@@ -364,6 +364,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
+        self.queue_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.history_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
