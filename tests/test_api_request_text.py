@@ -82,6 +82,7 @@ def test_the_copied_text_sends_what_the_studio_sent(sandbox):
         runs.append(("python", [sys.executable, "-c", httpx_text(sent)]))
         studio = by_studio[name]
         for how, argv in runs:
+            assert KEY not in argv[-1], (name, how)  # only the variable's name is written
             result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
             assert result.returncode == 0, (name, how, result.stderr)
             got = sandbox.state.requests[-1]

@@ -149,3 +149,7 @@ def test_the_text_points_at_the_server_that_ran_the_job():
     copied = request_copy.request_text(_jobs(record, backend_id="sandbox:now", current="http://127.0.0.1:5/api"),
                                        record.key, "curl")
     assert copied.url == "http://127.0.0.1:5/api/v1/diffusion" and not copied.note
+    # Not connected, and no server on the record: the Legnext API, said so.
+    record.backend = None
+    copied = request_copy.request_text(_jobs(record, backend_id="", current=None), record.key, "curl")
+    assert copied.url == "https://api.legnext.ai/api/v1/diffusion" and "not known" in copied.note

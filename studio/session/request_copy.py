@@ -59,15 +59,17 @@ def _server(jobs: Any, record: JobRecord) -> tuple[str, str]:
     if url:
         return url, ""
     backend = record.backend or ""
-    current = getattr(jobs.client, "base_url", None)
     if backend and not backend.startswith(SANDBOX_PREFIX):
         return backend, ""
-    if current and (not backend or backend == jobs.backend_id):
-        return current, ""
+    current = getattr(jobs.client, "base_url", None)
+    if current and backend in ("", jobs.backend_id):
+        return current, ""  # this run's server (a record without one was sent before it was named)
     from studio.api.client import DEFAULT_BASE_URL
 
     where = current or DEFAULT_BASE_URL
-    return where, f"the offline sandbox that ran this job has stopped, so it points at {where}"
+    if backend:
+        return where, f"the offline sandbox that ran this job has stopped, so it points at {where}"
+    return where, f"the server that ran this job is not known, so it points at {where}"
 
 
 def request_text(jobs: Any, key: str, style: str) -> CopiedRequest:
