@@ -66,6 +66,8 @@ log = logging.getLogger("studio.api")
 
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 USER_AGENT = "legnext-studio/0.1"
+KEY_HEADER = "x-api-key"  # how the documented API takes the key
+ACCEPT_JSON = {"Accept": "application/json"}  # on every request the client sends
 
 # Client method name → endpoint path under the base URL, from the one operations table.
 ENDPOINTS: dict[str, str] = {op.name: op.path for op in OPERATIONS.values()}
@@ -256,9 +258,9 @@ class LegnextClient:
 
     def _set_key(self, request: httpx.Request) -> None:
         """The key on a request to the API's own origin, and off any other (checked per hop)."""
-        request.headers.pop("x-api-key", None)
+        request.headers.pop(KEY_HEADER, None)
         if _origin(request.url) == self._origin:
-            request.headers["x-api-key"] = self._api_key
+            request.headers[KEY_HEADER] = self._api_key
 
     async def _request(
         self, method: str, url: str, json_body: dict[str, Any] | None, follow_redirects: bool
@@ -266,7 +268,7 @@ class LegnextClient:
         """One try, following redirects by hand when asked: httpx would copy the key onto every
         hop whatever its host (it strips only Authorization)."""
         request = self._http.build_request(
-            method, url, json=json_body, headers={"Accept": "application/json"}
+            method, url, json=json_body, headers=ACCEPT_JSON
         )
         self._set_key(request)
         hops = 0

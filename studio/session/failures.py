@@ -15,7 +15,7 @@ from studio.credits import credits_text
 class Context:
     """What the session knows about the failed step."""
 
-    what: str = "job"              # "job", "balance", "connection", "download"
+    what: str = "job"              # "job", "balance", "account", "connection", "download"
     job_known: bool = False        # the server gave this job an id (it exists, it is charged)
     may_have_run: bool = False     # a POST may have created the job though no answer came back
     balance: int | None = None     # credits left, for a 402
@@ -133,3 +133,11 @@ def connection_problem(exc: BaseException) -> str:
 
 def download_problem(exc: BaseException) -> str:
     return describe(exc, Context(what="download"))
+
+
+def account_info_problem(exc: BaseException) -> str:
+    """/account/info failed (a 404 is not a failure: the server lacks it, see NO_ACCOUNT_INFO)."""
+    return f"Could not read the plan and quota: {describe(exc, Context(what='account'))}"
+
+
+NO_ACCOUNT_INFO = "This server does not report the plan or the monthly quota."

@@ -38,6 +38,8 @@ _UNSAFE_BACKEND_CLASSES = frozenset({
 # Sandbox jobs take ~5 s at speed 1; at 2 a demo grid lands in about two seconds while its
 # progress can still be seen.
 DEFAULT_SANDBOX_SPEED = 2.0
+# The low-balance warning: a handful of jobs' worth at the prompt's cost (5 × 80 = 400 credits).
+DEFAULT_LOW_BALANCE_JOBS = 5
 
 
 def _config_dir() -> Path:
@@ -131,6 +133,15 @@ class Settings:
     @watch_timeout.setter
     def watch_timeout(self, value: float) -> None:
         self.qsettings.setValue("polling/timeout", float(value))
+
+    @property
+    def low_balance_jobs(self) -> int:
+        """Warn when the credits left pay for fewer jobs than this at the prompt's cost (0: never)."""
+        return max(0, int(self._get_float("account/low_balance_jobs", DEFAULT_LOW_BALANCE_JOBS)))
+
+    @low_balance_jobs.setter
+    def low_balance_jobs(self, value: int) -> None:
+        self.qsettings.setValue("account/low_balance_jobs", max(0, int(value)))
 
     @property
     def download_dir(self) -> Path:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.credits import balance_credits, credits_text
 from studio.session.connection import Connection, ConnectionInfo
 from studio.session.jobs import ERROR, FAILED, RATE_LIMITED, SUBMITTING, JobsSession
 from studio.session.settings import KeyStore, Settings
@@ -293,9 +292,14 @@ class MainWindow(QMainWindow):
         self.mode_label = QLabel()
         self.mode_label.setObjectName("ModeBadge")
         bar.addPermanentWidget(self.mode_label)
-        self.balance_label = QLabel("balance —")
-        self.balance_label.setObjectName("BalanceLabel")
-        self.balance_label.setToolTip("Credits left on the account, refreshed after each job")
+        from studio.session.account import AccountSummary
+        from studio.ui.account.balance_button import BalanceButton
+
+        # Balance, plan, quota and the low-balance line, refreshed with the jobs.
+        self.account = AccountSummary(self.jobs, cost=lambda: self.prompt_state.lint().cost.credits,
+                                      alert_jobs=lambda: self.settings.low_balance_jobs, parent=self)
+        self.balance_label = BalanceButton(self.account, sandbox=lambda: self.connection.sandbox,
+                                           open_settings=self.open_settings, top_up=self.open_top_up)
         bar.addPermanentWidget(self.balance_label)
         gear = QToolButton()
         gear.setText("⚙")
@@ -360,10 +364,15 @@ class MainWindow(QMainWindow):
         refresh = QAction("Refresh balance", self)
         refresh.triggered.connect(lambda: self.jobs.refresh_balance())
         jobs_menu.addAction(refresh)
+        self.account_action = QAction("Account…", self)
+        self.account_action.setToolTip("Balance, plan, quota and the low-balance warning")
+        self.account_action.triggered.connect(self.balance_label.toggle_panel)
+        jobs_menu.addAction(self.account_action)
 
     def _wire(self) -> None:
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
+        self.queue_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.history_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
@@ -372,7 +381,10 @@ class MainWindow(QMainWindow):
         self.connection_state.failed.connect(self._on_background_failure)
         self.jobs.job_changed.connect(self._on_job_changed)
         self.jobs.job_finished.connect(self._on_job_finished)
-        self.jobs.balance_changed.connect(self._on_balance)
+        self.account.low_balance.connect(self._on_low_balance)
+        self.account.changed.connect(self._follow_low_balance)
+        self.prompt_state.lint_changed.connect(lambda _result: self.account.prompt_changed())
+        self.settings_applied.connect(self.account.prompt_changed)
         self.jobs.auth_failed.connect(self._on_auth_failed)
         self.jobs.message.connect(self._on_jobs_message)
 
@@ -572,12 +584,29 @@ class MainWindow(QMainWindow):
         active = sum(1 for e in self.jobs.entries(include_hidden=True) if e.active)
         self.running_label.setText(f"{active} running" if active else "")
 
-    def _on_balance(self, balance: Any) -> None:
-        credits = balance_credits(balance)
-        if credits is None:
-            self.balance_label.setText("balance —")
-        else:
-            self.balance_label.setText(f"balance {credits_text(credits)}")
+    def _on_low_balance(self, text: str) -> None:
+        """The balance crossed the low line (once per crossing): said in the banner, with the
+        way to more credits on an account, unless a connection problem holds it."""
+        if not self.banner.isHidden() and self.banner.topic == "connection":
+            self.notifier.status(text, 10000)
+            return
+        account = not self.connection.sandbox
+        self.banner.show_message(self._low_balance_words(text), severity="warning",
+                                 action="Top up…" if account else None,
+                                 on_action=self.open_top_up if account else None, topic="account")
+
+    def _low_balance_words(self, text: str) -> str:
+        return text if not self.connection.sandbox else f"{text} (Offline sandbox: nothing is charged.)"
+
+    def _follow_low_balance(self) -> None:
+        """The low-balance banner, while on show, keeps to the balance (told once, kept true);
+        it goes once the balance is no longer low."""
+        if self.banner.isHidden() or self.banner.topic != "account":
+            return
+        if self.account.low():
+            self.banner.label.setText(self._low_balance_words(self.account.low_text()))
+        elif self.account.credits() is not None:
+            self.banner.hide()
 
     # ----- settings -----------------------------------------------------------------------
     def open_settings(self) -> Any:

@@ -1,4 +1,5 @@
-"""Settings: the API key (OS keyring only), server, sandbox, polling and download folder.
+"""Settings: the API key (OS keyring only), server, sandbox, low-balance warning, polling and
+download folder.
 
 The key field never shows a stored key; leaving it empty keeps the key already in use.
 The dialog only shows and edits: the keyring calls and the connection test run in the session
@@ -122,6 +123,21 @@ class SettingsDialog(QDialog):
         self.test_result.setWordWrap(True)
         test_row.addWidget(self.test_result, 1)
         form.addRow("", test_row)
+
+        low_row = QHBoxLayout()
+        low_row.setSpacing(8)
+        self.low_balance = QSpinBox()
+        self.low_balance.setRange(0, 100)
+        self.low_balance.setSuffix(" jobs")
+        self.low_balance.setSpecialValueText("never")
+        self.low_balance.setValue(settings.low_balance_jobs)
+        self.low_balance.setToolTip("The status bar's balance turns amber, and says so once, when the "
+                                    "credits left pay for fewer jobs than this at the prompt's cost")
+        low_row.addWidget(self.low_balance)
+        low_note = QLabel("at the prompt's cost")
+        low_note.setObjectName("Muted")
+        low_row.addWidget(low_note, 1)
+        form.addRow("Warn below", low_row)
         layout.addLayout(form)
 
         # --- polling ----------------------------------------------------------------------
@@ -146,7 +162,7 @@ class SettingsDialog(QDialog):
         self.watch_timeout.setSpecialValueText("never")
         self.watch_timeout.setValue(int(round(settings.watch_timeout / 60)))
         poll.addRow("Stop watching after", self.watch_timeout)
-        for spin in (self.poll_initial, self.poll_max, self.watch_timeout):
+        for spin in (self.poll_initial, self.poll_max, self.watch_timeout, self.low_balance):
             # Typed or scrolled (the theme draws no arrow buttons); the values are short.
             spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
             spin.setMinimumWidth(110)
@@ -343,6 +359,7 @@ class SettingsDialog(QDialog):
         self.settings.poll_initial = self.poll_initial.value()
         self.settings.poll_max = max(self.poll_max.value(), self.poll_initial.value())
         self.settings.watch_timeout = self.watch_timeout.value() * 60.0
+        self.settings.low_balance_jobs = self.low_balance.value()
         self.settings.download_dir = self.download_edit.text().strip() or str(self.settings.download_dir)
         self.settings.sync()
         typed = self.key_edit.text().strip()

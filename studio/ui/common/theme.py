@@ -127,7 +127,22 @@ QMenu::separator {{ height: 1px; background: {c.border}; margin: 4px 6px; }}
 QStatusBar {{ background: {c.window}; color: {c.muted}; border-top: 1px solid {c.border}; }}
 QStatusBar::item {{ border: none; }}
 QStatusBar QLabel {{ color: {c.muted}; padding: 0 6px; }}
-QLabel#BalanceLabel {{ color: {c.text}; }}
+QToolButton#BalanceButton {{
+    background: transparent; color: {c.text}; border: 1px solid transparent; padding: 1px 8px;
+}}
+QToolButton#BalanceButton:hover {{ background: {c.raised}; border-color: {c.border}; }}
+QToolButton#BalanceButton:focus {{ border-color: {c.accent}; }}
+QToolButton#BalanceButton[low="true"] {{ color: {c.warning}; }}
+QFrame#AccountPopover {{ background: {c.surface}; border: 1px solid {c.border}; }}
+QFrame#AccountPanel {{ background: {c.surface}; }}
+QFrame#AccountRule {{ background: {c.border}; border: none; }}
+QLabel#AccountTitle {{ color: {c.muted}; font-size: 11px; font-weight: 600; }}
+QLabel#AccountCredits {{ color: {c.text}; font-size: 20px; font-weight: 600; }}
+QLabel#AccountText {{ color: {c.text}; }}
+QLabel#PlanBadge {{ color: {c.accent}; border: 1px solid {c.accent}; border-radius: 8px; padding: 0 8px; }}
+QLabel#PlanBadge[warn="true"] {{ color: {c.warning}; border-color: {c.warning}; }}
+QPushButton#LinkButton {{ background: transparent; border: none; color: {c.accent}; padding: 0 2px; }}
+QPushButton#LinkButton:hover {{ text-decoration: underline; }}
 QLabel#ModeBadge {{
     color: {c.accent}; border: 1px solid {c.accent}; border-radius: 8px; padding: 0 8px;
 }}

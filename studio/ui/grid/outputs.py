@@ -2,7 +2,8 @@
 inherits): "Save" (a tile's right-click menu, the viewer) and "Save all" ask the session to write
 the original downloaded files to the download folder and say where they went; a click, Enter or
 the menu opens an output large in the viewer, which plays a video job's videos; "Retry" (on a
-tile whose download failed, and in its menu) fetches the missing outputs again.
+tile whose download failed, and in its menu) fetches the missing outputs again; the menu also
+copies the request behind the job (cURL, Python).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.session.entry import Source
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
+from studio.ui.common.request_copy import copy_request_actions
 from studio.ui.grid.media import Media, media_of
 
 
@@ -107,6 +109,9 @@ class GridOutputs:
         if index in media.errors:
             menu.addSeparator()
             menu.addAction(f"Retry downloading {noun} {index + 1}", self.retry_downloads)
+        if self.entry is not None:  # the request behind the job on show
+            menu.addSeparator()
+            menu.addActions(copy_request_actions(self.jobs, self.entry.key, menu, self.status_message.emit))
         self.context_menu = menu
         menu.popup(pos)  # non-modal: no nested event loop
 

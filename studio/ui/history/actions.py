@@ -12,10 +12,12 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from studio.session import request_copy
 from studio.session.job_edits import DeleteRefused, clean_tags
 from studio.session.job_history import REMOTE_LIFETIME_S
 from studio.session.tasks import spawn
 from studio.store.records import JobRecord
+from studio.ui.common.request_copy import copy_request, format_names, label as copy_label
 
 if TYPE_CHECKING:
     from studio.ui.history.panel import HistoryPanel
@@ -41,6 +43,8 @@ ACTIONS: tuple[HistoryAction, ...] = (
     HistoryAction("copy_prompt", "Copy prompt", "Ctrl+C"),
     HistoryAction("copy_image", "Copy image", per_image=True),
     HistoryAction("copy_id", "Copy job id"),
+    # The request the studio sent, one entry per format (studio.api.request_text.FORMATS).
+    *(HistoryAction(f"copy_request_{style}", copy_label(style)) for style in format_names()),
     HistoryAction("folder", "Open containing folder"),
     HistoryAction("download", "Download again", many=True),
     HistoryAction("export", "Export with prompt…", "Ctrl+E", many=True),
@@ -87,6 +91,8 @@ class HistoryActions:
             return "The server never gave this job an id."
         if name == "download":
             return self.download_unavailable(record)
+        if name.startswith("copy_request_"):
+            return request_copy.unavailable(record)
         if name == "folder" and not self._has_folder(record):
             return "This job has no files in the archive."
         if name == "export" and not any(o.path for o in record.outputs):
@@ -167,6 +173,8 @@ class HistoryActions:
         if not usable:
             self.panel.say(self.unavailable(name, records[0], index))
             return None
+        if name.startswith("copy_request_"):
+            return copy_request(self.jobs, usable[0].key, name.removeprefix("copy_request_"), self.panel.say)
         return getattr(self, f"_do_{name}")(usable, index)
 
     def _do_open(self, records: list[JobRecord], _index: Any) -> Any:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from studio.session.jobs import CANCELLED, ERROR, FAILED, JobEntry, JobsSession
 from studio.prompt.support import model_label
 from studio.ui.common import theme
+from studio.ui.common.request_copy import copy_request_actions
 from studio.credits import credits_text
 from studio.ui.common.time_text import elapsed_text
 
@@ -445,6 +446,7 @@ class QueuePanel(QWidget):
     """The dock's body. Click a row to show that job in the grid; right-click for actions."""
 
     job_selected = Signal(str)
+    status_message = Signal(str)  # what an action did ("cURL copied: …"), for the status bar
 
     def __init__(self, session: JobsSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -523,7 +525,8 @@ class QueuePanel(QWidget):
         copy_prompt = QAction("Copy prompt", self)
         copy_prompt.setEnabled(bool(entry.prompt))
         copy_prompt.triggered.connect(lambda: QGuiApplication.clipboard().setText(entry.prompt or ""))
-        return [show, stop, resume, downloads, retry, hide, copy_id, copy_prompt]
+        copy_request = copy_request_actions(self.session, key, self, self.status_message.emit)
+        return [show, stop, resume, downloads, retry, hide, copy_id, copy_prompt, *copy_request]
 
     def send_again(self, key: str) -> QMessageBox | None:
         """Send the request again as a new job. When this one may exist on the server (it has
