@@ -343,6 +343,21 @@ def image_actions(available: dict[str, object], image_no: int) -> list[str]:
     return _ordered(names)
 
 
+# Requests the docs define on every image of a finished image job, whether or not the server's
+# available_actions list them (Video Diffusion: `jobId` + `imageNo` 0-3 animates any image).
+DOCUMENTED_ON_IMAGES: tuple[str, ...] = ("animate",)
+
+
+def with_documented(available: dict[str, object], count: int) -> dict[str, object]:
+    """`available` plus the documented image actions it leaves out, on all `count` images. Only
+    for a job the server offers actions on at all (a cut-out or a Topaz result it does not)."""
+    if not available or count <= 0:
+        return available
+    named = {spec_for(name) for name in available}
+    extra = {name: list(range(count)) for name in DOCUMENTED_ON_IMAGES if spec_for(name) not in named}
+    return {**available, **extra} if extra else available
+
+
 def job_actions(available: dict[str, object]) -> list[str]:
     """The job-level action names (boolean entries that are true, e.g. reroll)."""
     return _ordered([name for name, value in available.items() if value is True])

@@ -39,6 +39,7 @@ from studio.ui.common import theme
 from studio.ui.grid.action_bar import ActionButton
 from studio.ui.grid.actions import (
     ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions, time_left, time_left_text,
+    with_documented,
 )
 from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
@@ -213,6 +214,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         if media.kind == "video" and media.urls and entry.status == COMPLETED:
             self.jobs.fetch_videos(entry.key)  # once per job; each file arriving re-syncs
         actions = entry.available_actions if entry.status == COMPLETED else {}
+        if media.kind == "image":
+            actions = with_documented(actions, len(media.urls))
         tiles_signature = (entry.key, count, failed, media.kind)
         if tiles_signature != self._signature:
             self._signature = tiles_signature
