@@ -141,7 +141,7 @@ def _retexture(env: GridEnv) -> JobEntry:
 
 
 def _video_diffusion(env: GridEnv) -> JobEntry:
-    """A diffusion's "animate" action: a video job (its videos are small animated GIFs)."""
+    """A diffusion's "animate" action: a video job (its videos are small MP4 files)."""
     parent = _diffusion(env)
     return env.run("video_diffusion", parent=(parent.job_id, 1), job_id=parent.job_id, image_no=1, video_type=0)
 

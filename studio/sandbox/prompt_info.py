@@ -24,6 +24,9 @@ class PromptInfo:
     hd: bool = False
     turbo: bool = False
     batch: int | None = None  # video --bs
+    motion: str | None = None  # video --motion low | high
+    loop: bool = False  # video --loop
+    end: str | None = None  # video --end URL
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ def read_prompt(text: str | None, default_model: str = DEFAULT_MODEL) -> PromptI
         hd=p.hd,
         turbo=p.speed == "turbo",
         batch=_int_or_none(p.bs),
+        motion=str(p.motion).lower() if p.motion else None,
+        loop=p.loop,
+        end=p.end or None,
     )
 
 

@@ -361,6 +361,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             if i in media.errors:
                 tile.cell.set_error(f"{media.noun} {i + 1} could not be downloaded:\n{media.errors[i]}",
                                     retry=entry.status == COMPLETED)
+            elif i in self._unreadable:
+                tile.cell.set_error(self._unreadable[i])
             elif tile.cell.image is None:
                 has_bytes = i < len(media.data) and media.data[i] is not None
                 if has_bytes:
