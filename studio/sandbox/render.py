@@ -124,6 +124,12 @@ class Renderer:
         index = int(match["index"])
         return self.image(job.job_id, index) if index < job.outputs else None
 
+    def gone(self, url: str) -> bool:
+        """Whether `url` is one of this sandbox's image addresses with no image behind it (an
+        unknown or unfinished job, or an index it does not have). Other servers' images are
+        never fetched, so never gone."""
+        return CDN_IMAGE.match(urlparse(url).path) is not None and self.url_image(url) is None
+
     def stand_in(self, url: str) -> Image.Image:
         w, h = cap_size((STAND_IN_EDGE, STAND_IN_EDGE), self._cap)
         return images.abstract_art(w, h, mix_seed("url", url))

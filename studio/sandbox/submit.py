@@ -261,6 +261,9 @@ def _video_diffusion(core, body, parent, index) -> Draft:
     info = read_prompt(prompt, default_model=parent.model if parent else DEFAULT_MODEL)
     # Without a parent the prompt starts with the image to animate (validation.py).
     still: dict[str, Any] = _source(parent, index) if parent is not None else {"url": prompt.split()[0]}
+    if parent is None and core.renderer.gone(still["url"]):
+        raise RequestRefused(400, f"the image to animate could not be fetched: no image at {still['url']}",
+                             {"field": "prompt"})
     edge = VIDEO_EDGE[body.get("videoType", 0)]
     return Draft("video_diffusion", info, prompt=prompt or (parent.prompt if parent else None), recipe="video",
                  params={"still": still, "edge": edge, **_motion(info)}, outputs=video_batch(info),
