@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from studio.store.exports import read_export, sidecar_path
 from studio.store.files import read_source
 from studio.store.video import poster
-from studio.ui.grid.action_dialogs import ConfirmPopover
+from studio.ui.grid.action_dialogs import ConfirmPopover, OptionsPopover
 from studio.ui.video.viewer import VideoViewer
 from test_ui_grid_support import RECIPES, close_env, expected_buttons, expected_job_buttons, make_env
 
@@ -69,10 +69,12 @@ def test_video_job_shows_its_videos_and_their_actions_send_the_right_requests(qt
     for name, index, endpoint in (("extend_video", 2, "/v1/extend-video"), ("video_upscale", 3, "/v1/video-upscale")):
         _click(qtbot, grid.button(name, index))
         popover = grid.active_popover
-        assert isinstance(popover, ConfirmPopover) and popover.isVisible()
+        assert isinstance(popover, (ConfirmPopover, OptionsPopover)) and popover.isVisible()
         assert popover.credits and f"{popover.credits} credits" in popover.cost_label.text()
+        _click(qtbot, popover.send_button)  # video is expensive: the first click arms Send ...
+        assert popover.isVisible() and popover.send_button.text() == f"Confirm · {popover.credits} credits"
         assert [r for r in env.sandbox.state.requests if r.path.endswith(endpoint)] == []  # not before Send
-        _click(qtbot, popover.send_button)
+        _click(qtbot, popover.send_button)  # ... the second sends
         qtbot.waitUntil(lambda: any(r.path.endswith(endpoint) for r in env.sandbox.state.requests), timeout=10000)
         sent = [r for r in env.sandbox.state.requests if r.path.endswith(endpoint) and r.method == "POST"]
         assert [r.json_body for r in sent] == [{"jobId": entry.job_id, "videoNo": index}]

@@ -24,6 +24,14 @@ def _popover(env: GridEnv) -> Any:
     return popover
 
 
+def _animate_popover(qtbot, env: GridEnv, text: str, index: int = 0) -> tuple[Any, Any]:
+    """A finished diffusion of `text` on show, and the Animate popover of its image `index`."""
+    entry = env.run("diffusion", text=text)
+    env.show(entry)
+    _click(qtbot, env.grid.button("animate", index))
+    return entry, _popover(env)
+
+
 def _send(qtbot, popover) -> None:
     """Send an expensive action: the first click arms, the second sends."""
     _click(qtbot, popover.send_button)
@@ -95,11 +103,81 @@ def test_resubmitting_a_video_job_keeps_its_prompt_field(qtbot, env):
 def test_the_animate_popover_prices_the_typed_video_prompt(qtbot, env, text):
     from studio.prompt.cost import estimate
 
-    entry = env.run("diffusion", text="a harbour at night --v 8 --hd")
-    env.show(entry)
-    _click(qtbot, env.grid.button("animate", 0))
-    popover = _popover(env)
+    _entry, popover = _animate_popover(qtbot, env, "a harbour at night --v 8 --hd")
     popover.prompt_edit.setText(text)
     # the video prompt is priced (not the parent's image flags: --hd is no video parameter)
     assert popover.credits == estimate("video_diffusion", text, video=True).credits == 480
     popover.close()
+
+
+def test_the_animate_prompt_is_checked_by_the_video_rules_before_sending(qtbot, env):
+    _entry, popover = _animate_popover(qtbot, env, "a red kite --ar 16:9", 1)
+    assert "--motion low|high" in popover.prompt_edit.placeholderText()  # the flags, where they are typed
+    popover.prompt_edit.setText("it flies away --repeat 3")
+    assert popover.check_label.isVisible() and "--repeat" in popover.check_label.text()
+    assert popover.check_label.property("severity") == "error"
+    assert not popover.send_button.isEnabled()
+    assert popover.send_button.toolTip().startswith("Fix the prompt first: `--repeat`")
+    qtbot.keyClick(popover.prompt_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(popover.prompt_edit, Qt.Key.Key_Return)
+    assert env.requests_to("/v1/video-diffusion") == []  # nothing sent
+
+    popover.prompt_edit.setText("it flies away --bs 3")  # outside the documented 1, 2, 4
+    assert "--bs 3" in popover.check_label.text() and "1, 2 or 4" in popover.check_label.text()
+
+    popover.prompt_edit.setText("it flies away --motion high --bs 2")
+    assert not popover.check_label.isVisible() and popover.send_button.isEnabled()
+    assert popover.credits == 240 and popover.cost_label.text() == "240 credits"  # half the default batch
+    popover.prompt_edit.setText("it flies away --bs 1 --loop")
+    assert popover.credits == 120
+    popover.close()
+
+
+def test_video_needs_a_second_click_and_a_change_starts_over(qtbot, env):
+    _entry, popover = _animate_popover(qtbot, env, "a koi pond")
+    assert popover.cost_label.text() == "480 credits" and popover.cost_label.property("expensive")
+    _click(qtbot, popover.send_button)
+    assert popover.isVisible() and popover.armed
+    assert popover.send_button.text() == "Confirm · 480 credits"
+    popover.prompt_edit.setText("ripples --bs 2")  # a change: the cost changed, so ask again
+    assert not popover.armed and popover.send_button.text() == "Animate"
+    qtbot.keyClick(popover.prompt_edit, Qt.Key.Key_Return)  # Enter arms ...
+    assert popover.isVisible() and popover.send_button.text() == "Confirm · 240 credits"
+    assert env.requests_to("/v1/video-diffusion") == []
+    qtbot.keyClick(popover.prompt_edit, Qt.Key.Key_Return)  # ... and Enter again sends
+    qtbot.waitUntil(lambda: len(env.requests_to("/v1/video-diffusion")) == 1, timeout=10000)
+    assert env.requests_to("/v1/video-diffusion")[0]["prompt"] == "ripples --bs 2"
+
+
+def test_extend_shows_the_count_used_and_refuses_the_fifth_before_sending(qtbot, env, monkeypatch):
+    import studio.sandbox.actions as server_actions
+
+    # A server kinder than the docs, still offering Extend after four: the studio holds the line.
+    monkeypatch.setattr(server_actions, "MAX_VIDEO_EXTENSIONS", 10)
+    image = env.run("diffusion", text="a paper lantern")
+    video = env.run("video_diffusion", parent=(image.job_id, 0),
+                    request={"job_id": image.job_id, "image_no": 0, "prompt": "it glows --bs 1"})
+    env.show(video)
+    _click(qtbot, env.grid.button("extend_video", 0))
+    popover = _popover(env)
+    assert popover.extend_label.text() == "Not extended yet (up to 4 times) · this adds 4 s"
+    popover.close()
+    for n in range(1, 5):
+        video = env.run("extend_video", parent=(video.job_id, 0),
+                        request={"job_id": video.job_id, "video_no": 0, "prompt": "--bs 1"})
+        env.show(video)
+        button = env.grid.button("extend_video", 0)
+        if n < 4:
+            assert button.isEnabled()
+            _click(qtbot, button)
+            popover = _popover(env)
+            assert popover.extend_label.text() == f"Extended {n} of 4 times · this adds 4 s"
+            popover.close()
+    # four extensions: the fifth is refused on the button itself, with the documented reason
+    assert not button.isEnabled()
+    assert "already extended 4 times, the most the API allows" in button.toolTip()
+    before = len(env.requests_to("/v1/extend-video"))
+    _click(qtbot, button)
+    assert env.grid.active_popover is None and len(env.requests_to("/v1/extend-video")) == before
+    # the upscale of the same video is still offered
+    assert env.grid.button("video_upscale", 0).isEnabled()

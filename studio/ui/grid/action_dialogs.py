@@ -46,14 +46,25 @@ class ActionContext:
     image_no: int | None
     prompt: str | None = None  # the parent job's prompt (prices the job, prefills remix)
     model: str | None = None  # the parent job's model id ("7", "8.1", ...)
+    extensions: int = 0  # times the video acted on was extended already (Extend: at most 4)
 
 
 def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any]) -> int | None:
     """The job's cost in credits from the prompt package's estimate, or None if it cannot say.
 
     The parent's prompt decides the model and its premium flags; a new prompt typed in the
-    popover (remix, variation with a remix prompt) replaces it for pricing.
+    popover (remix, variation with a remix prompt) replaces it for pricing. A video job is priced
+    by its own video prompt only (its --bs), never by the flags of the image it animates.
     """
+    if spec.video:
+        from studio.session.video import check_prompt
+
+        typed = str(values.get(spec.prompt.param) or "") if spec.prompt is not None else ""
+        try:
+            return check_prompt(typed, spec.op).credits
+        except Exception:  # never stop the user from acting; "cost not known" says it
+            log.debug("cost estimate failed for %s", spec.name, exc_info=True)
+            return None
     text = ""
     if spec.prompt is not None:
         text = str(values.get(spec.prompt.param) or "")
@@ -84,6 +95,8 @@ QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
 QLabel#PopoverHint {{ color: {c.muted}; }}
 QLabel#PopoverCost {{ color: {c.muted}; }}
 QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
+QLabel#PopoverCheck[severity="warning"] {{ color: {c.warning}; }}
+QLabel#PopoverCheck[severity="error"] {{ color: {c.error}; }}
 QPushButton#Segment {{
     background: {c.base}; color: {c.muted}; border: 1px solid {c.border}; border-radius: 0;
     padding: 4px 12px;
@@ -135,6 +148,9 @@ class ActionPopover(QFrame):
         self.send_button.clicked.connect(self.send)
         self.credits: int | None = None
         self.sent = False  # a popover sends (and charges) at most once
+        # An expensive action (UI.md: video, 12K) sends on a second click or Enter: the first
+        # arms Send, showing the cost on it; any change of the options disarms it.
+        self.armed = False
 
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
@@ -173,11 +189,21 @@ class ActionPopover(QFrame):
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
         problem = self.problem()
+        self.armed = False
+        self.send_button.setText(self.spec.send_word)
         self.send_button.setEnabled(problem is None)
-        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}")
+        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}"
+                                    + (" · click twice: it is expensive" if self.spec.expensive else ""))
 
     def send(self) -> None:
         if self.sent or self.problem() is not None:
+            return
+        if self.spec.expensive and not self.armed:
+            self.armed = True
+            self.send_button.setText(f"Confirm · {cost_text(self.credits)}")
+            self.send_button.setToolTip("Click again (or press Enter) to send and spend "
+                                        f"{cost_text(self.credits)}; change anything to start over")
+            self.adjustSize()
             return
         self.sent = True
         kwargs = self.kwargs()
@@ -267,6 +293,21 @@ class OptionsPopover(ActionPopover):
             # No returnPressed → send here: the line edit passes Enter on to keyPressEvent too.
             self.prompt_edit = edit
             self.layout_.addWidget(edit)
+        # A video prompt is checked by the video rules as it is typed (the session asks the
+        # prompt package): the first error blocks Send, a warning is shown and may be sent.
+        self.video_check: Any = None
+        self.check_label = QLabel(self.body)
+        self.check_label.setObjectName("PopoverCheck")
+        self.check_label.setWordWrap(True)
+        self.check_label.hide()
+        self.layout_.addWidget(self.check_label)
+        self.extend_label: QLabel | None = None
+        if spec.op == "extend_video":  # the count used, before anything is sent
+            from studio.session.video import extend_note
+
+            self.extend_label = QLabel(extend_note(ctx.extensions), self.body)
+            self.extend_label.setObjectName("PopoverHint")
+            self.layout_.insertWidget(1, self.extend_label)
         self._finish_layout()
         self._update_hint()
 
@@ -283,10 +324,33 @@ class OptionsPopover(ActionPopover):
         return out
 
     def problem(self) -> str | None:
+        if self.spec.op == "extend_video":
+            from studio.session.video import extend_refusal
+
+            refusal = extend_refusal(self.ctx.extensions)
+            if refusal is not None:
+                return refusal
         if self.spec.prompt is not None and self.spec.prompt.required:
             if self.prompt_edit is None or not self.prompt_edit.text().strip():
                 return "Type a prompt first"
+        if self.video_check is not None and not self.video_check.ok:
+            return f"Fix the prompt first: {self.video_check.errors[0]}"
         return None
+
+    def refresh(self) -> None:
+        if self.spec.video and self.spec.prompt is not None and self.prompt_edit is not None:
+            from studio.session.video import check_prompt
+
+            self.video_check = check_prompt(self.prompt_edit.text().strip(), self.spec.op)
+            line = self.video_check.first
+            self.check_label.setText(line or "")
+            self.check_label.setProperty("severity", "error" if self.video_check.errors else "warning")
+            self.check_label.style().unpolish(self.check_label)
+            self.check_label.style().polish(self.check_label)
+            if bool(line) != self.check_label.isVisible():
+                self.check_label.setVisible(bool(line))
+                self.adjustSize()
+        super().refresh()
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:

@@ -38,8 +38,17 @@ class GridActions:
 
     def _context(self, entry: JobEntry, image_no: int | None) -> ActionContext:
         return ActionContext(
-            job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model
+            job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model,
+            extensions=self.extensions_used(entry),
         )
+
+    def extensions_used(self, entry: JobEntry) -> int:
+        """How many times this video job's videos were extended already (0 for an image job)."""
+        if media_of(entry).kind != "video":
+            return 0
+        from studio.session.video import extensions_used
+
+        return extensions_used(self.jobs, entry.key)
 
     def _action_clicked(self, button: ActionButton, image_no: int | None) -> None:
         # A Qt slot: an exception here would reach stderr only. Every failure is said on screen.

@@ -337,12 +337,19 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     def _update_blocks(self, entry: JobEntry, expired: str | None) -> None:
         """Disable (with the reason) what cannot be sent now; the buttons keep their places."""
         errors = media_of(entry).errors
+        extended = None  # the refusal of one more extension, asked once per sync
         for tile in self.canvas.tiles:
             for button in tile.buttons:
                 reason = expired
                 if reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
                     if tile.index in errors:
                         reason = f"The image could not be downloaded: {errors[tile.index]}"
+                if reason is None and button.spec is not None and button.spec.op == "extend_video":
+                    if extended is None:
+                        from studio.session.video import extend_refusal
+
+                        extended = extend_refusal(self.extensions_used(entry)) or ""
+                    reason = extended or None
                 button.set_blocked(reason)
         for button in self._job_buttons:
             button.set_blocked(expired)
