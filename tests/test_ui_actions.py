@@ -62,7 +62,7 @@ def _fill_and_send(qtbot, env: GridEnv, name: str) -> dict[str, Any]:
     if name == "animate":
         _click(qtbot, popover.segments["video_type"][1])  # 720p
         _click(qtbot, popover.send_button)
-        assert popover.isVisible() and popover.armed  # video is expensive: a second click sends
+        assert popover.isVisible() and popover.second_click.armed  # video is expensive: a second click sends
         _click(qtbot, popover.send_button)
         return {"videoType": 1}
     if name == "extend_video":

@@ -137,10 +137,10 @@ def test_video_needs_a_second_click_and_a_change_starts_over(qtbot, env):
     _entry, popover = _animate_popover(qtbot, env, "a koi pond")
     assert popover.cost_label.text() == "480 credits" and popover.cost_label.property("expensive")
     _click(qtbot, popover.send_button)
-    assert popover.isVisible() and popover.armed
+    assert popover.isVisible() and popover.second_click.armed
     assert popover.send_button.text() == "Confirm · 480 credits"
     popover.prompt_edit.setText("ripples --bs 2")  # a change: the cost changed, so ask again
-    assert not popover.armed and popover.send_button.text() == "Animate"
+    assert not popover.second_click.armed and popover.send_button.text() == "Animate"
     qtbot.keyClick(popover.prompt_edit, Qt.Key.Key_Return)  # Enter arms ...
     assert popover.isVisible() and popover.send_button.text() == "Confirm · 240 credits"
     assert env.requests_to("/v1/video-diffusion") == []

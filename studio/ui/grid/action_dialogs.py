@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from studio.credits import credits_text
 from studio.ui.common import theme
+from studio.ui.common.second_click import SecondClick
+from studio.ui.common.segments import segment_qss
 from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec
 
 log = logging.getLogger(__name__)
@@ -97,15 +99,7 @@ QLabel#PopoverCost {{ color: {c.muted}; }}
 QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
 QLabel#PopoverCheck[severity="warning"] {{ color: {c.warning}; }}
 QLabel#PopoverCheck[severity="error"] {{ color: {c.error}; }}
-QPushButton#Segment {{
-    background: {c.base}; color: {c.muted}; border: 1px solid {c.border}; border-radius: 0;
-    padding: 4px 12px;
-}}
-QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-left-radius: 5px; }}
-QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
-QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
-QPushButton#Segment:focus {{ border-color: {c.accent}; }}
-"""
+""" + segment_qss()
 
 
 class ActionPopover(QFrame):
@@ -148,9 +142,8 @@ class ActionPopover(QFrame):
         self.send_button.clicked.connect(self.send)
         self.credits: int | None = None
         self.sent = False  # a popover sends (and charges) at most once
-        # An expensive action (UI.md: video, 12K) sends on a second click or Enter: the first
-        # arms Send, showing the cost on it; any change of the options disarms it.
-        self.armed = False
+        # An expensive action (video, 12K) sends on a second click or Enter.
+        self.second_click = SecondClick(self.send_button, spec.send_word)
 
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
@@ -189,8 +182,7 @@ class ActionPopover(QFrame):
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
         problem = self.problem()
-        self.armed = False
-        self.send_button.setText(self.spec.send_word)
+        self.second_click.reset()
         self.send_button.setEnabled(problem is None)
         self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}"
                                     + (" · click twice: it is expensive" if self.spec.expensive else ""))
@@ -198,11 +190,7 @@ class ActionPopover(QFrame):
     def send(self) -> None:
         if self.sent or self.problem() is not None:
             return
-        if self.spec.expensive and not self.armed:
-            self.armed = True
-            self.send_button.setText(f"Confirm · {cost_text(self.credits)}")
-            self.send_button.setToolTip("Click again (or press Enter) to send and spend "
-                                        f"{cost_text(self.credits)}; change anything to start over")
+        if self.spec.expensive and not self.second_click.press(cost_text(self.credits)):
             self.adjustSize()
             return
         self.sent = True
