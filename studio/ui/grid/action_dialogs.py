@@ -191,7 +191,7 @@ class ActionPopover(QFrame):
         if self.sent or self.problem() is not None:
             return
         if self.spec.expensive and not self.second_click.press(cost_text(self.credits)):
-            self.adjustSize()
+            self._fit()
             return
         self.sent = True
         kwargs = self.kwargs()
@@ -199,6 +199,12 @@ class ActionPopover(QFrame):
         self.submitted.emit(self.spec.op, kwargs)
 
     # ----- showing ------------------------------------------------------------------------
+    def _fit(self) -> None:
+        """Take the size the content needs now (a line shown or hidden, a longer button)."""
+        self.layout_.activate()
+        self.layout().activate()
+        self.resize(self.sizeHint())
+
     def show_at(self, anchor: QWidget) -> None:
         """Open under `anchor` (above it when there is no room), kept on its screen."""
         self.adjustSize()
@@ -337,7 +343,7 @@ class OptionsPopover(ActionPopover):
             self.check_label.style().polish(self.check_label)
             if bool(line) != self.check_label.isVisible():
                 self.check_label.setVisible(bool(line))
-                self.adjustSize()
+                self._fit()
         super().refresh()
 
     def _option_changed(self, _id: int, checked: bool) -> None:

@@ -141,12 +141,16 @@ class AnimateUrlBox(QDialog):
         self.send_button.setToolTip(problem or f"Animate · {self.cost_label.text()} · click twice: it is expensive")
 
     def _say(self, label: QLabel, text: str | None, severity: str) -> None:
+        changed = (text or "") != label.text() or bool(text) != label.isVisible()
         label.setText(text or "")
         if label.property("severity") != severity:
             label.setProperty("severity", severity)
             label.style().unpolish(label)
             label.style().polish(label)
         label.setVisible(bool(text))
+        if changed and self.isVisible():  # a line more or less: the box takes the height it needs
+            self.layout().activate()
+            self.resize(self.width(), self.layout().totalHeightForWidth(self.width()))
 
     # ----- sending ------------------------------------------------------------------------
     def send(self) -> Any:

@@ -327,8 +327,9 @@ class VideoViewer(SavesShown, QDialog):
         if decoded is not None:
             parts.append(f"{decoded.width}×{decoded.height}")
         if entry is not None and entry.job_id:
-            parts.append(f"job {entry.job_id}")
+            parts.append(f"job {entry.job_id[:8]}")  # the whole id in the tooltip
         self.info.setText(" · ".join(parts))
+        self.info.setToolTip(f"Job {entry.job_id}" if entry is not None and entry.job_id else "")
         self.setWindowTitle(f"Video {self.index + 1}" + (f" — {entry.task_type.replace('_', ' ')}" if entry else ""))
         many = n > 1
         self.prev_button.setEnabled(many)
