@@ -44,6 +44,7 @@ class VideoPane(QWidget):
         self.frame: QImage | None = None
         self.frame_span: tuple[int, int] | None = None  # the frame's start and end, in µs
         self.message: str | None = None
+        self.say_message = True  # False where the viewer says it once for every pane (no backend)
         self.current = False  # the pane the controls follow (outlined when several are shown)
         self.player: Any = None
         self.sink: Any = None
@@ -64,6 +65,7 @@ class VideoPane(QWidget):
         mm = backend.multimedia()
         if mm is None:
             self.message = backend.problem()
+            self.say_message = False
             self.update()
             self.changed.emit()
             return
@@ -206,7 +208,7 @@ class VideoPane(QWidget):
         rect = self.picture_rect(image) if image is not None else QRectF(self.rect())
         if image is not None:
             painter.drawImage(rect, image)
-        if self.message:
+        if self.message and self.say_message:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             box = rect.adjusted(12, 12, -12, -12) if image is not None else QRectF(self.rect()).adjusted(24, 24, -24, -24)
             flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.common import theme
 from studio.ui.common.save_note import SavesShown
 from studio.ui.video import backend
 from studio.ui.video.player import VideoPane
@@ -62,6 +63,9 @@ class VideoViewer(SavesShown, QDialog):
         self.wants_play = True  # what the artist asked for last (a video opens playing)
         self.setWindowTitle("Video")
         self.setModal(False)
+        c = theme.current  # a toggle that is on (Loop, Mute, Side by side) shows it
+        self.setStyleSheet(f"QPushButton:checked {{ border: 1px solid {c.accent}; color: {c.text}; "
+                           f"background: {c.raised}; }}")
         self.resize(1000, 760)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 8)
@@ -73,6 +77,7 @@ class VideoViewer(SavesShown, QDialog):
         layout.addWidget(self.stage, 1)
         self.problem = QLabel(self)  # why nothing plays here (no multimedia backend)
         self.problem.setObjectName("ViewerProblem")
+        self.problem.setStyleSheet(f"color: {theme.current.warning}; padding: 0 16px;")
         self.problem.setWordWrap(True)
         self.problem.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.problem.hide()
@@ -295,7 +300,13 @@ class VideoViewer(SavesShown, QDialog):
             widget.setEnabled(ready)
             if not ready and reason:
                 widget.setToolTip(reason)
+        # Where nothing plays here, the desktop's player is the way to watch it.
+        if bool(self.system_button.property("primary")) != (not ready):
+            self.system_button.setProperty("primary", not ready)
+            self.system_button.style().unpolish(self.system_button)
+            self.system_button.style().polish(self.system_button)
         if not ready:
+            self.play_button.setText("Play")
             return
         self.play_button.setToolTip("Play or pause (Space)")
         self.loop_button.setToolTip("Play again from the start at the end (L)")
