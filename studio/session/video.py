@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.api.operations import operation
+from studio.api.requests import VIDEO_TYPES  # noqa: F401  videoType 0/1 = 480p/720p, for the views
 
 EXTEND = "extend_video"
 ANIMATE = "video_diffusion"
-VIDEO_TYPES = {0: "480p", 1: "720p"}  # videoType (Video Diffusion › Video Types)
 
 # What a path on this computer looks like where a URL was expected: file://, /home/..., ~/...,
 # C:\... (the API takes URLs; it cannot read the artist's disk).
