@@ -211,7 +211,7 @@ def test_a_failed_video_fetch_is_forgotten_so_it_can_be_retried(qtbot, client, s
                             video_type=0)
         qtbot.waitUntil(lambda: video.finished, timeout=TIMEOUT_MS)
         assert video.status == COMPLETED and video.video_urls
-        sandbox.faults.next("/cdn/video/*_0.gif", "503", count=1)
+        sandbox.faults.next("/cdn/video/*_0.mp4", "503", count=1)
         first = jobs.fetch_videos(video.key)
         qtbot.waitUntil(first.done, timeout=TIMEOUT_MS)
         assert list(video.video_errors) == [0] and video.videos[0] is None

@@ -111,8 +111,8 @@ def test_endpoint_job_completes_with_its_outputs(sandbox, endpoint):
     elif kind == "video":
         assert out["video_urls"] and all(u.startswith(sandbox.origin + "/cdn/video/") for u in out["video_urls"])
         response = http.get(out["video_urls"][0])
-        assert response.status_code == 200 and response.headers["content-type"] == "image/gif"
-        assert response.content.startswith(b"GIF89a")
+        assert response.status_code == 200 and response.headers["content-type"] == "video/mp4"
+        assert response.content[4:8] == b"ftyp"
     else:
         urls = out["image_urls"]
         assert len(urls) == (4 if kind == "grid" else 1)

@@ -250,14 +250,39 @@ def test_blend_image_has_the_requested_aspect(sandbox):
     assert abs(w / h - 2 / 3) < 0.02
 
 
-def test_videos_are_served_as_animated_gifs(sandbox, grid):
+def _video(url: str) -> tuple[str, tuple[int, int], float, list[Image.Image]]:
+    """A served video decoded with PyAV: codec, size, seconds and its frames."""
+    import av
+
+    with av.open(io.BytesIO(http.get(url).content)) as container:
+        stream = container.streams.video[0]
+        frames = [frame.to_image() for frame in container.decode(stream)]
+        return stream.codec_context.name, (stream.width, stream.height), float(container.duration) / 1e6, frames
+
+
+def test_videos_are_served_as_real_mp4_files(sandbox, grid):
     with client(sandbox) as api:
-        video = run(sandbox, api, "video-diffusion", {"jobId": grid["job_id"], "imageNo": 0})
+        video = run(sandbox, api, "video-diffusion", {"jobId": grid["job_id"], "imageNo": 0, "videoType": 1})
         upscaled = run(sandbox, api, "video-upscale", {"jobId": video["job_id"], "videoNo": 1})
-    small = Image.open(io.BytesIO(http.get(video["output"]["video_urls"][1]).content))
-    big = Image.open(io.BytesIO(http.get(upscaled["output"]["video_urls"][0]).content))
-    assert small.format == "GIF" and small.n_frames > 1
-    assert max(big.size) == 2 * max(small.size)
+        extended = run(sandbox, api, "extend-video", {"jobId": video["job_id"], "videoNo": 2, "prompt": "--bs 1"})
+    codec, small, seconds, frames = _video(video["output"]["video_urls"][1])
+    assert codec == "h264" and len(frames) > 8 and small[0] % 2 == small[1] % 2 == 0
+    assert seconds == pytest.approx(5.0, abs=0.2)  # "up to 21-second videos" after 4 extensions of 4 s
+    assert frames[0].tobytes() != frames[-1].tobytes()  # it moves
+    _codec, big, _seconds, _frames = _video(upscaled["output"]["video_urls"][0])
+    assert max(big) == 2 * max(small)
+    assert _video(extended["output"]["video_urls"][0])[2] == pytest.approx(9.0, abs=0.2)  # 4 s longer
+
+
+def test_a_looping_video_ends_on_its_first_frame(sandbox, grid):
+    from PIL import ImageChops
+
+    with client(sandbox) as api:
+        looped = run(sandbox, api, "video-diffusion",
+                     {"jobId": grid["job_id"], "imageNo": 3, "prompt": "--loop --motion high --bs 1"})
+    _codec, _size, _seconds, frames = _video(looped["output"]["video_urls"][0])
+    assert len(looped["output"]["video_urls"]) == 1
+    assert max(ImageChops.difference(frames[0], frames[-1]).convert("L").getextrema()) < 24  # lossy, but the same
 
 
 def test_images_expire_after_30_days(sandbox, grid):

@@ -174,3 +174,35 @@ def test_refusal_reasons_name_the_documented_rule():
     assert refusal(Produced("diffusion", "7", 4, draft=True), "enhance", 1) is None
     assert available_actions(Produced("diffusion", "8", 4, draft=True)) == V8_GRID  # draft is v7-only
     assert available_actions(Produced("describe", "7", 0)) == {}
+
+
+@pytest.mark.parametrize("endpoint", ["video-diffusion", "extend-video"])
+@pytest.mark.parametrize("flags,flag", [("--bs 3", "--bs"), ("--motion medium", "--motion"), ("--bs 8 --loop", "--bs")])
+def test_video_prompts_with_values_outside_the_documented_sets_are_refused(sandbox, endpoint, flags, flag):
+    with client(sandbox) as api:
+        grid = run(sandbox, api, "diffusion", {"text": "a fox"})
+        parent = grid if endpoint == "video-diffusion" else run(
+            sandbox, api, "video-diffusion", {"jobId": grid["job_id"], "imageNo": 0, "prompt": "--bs 1"})
+        index = {"imageNo": 0} if endpoint == "video-diffusion" else {"videoNo": 0}
+        made = list(sandbox.state.created_job_ids())
+        payload = refused(api, endpoint, {"jobId": parent["job_id"], **index, "prompt": f"it moves {flags}"})
+    assert flag in payload["message"] and payload["detail"]["flag"] == flag
+    assert sandbox.state.created_job_ids() == made  # no job, no charge
+
+
+def test_video_prompts_with_documented_values_are_accepted(sandbox):
+    with client(sandbox) as api:
+        grid = run(sandbox, api, "diffusion", {"text": "a fox"})
+        for flags in ("--bs 1", "--bs 2 --motion high --raw", "--motion low --loop --end https://e.com/end.png",
+                      "--motion 3"):  # Image Parameters' older 1-4: a warning, not a refusal
+            submit(api, "video-diffusion", {"jobId": grid["job_id"], "imageNo": 1, "prompt": f"it moves {flags}"})
+
+
+def test_animating_a_sandbox_image_that_does_not_exist_is_refused(sandbox):
+    with client(sandbox) as api:
+        grid = run(sandbox, api, "diffusion", {"text": "a fox"})
+        url = grid["output"]["image_urls"][0]
+        submit(api, "video-diffusion", {"prompt": f"{url} it wakes up --bs 1"})
+        gone = url.replace(grid["job_id"], "0" * 8 + grid["job_id"][8:])
+        payload = refused(api, "video-diffusion", {"prompt": f"{gone} it wakes up"})
+    assert "could not be fetched" in payload["message"] and gone in payload["message"]

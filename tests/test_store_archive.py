@@ -177,6 +177,23 @@ def test_thumbnail_falls_back_to_jpeg_without_webp(archive, monkeypatch):
         assert im.format == "JPEG" and im.size == (64, 64)
 
 
+def test_a_videos_thumbnail_is_its_first_frame_and_an_undecodable_one_is_named(archive):
+    from studio.sandbox.images import abstract_art, video_mp4
+    from studio.store.video import poster
+
+    data = video_mp4(abstract_art(640, 400, 7), 320, 7, seconds=1.0)
+    path = asyncio.run(archive.store(KEY, "video", 1, data, max_bytes=4 * MB))
+    thumb = asyncio.run(archive.thumbnail(path, size=128))
+    assert thumb.name in ("thumb-1.webp", "thumb-1.jpg")
+    first = poster(path)
+    with Image.open(thumb) as im:
+        assert im.size == (128, round(128 * first.height / first.width))
+    broken = asyncio.run(archive.store(KEY, "video", 2, mp4_bytes(), max_bytes=MB))  # whole boxes, no picture
+    with pytest.raises(CorruptFileError, match="No thumbnail could be made of video-2.mp4"):
+        asyncio.run(archive.thumbnail(broken))
+    assert broken.is_file()  # the video itself is kept
+
+
 @pytest.mark.parametrize(
     "key",
     ["..", "a/b", "..\\x", "../" + KEY, KEY + "/..", "short", "ABCDEF0123456789", "-" * 10, "", "0" * 65, None],

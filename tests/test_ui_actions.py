@@ -62,10 +62,19 @@ def _fill_and_send(qtbot, env: GridEnv, name: str) -> dict[str, Any]:
     if name == "animate":
         _click(qtbot, popover.segments["video_type"][1])  # 720p
         _click(qtbot, popover.send_button)
+        assert popover.isVisible() and popover.second_click.armed  # video is expensive: a second click sends
+        _click(qtbot, popover.send_button)
         return {"videoType": 1}
-    if name in ("enhance", "reroll", "extend_video", "video_upscale"):
+    if name == "extend_video":
+        popover.prompt_edit.setText("the camera rises --motion high")
+        _click(qtbot, popover.send_button)
+        _click(qtbot, popover.send_button)
+        return {"prompt": "the camera rises --motion high"}
+    if name in ("enhance", "reroll", "video_upscale"):
         assert isinstance(popover, ConfirmPopover)
         _click(qtbot, popover.send_button)
+        if popover.spec.expensive:
+            _click(qtbot, popover.send_button)
         return {}
     raise AssertionError(f"no popover recipe for {name}")
 

@@ -141,7 +141,7 @@ def _retexture(env: GridEnv) -> JobEntry:
 
 
 def _video_diffusion(env: GridEnv) -> JobEntry:
-    """A diffusion's "animate" action: a video job (its videos are small animated GIFs)."""
+    """A diffusion's "animate" action: a video job (its videos are small MP4 files)."""
     parent = _diffusion(env)
     return env.run("video_diffusion", parent=(parent.job_id, 1), job_id=parent.job_id, image_no=1, video_type=0)
 
@@ -171,10 +171,16 @@ RECIPES: dict[str, Callable[[GridEnv], JobEntry]] = {
 
 
 def expected_buttons(entry: JobEntry, image_no: int) -> list[str]:
-    """The action names the server listed for this image (what the grid must show, exactly)."""
-    return sorted(
-        name for name, value in entry.available_actions.items() if isinstance(value, list) and image_no in value
-    )
+    """The action names the server listed for this image, plus the documented ones it may leave
+    out (animate: any image of a finished image job), what the grid must show, exactly."""
+    from studio.ui.grid.actions import with_documented
+    from studio.ui.grid.media import media_of
+
+    media = media_of(entry)
+    offered = entry.available_actions
+    if media.kind == "image":
+        offered = with_documented(offered, len(media.urls))
+    return sorted(name for name, value in offered.items() if isinstance(value, list) and image_no in value)
 
 
 def expected_job_buttons(entry: JobEntry) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 
 class Output(str, enum.Enum):
@@ -28,13 +29,17 @@ class Operation:
     typical_duration: float   # seconds
     single: bool = False      # one output, not a grid of four
     needs_parent: bool = False  # acts on an image (or video) of an earlier job
+    # How many times in a row it may act on what it made (Extend Video: at most 4), and the
+    # seconds each time adds (4); 0 where the docs set no such limit.
+    max_in_chain: int = 0
+    adds_seconds: float = 0.0
 
     @property
     def cost_key(self) -> str:
         return self.name
 
 
-def _op(name: str, label: str, output: Output, duration: float, **flags: bool) -> Operation:
+def _op(name: str, label: str, output: Output, duration: float, **flags: Any) -> Operation:
     return Operation(name, "/v1/" + name.replace("_", "-"), label, output, duration, **flags)
 
 
@@ -58,7 +63,8 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     _op("remove_background", "Remove background", _I, 15.0, single=True),
     _op("enhance", "Enhance", _I, 30.0, single=True, needs_parent=True),
     _op("video_diffusion", "Animate", _V, 120.0),
-    _op("extend_video", "Extend video", _V, 120.0, needs_parent=True),
+    # "Each extension adds 4 seconds ..., with a maximum of 4 extensions" (Extend Video).
+    _op("extend_video", "Extend video", _V, 120.0, needs_parent=True, max_in_chain=4, adds_seconds=4.0),
     _op("video_upscale", "Upscale video", _V, 90.0, single=True, needs_parent=True),
     _op("enhance_upscale", "Topaz upscale", _I, 30.0, single=True),
 )}

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from studio.api.operations import operation
+
 ALL = "all"  # every output index of the parent
 
 # What a finished job produced, by task type.
@@ -84,7 +86,7 @@ ACCEPTED_EXTRA: dict[str, frozenset[str]] = {
     "enhance_upscale": frozenset({GRID, SINGLE, PLAIN}),
 }
 
-MAX_VIDEO_EXTENSIONS = 4
+MAX_VIDEO_EXTENSIONS = operation("extend_video").max_in_chain  # 4 (Extend Video)
 
 # Why an action is refused, when a documented rule explains it (else a generic message).
 REFUSAL_REASONS: dict[tuple[str, str], str] = {

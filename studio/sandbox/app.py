@@ -6,7 +6,7 @@ Paths, bodies and answers follow shared/legnext-api/REFERENCE.md:
   GET  /api/account/balance      {"code": 200, "data": {...}, "message": "success"}
   GET  /api/account/info         AccountInfo (OpenAPI only; see account.py)
   GET  /api/account/active_tasks ActiveTasksResponse: the jobs not yet ended (see account.py)
-  GET  /cdn/mj/<job>_<n|grid>.png, /cdn/video/<job>_<n>.gif   generated media (no key)
+  GET  /cdn/mj/<job>_<n|grid>.png, /cdn/video/<job>_<n>.mp4   generated media (no key)
 Errors use the documented body {"code", "message", "raw_message", "detail"}.
 
 Deviation on purpose: a multipart/form body (how the vendor SDK sends inpaint) is answered
@@ -188,8 +188,8 @@ async def cdn_video(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     job, index = found
-    data = await run_in_threadpool(_core(request).renderer.gif, job.job_id, int(index))
-    return Response(data, media_type="image/gif", headers={"cache-control": "public, max-age=86400"})
+    data = await run_in_threadpool(_core(request).renderer.video, job.job_id, int(index))
+    return Response(data, media_type="video/mp4", headers={"cache-control": "public, max-age=86400"})
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -223,7 +223,7 @@ class SandboxJob:
         return [f"{cdn_base}/mj/{self.job_id}_{i}.png" for i in range(self.outputs)]
 
     def video_urls(self, cdn_base: str) -> list[str]:
-        return [f"{cdn_base}/video/{self.job_id}_{i}.gif" for i in range(self.outputs)]
+        return [f"{cdn_base}/video/{self.job_id}_{i}.mp4" for i in range(self.outputs)]
 
     def _output(self, cdn_base: str) -> dict[str, Any]:
         kind = self.kind

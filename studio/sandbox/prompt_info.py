@@ -24,6 +24,9 @@ class PromptInfo:
     hd: bool = False
     turbo: bool = False
     batch: int | None = None  # video --bs
+    motion: str | None = None  # video --motion low | high
+    loop: bool = False  # video --loop
+    end: str | None = None  # video --end URL
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ def read_prompt(text: str | None, default_model: str = DEFAULT_MODEL) -> PromptI
         hd=p.hd,
         turbo=p.speed == "turbo",
         batch=_int_or_none(p.bs),
+        motion=str(p.motion).lower() if p.motion else None,
+        loop=p.loop,
+        end=p.end or None,
     )
 
 
@@ -80,21 +86,45 @@ _FLAG_NAME = re.compile(r"--[A-Za-z][\w.]*")
 def lint_rejection(
     text: str, *, model: str | None = None, video: bool = False, task: str = "diffusion"
 ) -> LintRejection | None:
-    """The first error `studio.prompt.lint` reports, or None."""
+    """The first error `studio.prompt.lint` reports, or None. A video prompt is also refused
+    for a value outside the documented set of its flag (`--bs 3`, `--motion medium`: Video
+    Parameters lists the only values), even where the linter only warns."""
     if not text:
         return None
     result = lint(text, model=model, video=video, task=task)
+    video = result.video
     for diag in result.diagnostics:
-        if diag.severity != "error":
+        outside = video and diag.code == "value-not-allowed" and not _documented_elsewhere(result, diag)
+        if diag.severity != "error" and not outside:
             continue
         start, end = diag.span
         found = _FLAG_NAME.search(text[start:end])
         flag = found.group(0) if found else None
+        if flag is None and (named := _flag_at(result, diag)) is not None:
+            flag = named.spelling
         message = diag.message
         if flag and flag not in message:
             message = f"{flag}: {message}"
         return LintRejection(message=message, flag=flag, code=diag.code)
     return None
+
+
+def _flag_at(result, diag):  # noqa: ANN001, ANN202 - a LintResult, its Diagnostic, a Flag
+    """The flag whose value the diagnostic points at, if any."""
+    return next((f for f in result.parsed.flags if (f.value_start, f.value_end) == tuple(diag.span)), None)
+
+
+def _documented_elsewhere(result, diag) -> bool:  # noqa: ANN001
+    """A value another page of the docs gives (Image Parameters: `--motion 1-4`): a warning,
+    not a refusal, while the docs contradict each other (rules/common.json, motion)."""
+    flag = _flag_at(result, diag)
+    definition = load_rules().flag_defs.get(flag.name) if flag is not None else None
+    if definition is None:
+        return False
+    try:
+        return f"{float(flag.value or ''):g}" in definition.numeric_choices
+    except ValueError:
+        return False
 
 
 # --- image size ------------------------------------------------------------------------

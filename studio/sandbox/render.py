@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
+from studio.api.operations import operation
+
 from . import images
 from .images import mix_seed
 from .jobs import SandboxJob
@@ -26,10 +28,12 @@ from .prompt_info import cap_size
 from .state import SandboxState
 
 CDN_IMAGE = re.compile(r"^/cdn/mj/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d|grid)\.png$")
-CDN_VIDEO = re.compile(r"^/cdn/video/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d)\.gif$")
+CDN_VIDEO = re.compile(r"^/cdn/video/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d)\.mp4$")
 
 STAND_IN_EDGE = 1024  # outside URLs become a square picture of this size (capped)
-VIDEO_EDGE = {0: 240, 1: 320}  # GIF stand-in long edge for 480p / 720p
+VIDEO_EDGE = {0: 240, 1: 320}  # long edge of the sandbox's small MP4s for 480p / 720p
+# Extend Video: "Each extension adds 4 seconds ... up to 21-second videos" (4 extensions).
+VIDEO_SECONDS = 5.0
 RENDER_CEILING = 2048  # Topaz targets up to 12K are served at most this large
 
 # Blend strength of fresh art over the parent: variation type 0 subtle / 1 strong;
@@ -99,7 +103,7 @@ class Renderer:
 
         return self._files.get_or_make((job_id, which), make)
 
-    def gif(self, job_id: str, index: int) -> bytes:
+    def video(self, job_id: str, index: int) -> bytes:
         job = self._state.peek(job_id)
         if job is None or not 0 <= index < job.outputs:
             raise KeyError((job_id, index))
@@ -119,6 +123,12 @@ class Renderer:
             return images.grid([self.image(job.job_id, i) for i in range(job.outputs)])
         index = int(match["index"])
         return self.image(job.job_id, index) if index < job.outputs else None
+
+    def gone(self, url: str) -> bool:
+        """Whether `url` is one of this sandbox's image addresses with no image behind it (an
+        unknown or unfinished job, or an index it does not have). Other servers' images are
+        never fetched, so never gone."""
+        return CDN_IMAGE.match(urlparse(url).path) is not None and self.url_image(url) is None
 
     def stand_in(self, url: str) -> Image.Image:
         w, h = cap_size((STAND_IN_EDGE, STAND_IN_EDGE), self._cap)
@@ -200,7 +210,10 @@ class Renderer:
     def _render_video(self, job: SandboxJob, index: int) -> bytes:
         p = job.params
         still = self.source(p["still"])
-        return images.video_gif(still, p["edge"], mix_seed(job.seed, index, "video"))
+        end = self.source({"url": p["end"]}) if p.get("end") else None
+        seconds = VIDEO_SECONDS + job.extensions * operation("extend_video").adds_seconds
+        return images.video_mp4(still, p["edge"], mix_seed(job.seed, index, "video"), seconds=seconds,
+                                motion=p.get("motion") or "low", loop=bool(p.get("loop")), end=end)
 
     # --- text outputs -------------------------------------------------------------------
 

@@ -261,10 +261,20 @@ def _video_diffusion(core, body, parent, index) -> Draft:
     info = read_prompt(prompt, default_model=parent.model if parent else DEFAULT_MODEL)
     # Without a parent the prompt starts with the image to animate (validation.py).
     still: dict[str, Any] = _source(parent, index) if parent is not None else {"url": prompt.split()[0]}
+    if parent is None and core.renderer.gone(still["url"]):
+        raise RequestRefused(400, f"the image to animate could not be fetched: no image at {still['url']}",
+                             {"field": "prompt"})
     edge = VIDEO_EDGE[body.get("videoType", 0)]
     return Draft("video_diffusion", info, prompt=prompt or (parent.prompt if parent else None), recipe="video",
-                 params={"still": still, "edge": edge}, outputs=video_batch(info),
+                 params={"still": still, "edge": edge, **_motion(info)}, outputs=video_batch(info),
                  model=parent.model if parent else info.model, priced_prompt=prompt)
+
+
+def _motion(info: PromptInfo, before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """How a video moves: its prompt's --motion / --loop / --end, else what it continues."""
+    before = before or {}
+    return {"motion": info.motion or before.get("motion"), "loop": info.loop or bool(before.get("loop")),
+            "end": info.end or before.get("end")}
 
 
 def _extend_video(core, body, parent, index) -> Draft:
@@ -272,14 +282,16 @@ def _extend_video(core, body, parent, index) -> Draft:
     _lint(prompt, field="prompt", video=True, task="extend_video")
     info = read_prompt(prompt, default_model=parent.model)
     return Draft("extend_video", info, prompt=prompt or parent.prompt, recipe="video",
-                 params={"still": parent.params["still"], "edge": parent.params["edge"]},
+                 params={"still": parent.params["still"], "edge": parent.params["edge"],
+                         **_motion(info, parent.params)},
                  outputs=video_batch(info), extensions=parent.extensions + 1, model=parent.model,
                  priced_prompt=prompt)
 
 
 def _video_upscale(core, body, parent, index) -> Draft:
     return Draft("video_upscale", PromptInfo(model=parent.model), prompt=parent.prompt, recipe="video",
-                 params={"still": parent.params["still"], "edge": parent.params["edge"] * 2}, outputs=1)
+                 params={**parent.params, "edge": parent.params["edge"] * 2}, outputs=1,
+                 extensions=parent.extensions)
 
 
 BUILDERS: dict[str, Builder] = {

@@ -268,8 +268,11 @@ class HistoryBrowser(QObject):
 
     # ----- files --------------------------------------------------------------------------
     def thumb_path(self, record: JobRecord, index: int | None = None) -> Path | None:
-        """The thumbnail of an output (the first image when `index` is None), if archived."""
+        """The thumbnail of an output (the first image when `index` is None), if archived; a
+        video job's, the still of its first video that has one."""
         output = self.image_output(record, index)
+        if output is None and index is None:
+            output = next((o for o in record.outputs if o.kind == "video" and o.thumb), None)
         if output is None or self.archive is None:
             return None
         rel = output.thumb or output.path

@@ -90,12 +90,23 @@ class JobHistory:
             output.error = None
             if kind == "image":
                 output.thumb = self.archive.relative(await self.archive.thumbnail(path))
+            elif kind == "video":
+                output.thumb = await self._video_thumb(path)
         except Exception as exc:  # the image stays on screen; the record says why it is not kept
             log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
             output.error = f"Not saved to the archive: {exc}"
             self.message.emit(f"{_label(entry)}: {output.error}")
             return None
         return path
+
+    async def _video_thumb(self, path: Path) -> str | None:
+        """The history's still of an archived video (its first frame); None when it does not
+        decode here — the video is kept all the same, and the grid says why it cannot show."""
+        try:
+            return self.archive.relative(await self.archive.thumbnail(path))
+        except Exception as exc:
+            log.info("no thumbnail for %s: %s", path.name, exc)
+            return None
 
     def files(self, key_or_job_id: str) -> list[Path]:
         """The archived files of a job's outputs (absolute paths, those that exist)."""

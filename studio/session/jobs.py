@@ -236,12 +236,18 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         *,
         parent: tuple[str, int] | None = None,
         prompt: str | None = None,
+        request: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> JobEntry:
-        """Start `client.<op>(**kwargs)` and watch the job; returns its entry at once."""
+        """Start `client.<op>(**fields)` and watch the job; returns its entry at once.
+
+        The operation's fields come as keywords, or as `request` (both merge): an operation
+        with a field called `prompt` (video, extend, shorten) passes it in `request`, since the
+        keyword `prompt` is the prompt the job is shown and searched by."""
+        fields = {**(request or {}), **kwargs}
         if prompt is None:
-            prompt = kwargs.get("text") or kwargs.get("remix_prompt") or kwargs.get("prompt")
-        entry = JobEntry(op=op, request=dict(kwargs), prompt=prompt, parent=parent)
+            prompt = fields.get("text") or fields.get("remix_prompt") or fields.get("prompt")
+        entry = JobEntry(op=op, request=fields, prompt=prompt, parent=parent)
         key = entry.key
         entry.model = self._model_for(entry)
         entry.record.backend = self.backend_id
@@ -258,7 +264,7 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         old = self.entry(key_or_job_id)
         if old is None:
             return None
-        return self.submit(old.op, parent=old.parent, prompt=old.prompt, **old.request)
+        return self.submit(old.op, parent=old.parent, prompt=old.prompt, request=old.request)
 
     def resume(self, key_or_job_id: str) -> JobEntry | None:
         """Watch a job again on the same id after the studio lost contact with it or stopped

@@ -172,12 +172,26 @@ def _verify_video(path: Path, ext: str) -> None:
             offset += box
 
 
+def _still(path: Path):  # noqa: ANN202 - a Pillow image
+    """The picture a thumbnail is made of: the image, or a video's first frame (PyAV)."""
+    from PIL import Image
+
+    if path.suffix == ".mp4":
+        from studio.store.video import VideoDecodeError, poster
+
+        try:
+            return poster(path)
+        except VideoDecodeError as exc:
+            raise CorruptFileError(f"No thumbnail could be made of {path.name}: {exc}.") from exc
+    return Image.open(path)
+
+
 def _make_thumbnail(path: Path, target_index: int, size: int) -> Path:
     from PIL import Image, features
 
     webp = bool(features.check("webp"))
     target = path.with_name(f"thumb-{target_index}{'.webp' if webp else '.jpg'}")
-    with Image.open(path) as im:
+    with _still(path) as im:
         # draft() lets the JPEG decoder scale down by 1/2..1/8 while decoding (a no-op for
         # other formats): far less work than decoding the full image and shrinking it.
         im.draft("RGB", (size, size))
@@ -328,8 +342,8 @@ class Archive:
         _sync_folder(target.parent)
 
     async def thumbnail(self, path: Path, size: int = 256) -> Path:
-        """Make `thumb-<index>.webp` (`.jpg` where Pillow lacks WebP) beside an archived image,
-        at most `size` pixels each way; returns its path."""
+        """Make `thumb-<index>.webp` (`.jpg` where Pillow lacks WebP) beside an archived image
+        (or of a video's first frame), at most `size` pixels each way; returns its path."""
         path = Path(path)
         match = _NAME.fullmatch(path.name)
         if match is None:

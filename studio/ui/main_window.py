@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self)
         self.settings_dialog: Any = None
         self.url_edit: Any = None  # the upload-paint launcher, built on first use
+        self.animate_url: Any = None  # the animate-from-a-URL box, built on first use
         self.waiting_box: QMessageBox | None = None  # the question about jobs restored unsent
         self._exposed = False
         # False for scripted runs (--screenshot): no question on quit, the saved prompt is kept.
@@ -361,6 +362,10 @@ class MainWindow(QMainWindow):
         self.edit_url_action.setToolTip("Open an image from a URL on a canvas for upload paint")
         self.edit_url_action.triggered.connect(self.open_image_url)
         jobs_menu.addAction(self.edit_url_action)
+        self.animate_url_action = QAction("Animate an image from a URL…", self)
+        self.animate_url_action.setToolTip("Make a short video from an image on the web")
+        self.animate_url_action.triggered.connect(self.open_animate_url)
+        jobs_menu.addAction(self.animate_url_action)
         refresh = QAction("Refresh balance", self)
         refresh.triggered.connect(lambda: self.jobs.refresh_balance())
         jobs_menu.addAction(refresh)
@@ -466,6 +471,15 @@ class MainWindow(QMainWindow):
 
             self.url_edit = UrlEditLauncher(self.jobs, self)
         return self.url_edit.open()
+
+    def open_animate_url(self) -> Any:
+        """Jobs → Animate an image from a URL…: the box that sends it (built on first use)."""
+        if self.animate_url is None:
+            from studio.ui.video.animate_url import AnimateUrlBox
+
+            self.animate_url = AnimateUrlBox(self.jobs, self)
+        self.animate_url.open_fresh()
+        return self.animate_url
 
     # ----- following jobs -----------------------------------------------------------------
     @property

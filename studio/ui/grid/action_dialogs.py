@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from studio.credits import credits_text
 from studio.ui.common import theme
+from studio.ui.common.second_click import SecondClick
+from studio.ui.common.segments import segment_qss
 from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec
 
 log = logging.getLogger(__name__)
@@ -46,14 +48,25 @@ class ActionContext:
     image_no: int | None
     prompt: str | None = None  # the parent job's prompt (prices the job, prefills remix)
     model: str | None = None  # the parent job's model id ("7", "8.1", ...)
+    extensions: int = 0  # times the video acted on was extended already (Extend: at most 4)
 
 
 def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any]) -> int | None:
     """The job's cost in credits from the prompt package's estimate, or None if it cannot say.
 
     The parent's prompt decides the model and its premium flags; a new prompt typed in the
-    popover (remix, variation with a remix prompt) replaces it for pricing.
+    popover (remix, variation with a remix prompt) replaces it for pricing. A video job is priced
+    by its own video prompt only (its --bs), never by the flags of the image it animates.
     """
+    if spec.video:
+        from studio.session.video import check_prompt
+
+        typed = str(values.get(spec.prompt.param) or "") if spec.prompt is not None else ""
+        try:
+            return check_prompt(typed, spec.op).credits
+        except Exception:  # never stop the user from acting; "cost not known" says it
+            log.debug("cost estimate failed for %s", spec.name, exc_info=True)
+            return None
     text = ""
     if spec.prompt is not None:
         text = str(values.get(spec.prompt.param) or "")
@@ -84,15 +97,9 @@ QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
 QLabel#PopoverHint {{ color: {c.muted}; }}
 QLabel#PopoverCost {{ color: {c.muted}; }}
 QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
-QPushButton#Segment {{
-    background: {c.base}; color: {c.muted}; border: 1px solid {c.border}; border-radius: 0;
-    padding: 4px 12px;
-}}
-QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-left-radius: 5px; }}
-QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
-QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
-QPushButton#Segment:focus {{ border-color: {c.accent}; }}
-"""
+QLabel#PopoverCheck[severity="warning"] {{ color: {c.warning}; }}
+QLabel#PopoverCheck[severity="error"] {{ color: {c.error}; }}
+""" + segment_qss()
 
 
 class ActionPopover(QFrame):
@@ -135,6 +142,8 @@ class ActionPopover(QFrame):
         self.send_button.clicked.connect(self.send)
         self.credits: int | None = None
         self.sent = False  # a popover sends (and charges) at most once
+        # An expensive action (video, 12K) sends on a second click or Enter.
+        self.second_click = SecondClick(self.send_button, spec.send_word)
 
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
@@ -173,11 +182,16 @@ class ActionPopover(QFrame):
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
         problem = self.problem()
+        self.second_click.reset()
         self.send_button.setEnabled(problem is None)
-        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}")
+        self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}"
+                                    + (" · click twice: it is expensive" if self.spec.expensive else ""))
 
     def send(self) -> None:
         if self.sent or self.problem() is not None:
+            return
+        if self.spec.expensive and not self.second_click.press(cost_text(self.credits)):
+            self._fit()
             return
         self.sent = True
         kwargs = self.kwargs()
@@ -185,6 +199,12 @@ class ActionPopover(QFrame):
         self.submitted.emit(self.spec.op, kwargs)
 
     # ----- showing ------------------------------------------------------------------------
+    def _fit(self) -> None:
+        """Take the size the content needs now (a line shown or hidden, a longer button)."""
+        self.layout_.activate()
+        self.layout().activate()
+        self.resize(self.sizeHint())
+
     def show_at(self, anchor: QWidget) -> None:
         """Open under `anchor` (above it when there is no room), kept on its screen."""
         self.adjustSize()
@@ -267,6 +287,21 @@ class OptionsPopover(ActionPopover):
             # No returnPressed → send here: the line edit passes Enter on to keyPressEvent too.
             self.prompt_edit = edit
             self.layout_.addWidget(edit)
+        # A video prompt is checked by the video rules as it is typed (the session asks the
+        # prompt package): the first error blocks Send, a warning is shown and may be sent.
+        self.video_check: Any = None
+        self.check_label = QLabel(self.body)
+        self.check_label.setObjectName("PopoverCheck")
+        self.check_label.setWordWrap(True)
+        self.check_label.hide()
+        self.layout_.addWidget(self.check_label)
+        self.extend_label: QLabel | None = None
+        if spec.op == "extend_video":  # the count used, before anything is sent
+            from studio.session.video import extend_note
+
+            self.extend_label = QLabel(extend_note(ctx.extensions), self.body)
+            self.extend_label.setObjectName("PopoverHint")
+            self.layout_.insertWidget(1, self.extend_label)
         self._finish_layout()
         self._update_hint()
 
@@ -283,10 +318,33 @@ class OptionsPopover(ActionPopover):
         return out
 
     def problem(self) -> str | None:
+        if self.spec.op == "extend_video":
+            from studio.session.video import extend_refusal
+
+            refusal = extend_refusal(self.ctx.extensions)
+            if refusal is not None:
+                return refusal
         if self.spec.prompt is not None and self.spec.prompt.required:
             if self.prompt_edit is None or not self.prompt_edit.text().strip():
                 return "Type a prompt first"
+        if self.video_check is not None and not self.video_check.ok:
+            return f"Fix the prompt first: {self.video_check.errors[0]}"
         return None
+
+    def refresh(self) -> None:
+        if self.spec.video and self.spec.prompt is not None and self.prompt_edit is not None:
+            from studio.session.video import check_prompt
+
+            self.video_check = check_prompt(self.prompt_edit.text().strip(), self.spec.op)
+            line = self.video_check.first
+            self.check_label.setText(line or "")
+            self.check_label.setProperty("severity", "error" if self.video_check.errors else "warning")
+            self.check_label.style().unpolish(self.check_label)
+            self.check_label.style().polish(self.check_label)
+            if bool(line) != self.check_label.isVisible():
+                self.check_label.setVisible(bool(line))
+                self._fit()
+        super().refresh()
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:

@@ -38,10 +38,45 @@ class GridActions:
 
     def _context(self, entry: JobEntry, image_no: int | None) -> ActionContext:
         return ActionContext(
-            job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model
+            job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model,
+            extensions=self.extensions_used(entry),
         )
 
+    def extensions_used(self, entry: JobEntry) -> int:
+        """How many times this video job's videos were extended already (0 for an image job)."""
+        if media_of(entry).kind != "video":
+            return 0
+        from studio.session.video import extensions_used
+
+        return extensions_used(self.jobs, entry.key)
+
     def _action_clicked(self, button: ActionButton, image_no: int | None) -> None:
+        # A Qt slot: an exception here would reach stderr only. Every failure is said on screen.
+        try:
+            self._open_action(button, image_no)
+        except Exception as exc:
+            self._action_failed(button.spec, exc, "could not be opened")
+
+    def _action_failed(self, spec: ActionSpec | None, exc: BaseException, what: str = "was not sent") -> None:
+        """Say on screen that an action failed before its request left (nothing was charged)."""
+        from studio.session import failures
+
+        log.error("grid action %s %s", spec.name if spec else "?", what, exc_info=exc)
+        if shiboken6.isValid(self):
+            label = spec.label if spec is not None else "The action"
+            reason = failures.describe(exc).rstrip()
+            if not reason.endswith((".", "!", "?")):
+                reason += "."
+            self.status_message.emit(f"{label} {what}: {reason} Nothing was charged.")
+
+    def _send(self, spec: ActionSpec, op: str, kwargs: dict[str, Any], ctx: ActionContext) -> None:
+        """What a popover's or an editor's Send does: submit, or say why it could not be."""
+        try:
+            self.submit_action(op, kwargs, ctx)
+        except Exception as exc:
+            self._action_failed(spec, exc)
+
+    def _open_action(self, button: ActionButton, image_no: int | None) -> None:
         entry = self.entry
         spec = button.spec
         if entry is None or spec is None or not entry.job_id or not button.isEnabled():
@@ -63,7 +98,7 @@ class GridActions:
             return
         self._close_popover()
         popover = make_popover(spec, ctx, self)
-        popover.submitted.connect(lambda op, kwargs, c=ctx: self.submit_action(op, kwargs, c))
+        popover.submitted.connect(lambda op, kwargs, c=ctx, s=spec: self._send(s, op, kwargs, c))
         popover.closed.connect(lambda p=popover: self._popover_gone(p))
         self.active_popover = popover
         popover.show_at(button)
@@ -100,7 +135,7 @@ class GridActions:
             editor = make_editor(spec, source, ctx, self)
         finally:
             self._opening.discard(key)
-        editor.submitted.connect(lambda op, kwargs, c=ctx: self.submit_action(op, kwargs, c))
+        editor.submitted.connect(lambda op, kwargs, c=ctx, s=spec: self._send(s, op, kwargs, c))
         editor.destroyed.connect(lambda _=None, k=key: self._editors.pop(k, None))
         self._editors[key] = editor
         self.active_editor = editor
@@ -133,7 +168,8 @@ class GridActions:
             kwargs.setdefault(index_param_for(op), ctx.image_no)
         prompt = kwargs.get("remix_prompt") or kwargs.get("prompt") or ctx.prompt
         parent = (ctx.job_id, ctx.image_no if ctx.image_no is not None else 0)
-        entry = self.jobs.submit(op, parent=parent, prompt=prompt, **kwargs)
+        # The fields go as `request`: animate and extend have a field called `prompt` too.
+        entry = self.jobs.submit(op, parent=parent, prompt=prompt, request=kwargs)
         self.job_submitted.emit(entry.key)
         return entry
 

@@ -236,7 +236,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         flow=FLOW_OPTIONS,
         dialog="OptionsPopover",
         options=(_VIDEO_TYPE,),
-        prompt=PromptSpec("prompt", required=False, empty_text="Optional: how it should move"),
+        prompt=PromptSpec(
+            "prompt", required=False,
+            empty_text="Optional: how it moves · --motion low|high --loop --raw --bs 1|2|4 --end URL",
+        ),
         crumb="animate {n}",
         expensive=True,
         aliases=("video", "video_diffusion", "video-diffusion", "animate_high", "animate_low"),
@@ -245,10 +248,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
         name="extend_video",
         label="Extend",
         icon="M3.5 6.5h11v11h-11z M8 10v4l3-2z M17.5 9l3 3-3 3 M14.5 12h6",
-        tooltip="Extend this video by a few more seconds",
+        tooltip="Extend this video by 4 more seconds (at most 4 times), optionally with a prompt",
         op="extend_video",
-        flow=FLOW_CONFIRM,
-        dialog="ConfirmPopover",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        prompt=PromptSpec("prompt", required=False, empty_text="Optional: what happens next · --motion high"),
         crumb="extend {n}",
         expensive=True,
         index_param="video_no",
@@ -341,6 +345,21 @@ def image_actions(available: dict[str, object], image_no: int) -> list[str]:
         if isinstance(value, (list, tuple)) and image_no in _ints(value)
     ]
     return _ordered(names)
+
+
+# Requests the docs define on every image of a finished image job, whether or not the server's
+# available_actions list them (Video Diffusion: `jobId` + `imageNo` 0-3 animates any image).
+DOCUMENTED_ON_IMAGES: tuple[str, ...] = ("animate",)
+
+
+def with_documented(available: dict[str, object], count: int) -> dict[str, object]:
+    """`available` plus the documented image actions it leaves out, on all `count` images. Only
+    for a job the server offers actions on at all (a cut-out or a Topaz result it does not)."""
+    if not available or count <= 0:
+        return available
+    named = {spec_for(name) for name in available}
+    extra = {name: list(range(count)) for name in DOCUMENTED_ON_IMAGES if spec_for(name) not in named}
+    return {**available, **extra} if extra else available
 
 
 def job_actions(available: dict[str, object]) -> list[str]:

@@ -5,7 +5,8 @@ replaced them (studio.store.files.Source). A 2048×2048
 PNG takes ~100 ms to decode; doing that on the GUI thread freezes the window. Qt's own
 `QImage.fromData` was measured here to hold Python's GIL for the whole decode (a worker thread
 running it stalls the GUI thread just the same), so decoding and scaling use Pillow, whose
-decoders and resamplers release the GIL. Only the final, display-sized pixels are wrapped in a
+decoders and resamplers release the GIL (a video's tile shows its first frame, decoded with
+PyAV: studio.store.video). Only the final, display-sized pixels are wrapped in a
 `QImage` (a small copy), which the GUI thread then paints as is.
 
 `ImageLoader` runs that work on a small thread pool and hands results back to the asyncio
@@ -56,6 +57,14 @@ class DecodedImage:
 
 
 def _decode(data: bytes | Path) -> DecodedImage:
+    from studio.store.video import VideoDecodeError, is_video, poster
+
+    if is_video(data):  # a video's tile shows its first frame, decoded as the player would
+        try:
+            frame = poster(data)
+        except VideoDecodeError as exc:
+            raise ImageDecodeError(str(exc)) from exc
+        return DecodedImage(frame, frame.width, frame.height)
     try:
         # An archived output is read from its file here, in the worker (never held in memory).
         with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as opened:
@@ -106,6 +115,12 @@ def _to_qimage(image: Image.Image) -> QImage:
         for y in range(image.height):
             bits[y * step : y * step + stride] = raw[y * stride : (y + 1) * stride]
     return qimage
+
+
+def full_qimage(decoded: DecodedImage) -> QImage:
+    """The full-size QImage of a decode, made here (blocking: for small frames, such as a video
+    poster; large images go through `ImageLoader.full`)."""
+    return _to_qimage(decoded.pixels)
 
 
 def _scale(decoded: DecodedImage, width: int, height: int) -> QImage:

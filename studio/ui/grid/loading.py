@@ -25,6 +25,9 @@ class GridLoading:
         self._generation = 0  # bumped whenever the tiles change: late results are dropped
         self._requested: set[int] = set()
         self._decoded: dict[int, DecodedImage] = {}
+        # Outputs whose bytes arrived but do not decode, with the words their tile shows (kept
+        # here: a later change of the job must not turn the tile back to "decoding").
+        self._unreadable: dict[int, str] = {}
         self._rescale_timer = QTimer(self)
         self._rescale_timer.setSingleShot(True)
         self._rescale_timer.setInterval(RESCALE_DELAY_MS)
@@ -35,6 +38,7 @@ class GridLoading:
         self._generation += 1
         self._requested.clear()
         self._decoded.clear()
+        self._unreadable.clear()
 
     def _target_size(self) -> tuple[int, int]:
         box = self.canvas.box_size()
@@ -49,7 +53,7 @@ class GridLoading:
             if i in self._requested or data is None:
                 continue
             self._requested.add(i)
-            # A GIF decodes to its first frame: the still a video tile shows.
+            # A video decodes to its first frame: the still its tile shows.
             spawn(self._load(entry.key, i, media.urls[i], data), name=f"grid load {i}")
 
     async def _load(self, key: str, index: int, url: str, data: bytes) -> None:
@@ -59,8 +63,14 @@ class GridLoading:
             decoded, scaled = await self.loader.load(url, data, w, h)
         except Exception as exc:
             if shiboken6.isValid(self) and generation == self._generation and index < len(self.canvas.tiles):
-                noun = self.canvas.tiles[index].cell.kind.capitalize()
-                self.canvas.tiles[index].cell.set_error(f"{noun} {index + 1} could not be read ({exc}).")
+                cell = self.canvas.tiles[index].cell
+                if cell.kind == "video":  # the file is kept: it may play elsewhere
+                    text = (f"Video {index + 1} cannot be shown: {exc}.\nIt is kept: right-click to "
+                            "save it or open it in the system player.")
+                else:
+                    text = f"Image {index + 1} could not be read ({exc})."
+                self._unreadable[index] = text
+                cell.set_error(text)
             return
         if not shiboken6.isValid(self) or generation != self._generation or self.key != key or index >= len(self.canvas.tiles):
             return

@@ -13,12 +13,14 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.session.entry import Source
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
 from studio.ui.common.request_copy import copy_request_actions
+from studio.ui.grid.loader import full_qimage
 from studio.ui.grid.media import Media, media_of
 
 
@@ -33,6 +35,15 @@ class GridOutputs:
     def media(self) -> Media | None:
         entry = self.entry
         return media_of(entry) if entry is not None else None
+
+    def poster(self, index: int) -> QImage | None:
+        """A video's first frame at full size (what its tile shows, decoded by the loader), else
+        the tile's own copy; None before either exists."""
+        decoded = self._decoded.get(index)
+        if decoded is not None:
+            return full_qimage(decoded)
+        tile = self.canvas.tiles[index] if index < len(self.canvas.tiles) else None
+        return tile.cell.image if tile is not None else None
 
     def media_source(self, index: int) -> Source | None:
         """The original downloaded file of output `index` (what Save writes, what plays): its
@@ -104,8 +115,14 @@ class GridOutputs:
         save_all = menu.addAction("Save all", lambda: self.save(None))
         save_all.setEnabled(any(d is not None for d in media.data))
         menu.addSeparator()
-        view = menu.addAction(f"Open {noun} {index + 1} large", lambda i=index: self.open_viewer(i))
-        view.setEnabled(index in self._decoded)
+        if media.kind == "video":  # a video plays even when its poster could not be decoded
+            view = menu.addAction(f"Play video {index + 1}", lambda i=index: self.open_viewer(i))
+            view.setEnabled(ready)
+            system = menu.addAction("Open in system player", lambda i=index: self.open_in_system_player(i))
+            system.setEnabled(ready)
+        else:
+            view = menu.addAction(f"Open {noun} {index + 1} large", lambda i=index: self.open_viewer(i))
+            view.setEnabled(index in self._decoded)
         if index in media.errors:
             menu.addSeparator()
             menu.addAction(f"Retry downloading {noun} {index + 1}", self.retry_downloads)
@@ -117,15 +134,33 @@ class GridOutputs:
 
     # ----- viewer -------------------------------------------------------------------------
     def open_viewer(self, image_no: int) -> None:
+        """Open output `image_no` large: an image in the image viewer, a video playing (its
+        file is enough: a video whose poster did not decode still opens, to say why)."""
         entry = self.entry
-        if entry is None or image_no not in self._decoded:
+        media = self.media()
+        if entry is None or media is None:
             return
-        from studio.ui.grid.viewer import ImageViewer
-
+        video = media.kind == "video"
+        if not (self.media_source(image_no) is not None if video else image_no in self._decoded):
+            return
         if self.viewer is not None:
             self.viewer.close()
-        viewer = ImageViewer(self, self.loader, parent=self.window())
-        viewer.show_image(image_no)
+        if video:
+            from studio.ui.video.viewer import VideoViewer
+
+            viewer: Any = VideoViewer(self, parent=self.window())
+            viewer.show_video(image_no)
+        else:
+            from studio.ui.grid.viewer import ImageViewer
+
+            viewer = ImageViewer(self, self.loader, parent=self.window())
+            viewer.show_image(image_no)
         viewer.show()
         self.viewer = viewer
         self.image_opened.emit(entry.key, image_no)
+
+    def open_in_system_player(self, index: int) -> None:
+        """A video in the desktop's own player (the viewer's button does the same)."""
+        from studio.ui.video.backend import open_in_system_player
+
+        self.status_message.emit(open_in_system_player(self.media_source(index), f"video {index + 1}"))

@@ -39,6 +39,7 @@ from studio.ui.common import theme
 from studio.ui.grid.action_bar import ActionButton
 from studio.ui.grid.actions import (
     ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions, time_left, time_left_text,
+    with_documented,
 )
 from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
@@ -213,6 +214,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         if media.kind == "video" and media.urls and entry.status == COMPLETED:
             self.jobs.fetch_videos(entry.key)  # once per job; each file arriving re-syncs
         actions = entry.available_actions if entry.status == COMPLETED else {}
+        if media.kind == "image":
+            actions = with_documented(actions, len(media.urls))
         tiles_signature = (entry.key, count, failed, media.kind)
         if tiles_signature != self._signature:
             self._signature = tiles_signature
@@ -334,12 +337,19 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     def _update_blocks(self, entry: JobEntry, expired: str | None) -> None:
         """Disable (with the reason) what cannot be sent now; the buttons keep their places."""
         errors = media_of(entry).errors
+        extended = None  # the refusal of one more extension, asked once per sync
         for tile in self.canvas.tiles:
             for button in tile.buttons:
                 reason = expired
                 if reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
                     if tile.index in errors:
                         reason = f"The image could not be downloaded: {errors[tile.index]}"
+                if reason is None and button.spec is not None and button.spec.op == "extend_video":
+                    if extended is None:
+                        from studio.session.video import extend_refusal
+
+                        extended = extend_refusal(self.extensions_used(entry)) or ""
+                    reason = extended or None
                 button.set_blocked(reason)
         for button in self._job_buttons:
             button.set_blocked(expired)
@@ -358,6 +368,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             if i in media.errors:
                 tile.cell.set_error(f"{media.noun} {i + 1} could not be downloaded:\n{media.errors[i]}",
                                     retry=entry.status == COMPLETED)
+            elif i in self._unreadable:
+                tile.cell.set_error(self._unreadable[i])
             elif tile.cell.image is None:
                 has_bytes = i < len(media.data) and media.data[i] is not None
                 if has_bytes:

@@ -2,33 +2,23 @@
 
 The picture is scaled to the window in a worker thread (`ImageLoader.scale`); while a resize
 settles, the last scaled copy is painted stretched to fit so the window never waits on it.
-Left/Right step through the job's images, Escape closes. A video job's videos play here (the
-sandbox serves them as small animated GIFs, which QMovie plays). Save (Ctrl+S) asks the grid to
-write the original downloaded file to the download folder and says where it went.
+Left/Right step through the job's images, Escape closes (a video job's videos play in
+studio.ui.video.viewer instead). Save (Ctrl+S) asks the grid to write the original downloaded
+file to the download folder and says where it went.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt, QTimer
-from PySide6.QtGui import (
-    QColor,
-    QImage,
-    QKeyEvent,
-    QKeySequence,
-    QMovie,
-    QPainter,
-    QPaintEvent,
-    QResizeEvent,
-    QShortcut,
-)
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.session.tasks import spawn
 from studio.ui.common import theme
+from studio.ui.common.save_note import SavesShown
 from studio.ui.grid.loader import DecodedImage, ImageLoader, fit_size
 
 if TYPE_CHECKING:
@@ -65,7 +55,7 @@ class _Picture(QWidget):
         painter.end()
 
 
-class ImageViewer(QDialog):
+class ImageViewer(SavesShown, QDialog):
     """A non-modal window with one of the grid's images at the largest size that fits."""
 
     def __init__(self, grid: GridView, loader: ImageLoader, parent: QWidget | None = None) -> None:
@@ -110,8 +100,6 @@ class ImageViewer(QDialog):
         self.save_shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
         self.save_shortcut.activated.connect(self.save)
         grid.saved.connect(self._saved)
-        self.movie: QMovie | None = None
-        self._movie_buffer: QBuffer | None = None
         self._rescale_timer = QTimer(self)
         self._rescale_timer.setSingleShot(True)
         self._rescale_timer.setInterval(120)
@@ -123,23 +111,7 @@ class ImageViewer(QDialog):
     def decoded(self) -> DecodedImage | None:
         return self.grid.decoded(self.index)
 
-    def is_video(self) -> bool:
-        media = self.grid.media()
-        return media is not None and media.kind == "video"
-
-    def save(self) -> None:
-        """Save the shown image (or video): the grid asks the session, which writes the file."""
-        self.note.setText("Saving…")
-        self.note.show()
-        self.grid.save([self.index])
-
-    def _saved(self, message: str) -> None:
-        if shiboken6.isValid(self):
-            self.note.setText(message)
-            self.note.show()
-
     def show_image(self, index: int) -> None:
-        self._stop_movie()
         self.index = index
         decoded = self.decoded()
         cell_image = self.grid.tiles[index].cell.image if index < len(self.grid.tiles) else None
@@ -148,49 +120,7 @@ class ImageViewer(QDialog):
         self.picture.source_size = decoded.size if decoded else None
         self.picture.update()
         self._update_info()
-        if self.is_video():
-            self._play(index)
-        else:
-            self._rescale()
-
-    def _play(self, index: int) -> None:
-        """Play video `index` from its archived file (or its bytes, before it is kept). QMovie
-        decodes on the GUI thread; the files are small previews (a few frames), so a frame costs
-        well under a millisecond."""
-        source = self.grid.media_source(index)
-        if not source:
-            return
-        buffer = None
-        if isinstance(source, Path):
-            movie = QMovie(str(source), QByteArray(), self)
-        else:
-            buffer = QBuffer(self)
-            buffer.setData(QByteArray(source))
-            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-            movie = QMovie(buffer, QByteArray(), self)
-        movie.setCacheMode(QMovie.CacheMode.CacheAll)
-        movie.frameChanged.connect(self._frame)
-        self.movie, self._movie_buffer = movie, buffer
-        movie.start()
-
-    def _frame(self, _number: int) -> None:
-        if self.movie is None:
-            return
-        frame = self.movie.currentImage()
-        if not frame.isNull():
-            self.picture.image = frame
-            self.picture.source_size = (frame.width(), frame.height())
-            self.picture.update()
-
-    def _stop_movie(self) -> None:
-        if self.movie is not None:
-            self.movie.stop()
-            self.movie.deleteLater()
-            self.movie = None
-        if self._movie_buffer is not None:
-            self._movie_buffer.close()
-            self._movie_buffer.deleteLater()
-            self._movie_buffer = None
+        self._rescale()
 
     def step(self, delta: int) -> None:
         n = self.count()
@@ -205,8 +135,7 @@ class ImageViewer(QDialog):
     def _update_info(self) -> None:
         entry = self.grid.entry
         decoded = self.decoded()
-        noun = "video" if self.is_video() else "image"
-        parts = [f"{noun} {self.index + 1} of {self.count()}"]
+        parts = [f"image {self.index + 1} of {self.count()}"]
         if entry is not None and entry.seed:
             parts.append(f"seed {entry.seed}")
         if decoded is not None:
@@ -214,8 +143,8 @@ class ImageViewer(QDialog):
         if entry is not None and entry.job_id:
             parts.append(f"job {entry.job_id}")
         self.info.setText(" · ".join(parts))
-        self.setWindowTitle(f"{noun.capitalize()} {self.index + 1}" + (f" — seed {entry.seed}" if entry and entry.seed else ""))
-        self.save_button.setToolTip(f"Save the original {noun} file to the download folder (Ctrl+S)")
+        self.setWindowTitle(f"Image {self.index + 1}" + (f" — seed {entry.seed}" if entry and entry.seed else ""))
+        self.save_button.setToolTip("Save the original image file to the download folder (Ctrl+S)")
         many = self.count() > 1
         self.prev_button.setEnabled(many)
         self.next_button.setEnabled(many)
@@ -226,7 +155,7 @@ class ImageViewer(QDialog):
 
     def _rescale(self) -> None:
         decoded = self.decoded()
-        if decoded is None or self.movie is not None:
+        if decoded is None:
             return
         self._generation += 1
         spawn(self._scale(self._generation, self.index, decoded), name="viewer scale")
@@ -242,7 +171,6 @@ class ImageViewer(QDialog):
         self.picture.update()
 
     def hideEvent(self, event: Any) -> None:
-        self._stop_movie()
         self._rescale_timer.stop()
         self._generation += 1  # a scale still in flight is dropped
         super().hideEvent(event)

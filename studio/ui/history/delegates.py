@@ -47,8 +47,8 @@ class _Painting(QStyledItemDelegate):
         return model.record_at(index) if hasattr(model, "record_at") else None
 
     def _image(self, record: JobRecord) -> object:
-        if not any(o.kind == "image" for o in record.outputs):
-            return MISSING if record.ended else None
+        if not any(o.kind == "image" or (o.kind == "video" and o.thumb) for o in record.outputs):
+            return MISSING if record.ended else None  # (a video shows its first frame's still)
         found = self.browser.thumb_source(record)
         return self.thumbs.get(*found) if found is not None else MISSING
 
