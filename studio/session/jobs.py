@@ -236,9 +236,13 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         *,
         parent: tuple[str, int] | None = None,
         prompt: str | None = None,
+        request: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> JobEntry:
-        """Start `client.<op>(**kwargs)` and watch the job; returns its entry at once."""
+        """Start `client.<op>(**kwargs)` and watch the job; returns its entry at once. `prompt`
+        is what the job is shown by; request arguments that share a keyword with this method
+        (shorten's and video's own `prompt`) come in `request`."""
+        kwargs = {**(request or {}), **kwargs}
         if prompt is None:
             prompt = kwargs.get("text") or kwargs.get("remix_prompt") or kwargs.get("prompt")
         entry = JobEntry(op=op, request=dict(kwargs), prompt=prompt, parent=parent)
@@ -258,7 +262,7 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         old = self.entry(key_or_job_id)
         if old is None:
             return None
-        return self.submit(old.op, parent=old.parent, prompt=old.prompt, **old.request)
+        return self.submit(old.op, parent=old.parent, prompt=old.prompt, request=old.request)
 
     def resume(self, key_or_job_id: str) -> JobEntry | None:
         """Watch a job again on the same id after the studio lost contact with it or stopped
