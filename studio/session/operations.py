@@ -179,3 +179,13 @@ def blend(jobs: Any, refs: list[ImageRef], aspect_ratio: str, now: float | None 
 def shorten(jobs: Any, prompt: str) -> JobEntry:
     """Ask for shorter versions of `prompt` (the text results say what each one kept)."""
     return start(jobs, "shorten", options={"prompt": prompt})
+
+
+def prompt_problem(op: str, text: str, model: str | None = None) -> str:
+    """The first error the prompt rules find in `text` typed for `op` (a retexture's material
+    prompt, say), as the editor would underline it; "" when there is none."""
+    from studio.prompt import lint
+
+    result = lint(text, model=model, task=op)
+    first = next((d for d in result.diagnostics if d.severity == "error"), None)
+    return "" if first is None else first.message.replace("`", "")

@@ -22,7 +22,9 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QHideEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,8 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.credits import credits_text
+from studio.session import operations
 from studio.ui.common import theme
-from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec
+from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec, ChoiceValue, OptionSpec
+
+# A job at or above this many credits shows its cost in the warning colour (UI.md: 12K Topaz,
+# video): 8K Topaz (300) and up.
+EXPENSIVE_CREDITS = 300
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,12 @@ class ActionContext:
     image_no: int | None
     prompt: str | None = None  # the parent job's prompt (prices the job, prefills remix)
     model: str | None = None  # the parent job's model id ("7", "8.1", ...)
+    image_url: str | None = None  # the image's web address (what the studio's tools send)
+    created_at: float | None = None  # when the job was made (the 3-day and 30-day windows)
+
+    @property
+    def ref(self) -> operations.ImageRef:
+        return operations.ImageRef(self.image_url, self.job_id or None, self.image_no, self.created_at)
 
 
 def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any]) -> int | None:
@@ -64,6 +77,8 @@ def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any
         options: dict[str, Any] = {"video": spec.video}
         if ctx.model:
             options["model"] = ctx.model
+        if values.get("target_resolution"):
+            options["target_resolution"] = values["target_resolution"]  # Topaz: priced by resolution
         return int(estimate(spec.op, text, **options).credits)
     except Exception:  # an estimate must never stop the user from acting; say so instead
         log.debug("cost estimate failed for %s", spec.name, exc_info=True)
@@ -92,6 +107,8 @@ QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-
 QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
 QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
 QPushButton#Segment:focus {{ border-color: {c.accent}; }}
+QLabel#OptionLabel {{ color: {c.muted}; }}
+QLabel#PopoverProblem {{ color: {c.error}; }}
 """
 
 
@@ -163,15 +180,29 @@ class ActionPopover(QFrame):
         return None
 
     def kwargs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"job_id": self.ctx.job_id}
-        if self.ctx.image_no is not None:
-            out[self.spec.index_param] = self.ctx.image_no
+        if self.spec.studio:  # how the request names the image: the session's rule
+            out: dict[str, Any] = operations.image_arguments(self.spec.op, self.ctx.ref)
+        else:
+            out = {"job_id": self.ctx.job_id}
+            if self.ctx.image_no is not None:
+                out[self.spec.index_param] = self.ctx.image_no
         out.update(self.values())
         return out
+
+    def image_problem(self) -> str | None:
+        """Why the studio's tool cannot be sent from this image (None when it can)."""
+        if not self.spec.studio:
+            return None
+        return operations.image_unavailable(self.spec.op, self.ctx.ref) or None
 
     def refresh(self) -> None:
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
+        expensive = self.spec.expensive or (self.credits or 0) >= EXPENSIVE_CREDITS
+        if self.cost_label.property("expensive") != expensive:
+            self.cost_label.setProperty("expensive", expensive)
+            self.cost_label.style().unpolish(self.cost_label)
+            self.cost_label.style().polish(self.cost_label)
         problem = self.problem()
         self.send_button.setEnabled(problem is None)
         self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}")
@@ -221,37 +252,32 @@ class ActionPopover(QFrame):
 
 
 class OptionsPopover(ActionPopover):
-    """Segmented choices from the registry's OptionSpecs, plus the optional/required prompt."""
+    """The registry's OptionSpecs (a row of segments, or a drop-down list for many values; a
+    priced option shows each value's credits), plus the optional/required prompt."""
 
     def __init__(self, spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> None:
         super().__init__(spec, ctx, parent)
         self.groups: dict[str, QButtonGroup] = {}
-        self.segments: dict[str, dict[int, QPushButton]] = {}
+        self.segments: dict[str, dict[ChoiceValue, QPushButton]] = {}
+        self.combos: dict[str, QComboBox] = {}
         self.hint = QLabel(self.body)
         self.hint.setObjectName("PopoverHint")
-        for option in spec.options:
-            group = QButtonGroup(self)
-            group.setExclusive(True)
-            row = QHBoxLayout()
-            row.setSpacing(0)
-            buttons: dict[int, QPushButton] = {}
-            for i, choice in enumerate(option.choices):
-                button = QPushButton(choice.label, self.body)
-                button.setObjectName("Segment")
-                button.setCheckable(True)
-                button.setAutoDefault(False)
-                button.setProperty("first", i == 0)
-                button.setProperty("last", i == len(option.choices) - 1)
-                button.setToolTip(choice.hint)
-                button.setChecked(choice.value == option.default)
-                group.addButton(button, choice.value)
-                buttons[choice.value] = button
-                row.addWidget(button)
-            row.addStretch(1)
-            group.idToggled.connect(self._option_changed)
-            self.groups[option.param] = group
-            self.segments[option.param] = buttons
-            self.layout_.addLayout(row)
+        self.hint.setWordWrap(True)
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        labelled = len(spec.options) > 1  # one option needs no name beside it
+        for row, option in enumerate(spec.options):
+            if labelled:
+                name = QLabel(option.label, self.body)
+                name.setObjectName("OptionLabel")
+                form.addWidget(name, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            if option.segmented:
+                form.addLayout(self._segments(option), row, 1)
+            else:
+                form.addWidget(self._combo(option), row, 1)
+        form.setColumnStretch(1, 1)
+        self.layout_.addLayout(form)
         if spec.options:
             self.layout_.addWidget(self.hint)
         self.prompt_edit: QLineEdit | None = None
@@ -267,15 +293,75 @@ class OptionsPopover(ActionPopover):
             # No returnPressed → send here: the line edit passes Enter on to keyPressEvent too.
             self.prompt_edit = edit
             self.layout_.addWidget(edit)
+        # What stops Send (a rule the prompt breaks, an image the server no longer has), said.
+        self.problem_label = QLabel(self.body)
+        self.problem_label.setObjectName("PopoverProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        self.layout_.addWidget(self.problem_label)
         self._finish_layout()
         self._update_hint()
 
-    def choose(self, param: str, value: int) -> None:
-        """Select an option value (what a click on its segment does)."""
-        self.segments[param][value].setChecked(True)
+    def _segments(self, option: OptionSpec) -> QHBoxLayout:
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        row = QHBoxLayout()
+        row.setSpacing(0)
+        buttons: dict[ChoiceValue, QPushButton] = {}
+        for i, choice in enumerate(option.choices):
+            button = QPushButton(choice.label, self.body)
+            button.setObjectName("Segment")
+            button.setCheckable(True)
+            button.setAutoDefault(False)
+            button.setProperty("first", i == 0)
+            button.setProperty("last", i == len(option.choices) - 1)
+            button.setToolTip(choice.hint)
+            button.setChecked(choice.value == option.default)
+            group.addButton(button, i)  # the id is the choice's position; its value is typed
+            buttons[choice.value] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        group.idToggled.connect(self._option_changed)
+        self.groups[option.param] = group
+        self.segments[option.param] = buttons
+        return row
+
+    def _combo(self, option: OptionSpec) -> QComboBox:
+        combo = QComboBox(self.body)
+        combo.setObjectName(f"Option-{option.param}")
+        for choice in option.choices:
+            combo.addItem(self._choice_text(option, choice.value), choice.value)
+            combo.setItemData(combo.count() - 1, choice.hint, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(option.values.index(option.default))
+        combo.currentIndexChanged.connect(lambda _i: self._option_changed(0, True))
+        self.combos[option.param] = combo
+        return combo
+
+    def _choice_text(self, option: OptionSpec, value: ChoiceValue) -> str:
+        """A drop-down entry: the label, and for a priced option its credits ("4K · 160 credits")."""
+        choice = option.choice(value)
+        if not option.priced:
+            return choice.label
+        credits = estimate_credits(self.spec, self.ctx, {option.param: value})
+        return f"{choice.label}  ·  {choice.hint}  ·  {cost_text(credits)}"
+
+    def option(self, param: str) -> OptionSpec:
+        return next(o for o in self.spec.options if o.param == param)
+
+    def choose(self, param: str, value: ChoiceValue) -> None:
+        """Select an option value (what a click on its segment or list entry does)."""
+        if param in self.combos:
+            self.combos[param].setCurrentIndex(self.option(param).values.index(value))
+        else:
+            self.segments[param][value].setChecked(True)
+
+    def chosen(self, param: str) -> ChoiceValue:
+        if param in self.combos:
+            return self.combos[param].currentData()
+        return self.option(param).choices[self.groups[param].checkedId()].value
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {param: group.checkedId() for param, group in self.groups.items()}
+        out: dict[str, Any] = {option.param: self.chosen(option.param) for option in self.spec.options}
         if self.spec.prompt is not None and self.prompt_edit is not None:
             text = self.prompt_edit.text().strip()
             if text:
@@ -283,10 +369,19 @@ class OptionsPopover(ActionPopover):
         return out
 
     def problem(self) -> str | None:
-        if self.spec.prompt is not None and self.spec.prompt.required:
-            if self.prompt_edit is None or not self.prompt_edit.text().strip():
+        problem = self.image_problem()
+        if problem is None and self.spec.prompt is not None:
+            text = self.prompt_edit.text().strip() if self.prompt_edit is not None else ""
+            if self.spec.prompt.required and not text:
                 return "Type a prompt first"
-        return None
+            if text and self.spec.prompt.checked:
+                problem = operations.prompt_problem(self.spec.op, text, self.ctx.model) or None
+        label = getattr(self, "problem_label", None)
+        if label is not None and label.text() != (problem or ""):
+            label.setText(problem or "")
+            label.setVisible(bool(problem))
+            self.adjustSize()
+        return problem
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:
@@ -296,18 +391,20 @@ class OptionsPopover(ActionPopover):
     def _update_hint(self) -> None:
         hints = []
         for option in self.spec.options:
-            chosen = self.groups[option.param].checkedId()
-            for choice in option.choices:
-                if choice.value == chosen and choice.hint:
-                    hints.append(choice.hint)
+            hint = option.choice(self.chosen(option.param)).hint
+            if hint and not option.priced:  # a priced option says it in its own entry
+                hints.append(hint)
         self.hint.setText(" · ".join(hints))
 
     def _focus_first(self) -> None:
         if self.prompt_edit is not None and self.spec.prompt is not None and self.spec.prompt.required:
             self.prompt_edit.setFocus(Qt.FocusReason.PopupFocusReason)
             return
-        for buttons in self.segments.values():
-            for button in buttons.values():
+        for param in (o.param for o in self.spec.options):
+            if param in self.combos:
+                self.combos[param].setFocus(Qt.FocusReason.PopupFocusReason)
+                return
+            for button in self.segments[param].values():
                 if button.isChecked():
                     button.setFocus(Qt.FocusReason.PopupFocusReason)
                     return
@@ -324,7 +421,16 @@ class ConfirmPopover(ActionPopover):
         what.setWordWrap(True)
         what.setMinimumWidth(240)
         self.layout_.addWidget(what)
+        unavailable = self.image_problem()
+        if unavailable:
+            problem = QLabel(unavailable, self.body)
+            problem.setObjectName("PopoverProblem")
+            problem.setWordWrap(True)
+            self.layout_.addWidget(problem)
         self._finish_layout()
+
+    def problem(self) -> str | None:
+        return self.image_problem()
 
 
 POPOVERS: dict[str, type[ActionPopover]] = {

@@ -7,7 +7,9 @@ the job runs, each image as soon as its bytes are downloaded and decoded (off th
 
 Buttons come from what the server says: one per name in the job's `output.available_actions`
 that lists the image's index (looked up in the registry `studio.ui.grid.actions`; names the studio
-does not know are shown disabled under their own name), plus job-level ones such as reroll.
+does not know are shown disabled under their own name), plus job-level ones such as reroll. After
+them, on a finished job's images, the studio's own tools (describe, retexture, remove background,
+Topaz), which the server never lists; what does not fit on the row is in its "More" menu.
 
 `GridView` is this module's state and syncing; its other parts are mixins, one concern each:
 `action_flow` (what a button click does: popover or editor, then submit with lineage),
@@ -37,8 +39,10 @@ from studio.session.jobs import CANCELLED, COMPLETED, ERROR, FAILED, JobEntry, J
 from studio.session.settings import Settings
 from studio.ui.common import theme
 from studio.ui.grid.action_bar import ActionButton
+from studio.session import operations
 from studio.ui.grid.actions import (
-    ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions, time_left, time_left_text,
+    ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, IMAGE_TOOLS, expiry_reason, image_actions, image_tools, job_actions,
+    time_left, time_left_text,
 )
 from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
@@ -52,7 +56,7 @@ from studio.ui.grid.tile import ImageTile
 
 log = logging.getLogger(__name__)
 
-PREWARM_BUTTONS = 8  # buttons made ahead per image: the most the server lists today
+PREWARM_BUTTONS = 12  # buttons made ahead per image: the most the server lists today, and the tools
 # Within this of the 3-day limit the caption says how long the actions have left.
 EXPIRY_WARNING = timedelta(hours=24)
 
@@ -192,6 +196,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     # ----- syncing with the session -------------------------------------------------------
     def _reset(self) -> None:
         self._forget_images()
+        self.select(None)
         self._signature = None
         self._actions_signature = None
         self._close_popover()
@@ -213,15 +218,16 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         if media.kind == "video" and media.urls and entry.status == COMPLETED:
             self.jobs.fetch_videos(entry.key)  # once per job; each file arriving re-syncs
         actions = entry.available_actions if entry.status == COMPLETED else {}
+        tools = media.kind if entry.status == COMPLETED else ""  # the studio's tools, once done
         tiles_signature = (entry.key, count, failed, media.kind)
         if tiles_signature != self._signature:
             self._signature = tiles_signature
             self._actions_signature = None
             self._build_tiles(entry, count)
-        actions_signature = repr(sorted(actions.items()))
+        actions_signature = repr((sorted(actions.items()), tools))
         if actions_signature != self._actions_signature and (count or actions):
             self._actions_signature = actions_signature
-            self._build_buttons(actions)
+            self._build_buttons(actions, tools)
         self._update_blocks(entry, expired)
         self._update_cells(entry)
         self._update_save_all(entry)
@@ -278,7 +284,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         for tile in self._tile_pool:
             tile.bar.reserve(PREWARM_BUTTONS)
         self.job_bar.reserve(2)
-        for spec in ACTIONS:  # render the icons now rather than when the first grid lands
+        for spec in (*ACTIONS, *IMAGE_TOOLS):  # render the icons now rather than when the first grid lands
             action_icon(spec.icon)
         action_icon(ICON_UNKNOWN)
 
@@ -301,14 +307,17 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             spare.hide()
             spare.cell.reset(None)
 
-    def _build_buttons(self, actions: dict[str, Any]) -> None:
-        """One button per action the server lists for each image, then the job-level ones."""
+    def _build_buttons(self, actions: dict[str, Any], tools: str = "") -> None:
+        """One button per action the server lists for each image, then the studio's tools for
+        an output of kind `tools` ("image"; "" for none), then the job-level ones."""
         self._close_popover()
         focus_chain: list[QWidget] = []
         for tile in self.canvas.tiles:
-            buttons = tile.bar.configure(image_actions(actions, tile.index), tile.index)
+            names = image_actions(actions, tile.index)
+            buttons = tile.bar.configure(names + image_tools(tools, names), tile.index)
             focus_chain.append(tile.cell)
             focus_chain.extend(buttons)
+            focus_chain.append(tile.bar.more)
         self._job_buttons = self.job_bar.configure(job_actions(actions), None)
         focus_chain.extend(self._job_buttons)
         for first, second in zip(focus_chain, focus_chain[1:]):
@@ -337,7 +346,11 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         for tile in self.canvas.tiles:
             for button in tile.buttons:
                 reason = expired
-                if reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
+                if button.spec is not None and button.spec.studio:
+                    # The server keeps images 30 days: the tools outlive the 3-day actions.
+                    ref = operations.output_ref(entry, tile.index)
+                    reason = operations.image_unavailable(button.spec.op, ref, self.clock().timestamp()) or None
+                elif reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
                     if tile.index in errors:
                         reason = f"The image could not be downloaded: {errors[tile.index]}"
                 button.set_blocked(reason)
@@ -396,8 +409,20 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             self._sync()
             self._schedule_rescale()
 
-    # ----- hover / focus ------------------------------------------------------------------
+    # ----- hover / focus / the selected image ---------------------------------------------
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         for tile in self.canvas.tiles:
-            tile.set_focused(new is not None and (new is tile or tile.isAncestorOf(new)))
+            inside = new is not None and (new is tile or tile.isAncestorOf(new))
+            tile.set_focused(inside)
+            if inside:
+                self.select(tile.index)  # stays selected while the focus is elsewhere
+
+    @property
+    def selected(self) -> int | None:
+        """The image the artist works on (focused last), shown with full-contrast actions."""
+        return next((t.index for t in self._tile_pool if t.selected), None)
+
+    def select(self, image_no: int | None) -> None:
+        for tile in self._tile_pool:
+            tile.set_selected(tile.index == image_no and tile in self.canvas.tiles)
 
