@@ -189,3 +189,22 @@ def prompt_problem(op: str, text: str, model: str | None = None) -> str:
     result = lint(text, model=model, task=op)
     first = next((d for d in result.diagnostics if d.severity == "error"), None)
     return "" if first is None else first.message.replace("`", "")
+
+
+def dropped_words(original: str, shorter: str) -> list[tuple[str, bool]]:
+    """`original` in pieces (words and the spaces between), each marked True when `shorter`
+    left it out: what a shorten suggestion dropped, for highlighting. Words are compared
+    without case or trailing punctuation, in order (difflib's longest matching runs)."""
+    import difflib
+    import re
+
+    pieces = re.findall(r"\s+|\S+", original)
+    words = [i for i, piece in enumerate(pieces) if not piece.isspace()]
+
+    def norm(word: str) -> str:
+        return word.lower().strip(".,;:!?\"'()")
+
+    kept_words = [norm(w) for w in shorter.split()]
+    matcher = difflib.SequenceMatcher(None, [norm(pieces[i]) for i in words], kept_words, autojunk=False)
+    kept = {words[block.a + k] for block in matcher.get_matching_blocks() for k in range(block.size)}
+    return [(piece, not piece.isspace() and i not in kept) for i, piece in enumerate(pieces)]

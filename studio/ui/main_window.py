@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
             # The grid starts actions (vary, upscale, pan, ...) through the session itself;
             # a breadcrumb click there switches the job on show.
             self._grid.status_message.connect(lambda text: self.notifier.status(text, 8000))
+            self._grid.prompt_chosen.connect(self.use_prompt)  # a describe / shorten card's prompt
             self.stack.addWidget(self._grid)
         return self._grid
 
@@ -446,6 +447,12 @@ class MainWindow(QMainWindow):
         """Put `text` in the editor and generate (the demo and scripted starts use this)."""
         self.prompt_state.set_text(text, origin="program")
         return self.generate()
+
+    def use_prompt(self, text: str, label: str = "Use prompt") -> None:
+        """Put `text` in the editor as one undo step (where the editor checks it)."""
+        self.prompt_state.use_prompt(text, label)
+        self.editor.setFocus()
+        self.notifier.status(f"{label}: it is in the editor now; Ctrl+Z puts the one before back.", 8000)
 
     def open_image_url(self) -> Any:
         """Jobs → Edit an image from a URL…: the URL box, then the upload-paint editor."""

@@ -231,8 +231,7 @@ class ActionBar(QWidget):
         widths = [b.full_width() for b in self.buttons]
         if sum(widths) + BUTTON_GAP * (len(widths) - 1) <= width:
             return list(zip(self.buttons, widths))
-        self.more.configure(MORE.name, MORE, self.more.image_no)
-        room = width - self.more.full_width()
+        room = width - self._more_width(MORE)
         row: list[tuple[ActionButton, int]] = []
         used = 0
         for button, w in zip(self.buttons, widths):
@@ -240,9 +239,11 @@ class ActionBar(QWidget):
                 break
             row.append((button, w))
             used += w + BUTTON_GAP
-        if not row:
-            self.more.configure(ALL_ACTIONS.name, ALL_ACTIONS, self.more.image_no)
-        return [*row, (self.more, self.more.full_width())]
+        return [*row, (self.more, self._more_width(MORE if row else ALL_ACTIONS))]
+
+    def _more_width(self, spec: ActionSpec) -> int:
+        fm = QFontMetrics(self.more.font())
+        return ActionButton.PAD * 2 + ActionButton.ICON + ActionButton.SPACING + fm.horizontalAdvance(spec.label) + 2
 
     def height_for(self, width: int) -> int:
         _, rows = self._plan(width)
@@ -265,6 +266,9 @@ class ActionBar(QWidget):
                 button.setVisible(id(button) in shown)
         if self.more.isHidden() == (id(self.more) in shown):
             self.more.setVisible(id(self.more) in shown)
+        spec = MORE if len(self.overflowed) < len(self.buttons) else ALL_ACTIONS
+        if self.more.text() != spec.label:
+            self.more.configure(spec.name, spec, self.more.image_no)
         self.more.setToolTip(self._more_tooltip())
         y = 0
         for row in rows:

@@ -55,6 +55,7 @@ class ActionContext:
     model: str | None = None  # the parent job's model id ("7", "8.1", ...)
     image_url: str | None = None  # the image's web address (what the studio's tools send)
     created_at: float | None = None  # when the job was made (the 3-day and 30-day windows)
+    now: float | None = None  # the grid's clock when the action opened (None: the system's)
 
     @property
     def ref(self) -> operations.ImageRef:
@@ -181,7 +182,7 @@ class ActionPopover(QFrame):
 
     def kwargs(self) -> dict[str, Any]:
         if self.spec.studio:  # how the request names the image: the session's rule
-            out: dict[str, Any] = operations.image_arguments(self.spec.op, self.ctx.ref)
+            out: dict[str, Any] = operations.image_arguments(self.spec.op, self.ctx.ref, self.ctx.now)
         else:
             out = {"job_id": self.ctx.job_id}
             if self.ctx.image_no is not None:
@@ -193,7 +194,7 @@ class ActionPopover(QFrame):
         """Why the studio's tool cannot be sent from this image (None when it can)."""
         if not self.spec.studio:
             return None
-        return operations.image_unavailable(self.spec.op, self.ctx.ref) or None
+        return operations.image_unavailable(self.spec.op, self.ctx.ref, self.ctx.now) or None
 
     def refresh(self) -> None:
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
@@ -267,10 +268,12 @@ class OptionsPopover(ActionPopover):
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(6)
         labelled = len(spec.options) > 1  # one option needs no name beside it
+        self.option_labels: dict[str, QLabel] = {}
         for row, option in enumerate(spec.options):
             if labelled:
                 name = QLabel(option.label, self.body)
                 name.setObjectName("OptionLabel")
+                self.option_labels[option.param] = name
                 form.addWidget(name, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             if option.segmented:
                 form.addLayout(self._segments(option), row, 1)
@@ -278,8 +281,12 @@ class OptionsPopover(ActionPopover):
                 form.addWidget(self._combo(option), row, 1)
         form.setColumnStretch(1, 1)
         self.layout_.addLayout(form)
-        if spec.options:
+        # A popover of one or two options says what the chosen values do under them; a
+        # longer one keeps that in each value's tooltip (a paragraph of hints reads as noise).
+        if 0 < len(spec.options) <= 2:
             self.layout_.addWidget(self.hint)
+        else:
+            self.hint.hide()
         self.prompt_edit: QLineEdit | None = None
         if spec.prompt is not None:
             edit = QLineEdit(self.body)
@@ -300,6 +307,7 @@ class OptionsPopover(ActionPopover):
         self.problem_label.hide()
         self.layout_.addWidget(self.problem_label)
         self._finish_layout()
+        self._update_enabled()
         self._update_hint()
 
     def _segments(self, option: OptionSpec) -> QHBoxLayout:
@@ -360,8 +368,12 @@ class OptionsPopover(ActionPopover):
             return self.combos[param].currentData()
         return self.option(param).choices[self.groups[param].checkedId()].value
 
+    def applies(self, option: OptionSpec) -> bool:
+        """Whether `option` matters with the other choices as they are (see OptionSpec.unless)."""
+        return option.unless is None or self.chosen(option.unless[0]) != option.unless[1]
+
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {option.param: self.chosen(option.param) for option in self.spec.options}
+        out: dict[str, Any] = {o.param: self.chosen(o.param) for o in self.spec.options if self.applies(o)}
         if self.spec.prompt is not None and self.prompt_edit is not None:
             text = self.prompt_edit.text().strip()
             if text:
@@ -385,8 +397,24 @@ class OptionsPopover(ActionPopover):
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:
+            self._update_enabled()
             self._update_hint()
             self.refresh()
+
+    def _update_enabled(self) -> None:
+        for option in self.spec.options:
+            if option.unless is None:
+                continue
+            on = self.applies(option)
+            other = self.option(option.unless[0])
+            widgets = [self.combos[option.param]] if option.param in self.combos \
+                else list(self.segments[option.param].values())
+            label = self.option_labels.get(option.param)
+            for widget in [*widgets, *([label] if label is not None else [])]:
+                widget.setEnabled(on)
+            if label is not None:
+                label.setToolTip(f"Used when the {other.label.lower()} is not "
+                                 f"{other.choice(option.unless[1]).label}")
 
     def _update_hint(self) -> None:
         hints = []

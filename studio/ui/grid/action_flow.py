@@ -40,7 +40,7 @@ class GridActions:
         url = entry.image_urls[image_no] if image_no is not None and image_no < len(entry.image_urls) else None
         return ActionContext(
             job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model,
-            image_url=url, created_at=entry.record.created_at,
+            image_url=url, created_at=entry.record.created_at, now=self.clock().timestamp(),
         )
 
     def _action_clicked(self, button: ActionButton, image_no: int | None) -> None:

@@ -62,6 +62,9 @@ class OptionSpec:
     choices: tuple[Choice, ...]
     default: ChoiceValue  # the API value selected when the popover opens
     priced: bool = False  # the cost depends on it: each choice shows its credits
+    # Off (and not sent: the server's default applies) while another option has this value,
+    # e.g. Topaz's crop mode while the aspect is kept.
+    unless: tuple[str, ChoiceValue] | None = None
 
     def __post_init__(self) -> None:
         kinds = {type(c.value) for c in self.choices}
@@ -350,6 +353,7 @@ _TOPAZ_OPTIONS = (
             Choice("Stretch", "stretch", "A new aspect stretches the image to fill it"),
         ),
         default="letterbox",
+        unless=("aspect_ratio", "keep"),
     ),
     OptionSpec(
         "output_format",

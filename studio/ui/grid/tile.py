@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QPushButton, QWidget
 
 from studio.ui.common import theme
+from studio.ui.common.checkerboard import paint_checkerboard
 from studio.ui.grid.action_bar import ActionBar, ActionButton
 
 RADIUS = 6  # px image corners (UI.md)
@@ -187,6 +188,8 @@ class ImageCell(QWidget):
         path = QPainterPath()
         path.addRoundedRect(rect, RADIUS, RADIUS)
         if self.image is not None and not self.image.isNull():
+            if self.image.hasAlphaChannel():  # a cut-out: its transparency shows as such
+                paint_checkerboard(painter, rect, path)
             painter.save()
             painter.setClipPath(path)
             dpr = self.image.devicePixelRatio() or 1.0

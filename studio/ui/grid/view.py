@@ -19,7 +19,9 @@ It is built from the widgets `GridCanvas` (layout), `ImageTile` / `ImageCell` (o
 `ActionBar` / `ActionButton`.
 
 Video jobs (animate, extend, video upscale) are shown the same way: one tile per video (its first
-frame; the viewer plays it), with the per-video actions the server lists under each.
+frame; the viewer plays it), with the per-video actions the server lists under each. Text jobs
+(describe, shorten) show their results as cards instead (`studio.ui.grid.text_results`), each
+with "Use prompt": the grid asks for it with `prompt_chosen`, the window puts it in the editor.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
 from studio.ui.grid.caption import GridCaption, grid_qss
 from studio.ui.grid.loading import GridLoading
-from studio.ui.grid.media import expected_count, media_of
+from studio.ui.grid.media import expected_count, is_text_job, media_of
 from studio.ui.grid.outputs import GridOutputs
 from studio.ui.common.icons import action_icon
 from studio.ui.grid.loader import DecodedImage, ImageLoader, shared_loader
@@ -80,6 +82,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     image_shown = Signal(str, int)  # an image of this entry is now on screen (key, index)
     status_message = Signal(str)  # a one-line note for the status bar
     saved = Signal(str)  # a save finished: the same words as its status message
+    prompt_chosen = Signal(str, str)  # a text result to put in the editor, and the undo step's name
 
     def __init__(
         self,
@@ -110,6 +113,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         layout.setSpacing(0)
         self.canvas = GridCanvas(self)
         layout.addWidget(self.canvas, 1)
+        self.text_view: Any = None  # describe's / shorten's cards, built for the first text job
 
         self._tile_pool: list[ImageTile] = []
         self._build_captions()
@@ -210,6 +214,10 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         if entry is None:
             self._show_empty()
             return
+        if is_text_job(entry) and entry.status not in (FAILED, ERROR, CANCELLED):
+            self._show_texts(entry)
+            return
+        self._hide_texts()
         now = self.clock()
         expired = expiry_reason(entry.job, now) if entry.job is not None else None
         failed = entry.status in (FAILED, ERROR, CANCELLED)
@@ -243,6 +251,9 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         entry = self.entry
         if entry is None:
             self._tick.stop()
+            return
+        if self.text_view is not None and self.text_view.isVisible():
+            self._sync()  # the elapsed time on the text view's line
             return
         if not entry.active and self._tick.interval() != 60_000:
             self._tick.start(60_000)
@@ -380,7 +391,34 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
                 else:
                     tile.cell.set_waiting(word, entry.progress if entry.active else None)
 
+    # ----- text results -------------------------------------------------------------------
+    def _show_texts(self, entry: JobEntry) -> None:
+        """Describe's prompts or shorten's suggestions as cards, where the tiles would be."""
+        if self.text_view is None:
+            from studio.ui.grid.text_results import TextResults
+
+            self.text_view = TextResults(self)
+            self.text_view.use_requested.connect(self.prompt_chosen)
+            self.text_view.crumb_clicked.connect(self._crumb_clicked)
+            self.layout().addWidget(self.text_view, 1)
+        self._close_popover()
+        self._set_tiles(0)
+        self._signature = None
+        self.canvas.hide()
+        self.text_view.show_entry(entry, self._crumbs_html(self._crumb_labels(entry)))
+        self.text_view.show()
+        interval = 1000 if entry.active else 60_000
+        if self.isVisible() and (self._tick.interval() != interval or not self._tick.isActive()):
+            self._tick.start(interval)
+
+    def _hide_texts(self) -> None:
+        if self.text_view is not None and not self.text_view.isHidden():
+            self.text_view.hide()
+        if self.canvas.isHidden():
+            self.canvas.show()
+
     def _show_empty(self) -> None:
+        self._hide_texts()
         self._set_tiles(0)
         self._job_buttons = self.job_bar.configure([], None)
         self._tick.stop()
