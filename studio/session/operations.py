@@ -161,8 +161,15 @@ def start(jobs: Any, op: str, ref: ImageRef | None = None, *, options: dict[str,
     if ref is not None:
         arguments.update(image_arguments(op, ref, now))
     checked(op, arguments)
-    prompt = shown_as or arguments.get("remix_prompt") or arguments.get("prompt")
-    return jobs.submit(op, parent=ref.parent if ref is not None else None, prompt=prompt, request=arguments)
+    return send(jobs, op, ref, arguments, shown_as=shown_as)
+
+
+def send(jobs: Any, op: str, ref: ImageRef | None, request: dict[str, Any], *,
+         shown_as: str | None = None) -> JobEntry:
+    """Submit a request already built (a popover's), the image's job as its parent; the job
+    is listed by `shown_as`, else by its own prompt."""
+    prompt = shown_as or request.get("remix_prompt") or request.get("prompt")
+    return jobs.submit(op, parent=ref.parent if ref is not None else None, prompt=prompt, request=dict(request))
 
 
 def blend(jobs: Any, refs: list[ImageRef], aspect_ratio: str, now: float | None = None) -> JobEntry:

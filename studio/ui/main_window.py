@@ -35,7 +35,7 @@ from studio.ui.queue.panel import QueuePanel, excerpt
 
 APP_NAME = "Legnext Studio"
 # Bump when the dock set changes, so an old saved layout is not applied to new docks.
-_LAYOUT_VERSION = 2
+_LAYOUT_VERSION = 3
 # Where an account is topped up (REFERENCE.md: keys and credits live in the Legnext dashboard).
 TOP_UP_URL = "https://legnext.ai/dashboard"
 # The narrowest the docks may get (the prompt dock also never clips its parameter rows), so a
@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self._build_menus()
+        from studio.ui.operations.dock import install_tools
+
+        self.tools_dock = install_tools(self)  # blend, describe, shorten, an image's tools
         self._wire()
         self.set_connection(connection.info)
         self._restore_layout()

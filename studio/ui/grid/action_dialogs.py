@@ -38,6 +38,8 @@ from studio.session import operations
 from studio.ui.common import theme
 from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec, ChoiceValue, OptionSpec
 
+PROMPT_FIRST = "Type a prompt first"  # an empty required prompt: its field's placeholder says what to type
+
 # A job at or above this many credits shows its cost in the warning colour (UI.md: 12K Topaz,
 # video): 8K Topaz (300) and up.
 EXPENSIVE_CREDITS = 300
@@ -157,12 +159,18 @@ class ActionPopover(QFrame):
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
         if self.ctx.image_no is None:
-            return f"{self.spec.label} this job"
+            return f"{self.spec.label} this image" if self.spec.studio else f"{self.spec.label} this job"
         if self.spec.index_param == "video_no":
             return f"{self.spec.label} · video {self.ctx.image_no + 1}"
         return f"{self.spec.label} image {self.ctx.image_no + 1}"
 
     def _finish_layout(self) -> None:
+        # What stops Send (a rule the prompt breaks, an image the server no longer has), said.
+        self.problem_label = QLabel(self.body)
+        self.problem_label.setObjectName("PopoverProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        self.layout_.addWidget(self.problem_label)
         row = QHBoxLayout()
         row.setSpacing(6)
         row.addWidget(self.cost_label, 1)
@@ -196,6 +204,24 @@ class ActionPopover(QFrame):
             return None
         return operations.image_unavailable(self.spec.op, self.ctx.ref, self.ctx.now) or None
 
+    def request_problem(self) -> str | None:
+        """A documented rule the studio tool's whole request breaks (an image type the endpoint
+        does not take, an address too long), before anything is sent; None when it passes."""
+        if not self.spec.studio:
+            return None
+        try:
+            operations.checked(self.spec.op, self.kwargs())
+        except operations.NotSent as exc:
+            return str(exc)
+        return None
+
+    def _show_problem(self, problem: str | None) -> None:
+        label = getattr(self, "problem_label", None)
+        if label is not None and label.text() != (problem or ""):
+            label.setText(problem or "")
+            label.setVisible(bool(problem))
+            self.adjustSize()
+
     def refresh(self) -> None:
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
@@ -205,6 +231,7 @@ class ActionPopover(QFrame):
             self.cost_label.style().unpolish(self.cost_label)
             self.cost_label.style().polish(self.cost_label)
         problem = self.problem()
+        self._show_problem(problem if problem != PROMPT_FIRST else None)  # an empty field says it itself
         self.send_button.setEnabled(problem is None)
         self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}")
 
@@ -300,12 +327,6 @@ class OptionsPopover(ActionPopover):
             # No returnPressed → send here: the line edit passes Enter on to keyPressEvent too.
             self.prompt_edit = edit
             self.layout_.addWidget(edit)
-        # What stops Send (a rule the prompt breaks, an image the server no longer has), said.
-        self.problem_label = QLabel(self.body)
-        self.problem_label.setObjectName("PopoverProblem")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.hide()
-        self.layout_.addWidget(self.problem_label)
         self._finish_layout()
         self._update_enabled()
         self._update_hint()
@@ -385,15 +406,10 @@ class OptionsPopover(ActionPopover):
         if problem is None and self.spec.prompt is not None:
             text = self.prompt_edit.text().strip() if self.prompt_edit is not None else ""
             if self.spec.prompt.required and not text:
-                return "Type a prompt first"
+                return PROMPT_FIRST
             if text and self.spec.prompt.checked:
                 problem = operations.prompt_problem(self.spec.op, text, self.ctx.model) or None
-        label = getattr(self, "problem_label", None)
-        if label is not None and label.text() != (problem or ""):
-            label.setText(problem or "")
-            label.setVisible(bool(problem))
-            self.adjustSize()
-        return problem
+        return problem or self.request_problem()
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:
@@ -449,16 +465,10 @@ class ConfirmPopover(ActionPopover):
         what.setWordWrap(True)
         what.setMinimumWidth(240)
         self.layout_.addWidget(what)
-        unavailable = self.image_problem()
-        if unavailable:
-            problem = QLabel(unavailable, self.body)
-            problem.setObjectName("PopoverProblem")
-            problem.setWordWrap(True)
-            self.layout_.addWidget(problem)
         self._finish_layout()
 
     def problem(self) -> str | None:
-        return self.image_problem()
+        return self.image_problem() or self.request_problem()
 
 
 POPOVERS: dict[str, type[ActionPopover]] = {

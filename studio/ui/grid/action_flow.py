@@ -15,6 +15,7 @@ import shiboken6
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
+from studio.session import operations
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
 from studio.ui.grid.action_bar import ActionButton
@@ -145,7 +146,6 @@ class GridActions:
     def _submit_tool(self, op: str, kwargs: dict[str, Any], ctx: ActionContext) -> JobEntry:
         """A studio tool (describe, retexture, remove background, Topaz): its popover named the
         image as the session decided; the new job's parent is the image, for lineage."""
-        prompt = kwargs.get("remix_prompt") or ctx.prompt
-        entry = self.jobs.submit(op, parent=ctx.ref.parent, prompt=prompt, request=dict(kwargs))
+        entry = operations.send(self.jobs, op, ctx.ref, kwargs, shown_as=kwargs.get("remix_prompt") or ctx.prompt)
         self.job_submitted.emit(entry.key)
         return entry

@@ -232,6 +232,8 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             self._signature = tiles_signature
             self._actions_signature = None
             self._build_tiles(entry, count)
+        elif count == 0 and entry.error and entry.error not in self.message.text():
+            self._show_message(entry)  # a failure's reason arrives after its status
         actions_signature = repr((sorted(actions.items()), tools))
         if actions_signature != self._actions_signature and (count or actions):
             self._actions_signature = actions_signature

@@ -1,0 +1,90 @@
+"""The Tools dock and the Tools menu: `install_tools(window)` adds both to the main window.
+
+The dock starts closed; a Tools menu entry (or View → Tools) opens it, tabbed with the queue
+wherever the queue is, on the page asked for. Its pages live in studio.ui.operations.pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu, QTabWidget
+
+from studio.ui.operations.pages import BlendPage, ImagePage, ShortenPage
+
+
+class ToolsDock(QDockWidget):
+    """Blend, one image's tools and shorten, as tabs."""
+
+    IMAGE, BLEND, SHORTEN = 0, 1, 2
+
+    def __init__(self, window: Any) -> None:
+        super().__init__("TOOLS", window)
+        self.window_ = window
+        self.setObjectName("ToolsDock")
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        say = lambda text: window.notifier.status(text, 8000)  # noqa: E731
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("ToolsTabs")
+        self.tabs.setDocumentMode(True)
+        self.image_page = ImagePage(window.jobs, say, self.tabs)
+        self.blend_page = BlendPage(window.jobs, say, self.tabs)
+        self.shorten_page = ShortenPage(window.jobs, window.prompt_state, say, self.tabs)
+        self.tabs.addTab(self.image_page, "Image")
+        self.tabs.addTab(self.blend_page, "Blend")
+        self.tabs.addTab(self.shorten_page, "Shorten")
+        self.setWidget(self.tabs)
+
+    def open_page(self, page: int) -> None:
+        """Show the dock (beside the queue the first time) on `page`, focused."""
+        window = self.window_
+        if self.isHidden() and window.dockWidgetArea(self) == window.dockWidgetArea(window.queue_dock) \
+                and not self.isFloating():
+            window.tabifyDockWidget(window.queue_dock, self)
+        self.show()
+        self.raise_()
+        self.tabs.setCurrentIndex(page)
+        focus = {self.IMAGE: self.image_page.input.field, self.BLEND: self.blend_page.field,
+                 self.SHORTEN: self.shorten_page.send_button}[page]
+        focus.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+
+def install_tools(window: Any) -> ToolsDock:
+    """Add the Tools dock (closed) and the Tools menu to `window`; View gets its toggle."""
+    dock = ToolsDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    bar = window.menuBar()
+    menu = QMenu("&Tools", bar)
+    menu.setObjectName("ToolsMenu")
+    jobs_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Jobs"), None)
+    bar.insertMenu(jobs_menu, menu)  # before Jobs (at the end when there is none)
+    entries = (
+        ("Describe an image…", "Ctrl+Shift+D", ToolsDock.IMAGE,
+         "Four prompts for an image: from its address, or a grid or history image dropped on the dock"),
+        ("Blend images…", "Ctrl+Shift+B", ToolsDock.BLEND, "Blend 2 to 5 images into one"),
+        ("Shorten the prompt…", "Ctrl+Shift+H", ToolsDock.SHORTEN,
+         "Shorter versions of the prompt in the editor, each saying what it drops"),
+        ("Retexture, cut out or upscale an image…", None, ToolsDock.IMAGE,
+         "Retexture, Remove background or Topaz upscale an image from its address"),
+    )
+    window.tools_actions = {}
+    for text, keys, page, tip in entries:
+        action = QAction(text, window)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _=False, p=page: dock.open_page(p))
+        menu.addAction(action)
+        window.tools_actions[text] = action
+    toggle = dock.toggleViewAction()
+    toggle.setText("Tools")
+    toggle.setShortcut(QKeySequence("Ctrl+4"))
+    window.view_menu.insertAction(window.view_menu.actions()[3] if len(window.view_menu.actions()) > 3 else None,
+                                  toggle)
+    return dock
