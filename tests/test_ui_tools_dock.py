@@ -1,7 +1,7 @@
 """The Tools menu and dock in the real window against the sandbox over loopback: blend (2 to 5
 images dropped or pasted, reordered, removed, the aspect, the cost), describe and the other tools
 from an image address or a dropped history image, shorten of the prompt in the editor. Each
-asserts the request the sandbox received, the result on the grid (followed) and in the history,
+asserts the request the sandbox received (every address is on loopback: previews fetch them), the result on the grid (followed) and in the history,
 and the words for what is refused before sending; nothing already made is lost."""
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ def test_blend_from_dropped_and_pasted_images_reordered_with_its_aspect(qtbot, s
     mime.setData(LEGNEXT_IMAGE_MIME, b.image_urls[1].encode())
     mime.setText("\n".join([b.image_urls[1], b.image_urls[2]]))
     _drop(page.drop, mime)
-    page.field.setText("https://example.com/photos/sky.jpg")
+    page.field.setText(f"{sandbox.origin}/photos/sky.jpg")
     page.add_button.click()
-    assert page.urls == [a.image_urls[0], b.image_urls[1], b.image_urls[2], "https://example.com/photos/sky.jpg"]
+    assert page.urls == [a.image_urls[0], b.image_urls[1], b.image_urls[2], f"{sandbox.origin}/photos/sky.jpg"]
     qtbot.waitUntil(lambda: all(item.thumb.pixmap() and not item.thumb.pixmap().isNull()
                                 for item in page.items[:3]), timeout=TIMEOUT)
     # A file from this computer is refused in words; nothing is added or pasted.
@@ -81,11 +81,11 @@ def test_blend_from_dropped_and_pasted_images_reordered_with_its_aspect(qtbot, s
     assert "cat.png is a file on this computer" in page.problem.text() and len(page.items) == 4
     page.move(page.items[3], -1)  # the sky one place up
     page.remove(page.items[0])
-    page.add_urls(["https://example.com/a.png", "https://example.com/b.png", "https://example.com/c.png"])
+    page.add_urls([f"{sandbox.origin}/{n}.png" for n in "abc"])
     assert len(page.items) == 5 and "Blend takes 2 to 5 images" in page.problem.text()
     page.remove(page.items[-1])
     page.aspect_buttons["3:2"].click()
-    expected = [b.image_urls[1], "https://example.com/photos/sky.jpg", b.image_urls[2], "https://example.com/a.png"]
+    expected = [b.image_urls[1], f"{sandbox.origin}/photos/sky.jpg", b.image_urls[2], f"{sandbox.origin}/a.png"]
     assert [item.number.text() for item in page.items] == ["1", "2", "3", "4"]
     page.send_button.click()
     qtbot.waitUntil(lambda: len(_posts(sandbox, "/v1/blend")) == 1, timeout=TIMEOUT)
@@ -169,9 +169,11 @@ def test_the_image_page_refuses_what_the_docs_rule_out_before_sending(qtbot, stu
     assert not page.buttons["enhance_upscale"].isEnabled()
     page.input.set_text("file:///Users/ada/Desktop/dog.jpg")
     assert "dog.jpg is a file on this computer" in page.input.message.text()
+    page.input.set_text(f"{sandbox.origin}/photos/dog.png")
     _drop(page.input, _urls_mime("file:///Users/ada/Desktop/dog.jpg"))
     assert "API takes image URLs, not uploads" in page.input.message.text()
-    page.input.set_text("https://example.com/gallery/page.html")
+    assert page.input.url == f"{sandbox.origin}/photos/dog.png"  # the image given before stays
+    page.input.set_text(f"{sandbox.origin}/gallery/page.html")
     assert page.buttons["enhance_upscale"].isEnabled()
     popover = page.open_tool("enhance_upscale")
     assert isinstance(popover, OptionsPopover) and not popover.send_button.isEnabled()
@@ -183,7 +185,7 @@ def test_the_image_page_refuses_what_the_docs_rule_out_before_sending(qtbot, stu
 def test_a_non_image_address_gets_the_servers_answer_on_the_grid(qtbot, studio, sandbox):
     window = studio.window
     page = _open(qtbot, window, "Describe an image…").image_page
-    page.input.set_text("https://example.com/gallery/page.html")
+    page.input.set_text(f"{sandbox.origin}/gallery/page.html")
     qtbot.waitUntil(lambda: page.input.warning != "", timeout=TIMEOUT)  # the preview could not show it
     assert page.buttons["describe"].isEnabled()  # no documented rule: the server answers
     popover = page.open_tool("describe")
@@ -199,12 +201,12 @@ def test_a_non_image_address_gets_the_servers_answer_on_the_grid(qtbot, studio, 
 def test_remove_background_from_an_address_lands_as_a_cutout(qtbot, studio, sandbox):
     window = studio.window
     page = _open(qtbot, window, "Retexture, cut out or upscale an image…").image_page
-    page.input.set_text("https://example.com/photos/cat.png")
+    page.input.set_text(f"{sandbox.origin}/photos/cat.png")
     popover = page.open_tool("remove_background")
     assert popover.title.text() == "Remove background this image"
     popover.send_button.click()
     qtbot.waitUntil(lambda: len(_posts(sandbox, "/v1/remove-background")) == 1, timeout=TIMEOUT)
-    assert _posts(sandbox, "/v1/remove-background")[0] == {"imgUrl": "https://example.com/photos/cat.png"}
+    assert _posts(sandbox, "/v1/remove-background")[0] == {"imgUrl": f"{sandbox.origin}/photos/cat.png"}
     entry = studio.jobs.entries()[-1]
     qtbot.waitUntil(lambda: window.grid_ready(entry.key), timeout=TIMEOUT)
     assert window.grid.tiles[0].cell.image.hasAlphaChannel()

@@ -92,16 +92,10 @@ def cost_text(credits: int | None) -> str:
     return "cost not known" if credits is None else credits_text(credits)
 
 
-def _popover_qss() -> str:
+def segment_qss() -> str:
+    """Segmented choices (QPushButton#Segment, first/last rounded): popovers and the tools."""
     c = theme.current
     return f"""
-QFrame#PopoverBody {{
-    background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
-}}
-QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
-QLabel#PopoverHint {{ color: {c.muted}; }}
-QLabel#PopoverCost {{ color: {c.muted}; }}
-QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
 QPushButton#Segment {{
     background: {c.base}; color: {c.muted}; border: 1px solid {c.border}; border-radius: 0;
     padding: 4px 12px;
@@ -110,6 +104,20 @@ QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-
 QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
 QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
 QPushButton#Segment:focus {{ border-color: {c.accent}; }}
+QPushButton#Segment:disabled {{ color: {c.faint}; }}
+"""
+
+
+def _popover_qss() -> str:
+    c = theme.current
+    return segment_qss() + f"""
+QFrame#PopoverBody {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
+}}
+QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
+QLabel#PopoverHint {{ color: {c.muted}; }}
+QLabel#PopoverCost {{ color: {c.muted}; }}
+QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
 QLabel#OptionLabel {{ color: {c.muted}; }}
 QLabel#PopoverProblem {{ color: {c.error}; }}
 """

@@ -12,11 +12,30 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QTabWidget
 
-from studio.ui.operations.pages import BlendPage, ImagePage, ShortenPage
+from studio.ui.common import theme
+
+MIN_OPEN_WIDTH = 250  # px the dock takes when opened narrower
+
+
+def _qss() -> str:
+    c = theme.current
+    return f"""
+QTabBar::tab {{ padding: 6px 8px; }}
+QFrame#ToolImage {{ border: 1px dashed {c.border}; border-radius: 6px; }}
+QFrame#ToolImage[dropping="true"] {{ border: 1px solid {c.accent}; }}
+QFrame#BlendItem {{ background: {c.base}; border-radius: 5px; }}
+QLabel#BlendNumber {{ background: rgba(0, 0, 0, 150); color: white; border-radius: 3px; padding: 0 4px;
+    font-weight: 600; }}
+QLabel#ToolThumb {{ background: {c.base}; border-radius: 4px; color: {c.faint}; }}
+QLabel#ToolPromptPreview {{
+    background: {c.base}; color: {c.text}; border: 1px solid {c.border}; border-radius: 5px; padding: 6px 8px;
+}}
+"""
 
 
 class ToolsDock(QDockWidget):
-    """Blend, one image's tools and shorten, as tabs."""
+    """Blend, one image's tools and shorten, as tabs. The pages (and the API rules they read)
+    are built the first time the dock is shown: start-up stays as cheap as before."""
 
     IMAGE, BLEND, SHORTEN = 0, 1, 2
 
@@ -27,27 +46,44 @@ class ToolsDock(QDockWidget):
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        say = lambda text: window.notifier.status(text, 8000)  # noqa: E731
-        self.tabs = QTabWidget(self)
-        self.tabs.setObjectName("ToolsTabs")
-        self.tabs.setDocumentMode(True)
-        self.image_page = ImagePage(window.jobs, say, self.tabs)
-        self.blend_page = BlendPage(window.jobs, say, self.tabs)
-        self.shorten_page = ShortenPage(window.jobs, window.prompt_state, say, self.tabs)
-        self.tabs.addTab(self.image_page, "Image")
-        self.tabs.addTab(self.blend_page, "Blend")
-        self.tabs.addTab(self.shorten_page, "Shorten")
-        self.setWidget(self.tabs)
+        self.tabs: QTabWidget | None = None
+
+    def build(self) -> QTabWidget:
+        if self.tabs is None:
+            from studio.ui.grid.action_dialogs import segment_qss
+            from studio.ui.operations.pages import BlendPage, ImagePage, ShortenPage
+
+            window = self.window_
+            say = lambda text: window.notifier.status(text, 8000)  # noqa: E731
+            self.tabs = QTabWidget(self)
+            self.tabs.setObjectName("ToolsTabs")
+            self.tabs.setDocumentMode(True)
+            self.image_page = ImagePage(window.jobs, say, self.tabs)
+            self.blend_page = BlendPage(window.jobs, say, self.tabs)
+            self.shorten_page = ShortenPage(window.jobs, window.prompt_state, say, self.tabs)
+            self.tabs.addTab(self.image_page, "Image")
+            self.tabs.addTab(self.blend_page, "Blend")
+            self.tabs.addTab(self.shorten_page, "Shorten")
+            self.setStyleSheet(segment_qss() + _qss())
+            self.setWidget(self.tabs)
+        return self.tabs
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        self.build()  # shown by View → Tools or a restored layout, not only by open_page
+        super().showEvent(event)
 
     def open_page(self, page: int) -> None:
         """Show the dock (beside the queue the first time) on `page`, focused."""
         window = self.window_
+        tabs = self.build()
         if self.isHidden() and window.dockWidgetArea(self) == window.dockWidgetArea(window.queue_dock) \
                 and not self.isFloating():
             window.tabifyDockWidget(window.queue_dock, self)
         self.show()
         self.raise_()
-        self.tabs.setCurrentIndex(page)
+        if not self.isFloating() and self.width() < MIN_OPEN_WIDTH:  # room for a thumbnail and its address
+            window.resizeDocks([self], [MIN_OPEN_WIDTH], Qt.Orientation.Horizontal)
+        tabs.setCurrentIndex(page)
         focus = {self.IMAGE: self.image_page.input.field, self.BLEND: self.blend_page.field,
                  self.SHORTEN: self.shorten_page.send_button}[page]
         focus.setFocus(Qt.FocusReason.ShortcutFocusReason)

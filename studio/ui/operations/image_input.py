@@ -50,6 +50,16 @@ def _decode_thumbnail(data: bytes | Path, edge: int) -> QImage:
     return QImage(rgba.tobytes(), rgba.width, rgba.height, 4 * rgba.width, QImage.Format.Format_RGBA8888).copy()
 
 
+def may_fetch(jobs: Any, url: str) -> bool:
+    """Whether a preview may fetch `url`: always on a real server; on the built-in offline
+    sandbox only from this machine (its own CDN), since nothing may leave it."""
+    from urllib.parse import urlsplit
+
+    if not (getattr(jobs, "backend_id", None) or "").startswith("sandbox"):
+        return True
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
 async def load_thumbnail(jobs: Any, url: str, edge: int = THUMB) -> QImage:
     """The thumbnail of the image at `url`: from the job that made it when the session has its
     file or bytes, else fetched (ThumbnailError, with the reason, when it cannot be)."""
@@ -65,6 +75,8 @@ async def load_thumbnail(jobs: Any, url: str, edge: int = THUMB) -> QImage:
     if source is None:
         if not jobs.connected:
             raise ThumbnailError("Not connected yet: the picture shows once the studio is.")
+        if not may_fetch(jobs, url):
+            raise ThumbnailError("No preview: on the offline sandbox nothing is fetched from other sites.")
         try:
             source = await jobs.download(url)
         except LegnextError as exc:
@@ -102,7 +114,7 @@ class Thumbnail(QLabel):
         except ThumbnailError as exc:
             if shiboken6.isValid(self) and self.url == url:
                 self.error = str(exc)
-                self.setText("?")
+                self.setText("no\npreview")
                 self.setToolTip(self.error)
                 if on_error is not None:
                     on_error(self.error)
@@ -210,7 +222,7 @@ class ImageInput(DropFrame):
         column.addWidget(self.message)
         row.addLayout(column, 1)
         self.dropped.connect(lambda urls: self.set_text(urls[0]))
-        self.refused.connect(lambda message: self._say(message, ""))
+        self.refused.connect(self._note)  # a dropped file: said, and the image given before stays
 
     @property
     def ref(self) -> ImageRef | None:
@@ -233,6 +245,8 @@ class ImageInput(DropFrame):
             url = operations.read_url(text)
         except NotSent as exc:
             self.url = None
+            if self.field.text().strip() != text:
+                self.field.setText(text)  # what was refused stays in view, to be corrected
             self.thumb.show_url(self.jobs, None)
             self._say(str(exc), "")
             return
@@ -243,13 +257,23 @@ class ImageInput(DropFrame):
         self._say("", "")
         self.thumb.show_url(self.jobs, url, lambda message: self._say("", message))
 
+    def _note(self, message: str) -> None:
+        """Say why a drop was not taken, leaving the image as it was."""
+        self._style_message("ErrorText")
+        self.message.setText(message)
+        self.message.setVisible(True)
+
+    def _style_message(self, role: str) -> None:
+        if self.message.objectName() != role:
+            self.message.setObjectName(role)
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
+
     def _say(self, problem: str, warning: str) -> None:
         self.problem, self.warning = problem, warning
         text = problem or (f"{warning} The server may still read it; if not, its answer will say why."
                            if warning else "")
-        self.message.setObjectName("ErrorText" if problem else "WarningText")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        self._style_message("ErrorText" if problem else "WarningText")
         self.message.setText(text)
         self.message.setVisible(bool(text))
         self.changed.emit()

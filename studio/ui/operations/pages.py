@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,11 +31,11 @@ from PySide6.QtWidgets import (
 from studio.api.requests import BLEND_ASPECT_RATIOS, BLEND_IMAGES
 from studio.session import operations
 from studio.session.operations import ImageRef, NotSent
+from studio.ui.common.flow_layout import FlowLayout
 from studio.ui.common.icons import action_icon
 from studio.ui.grid.action_dialogs import ActionContext, ActionPopover, cost_text, make_popover
 from studio.ui.grid.actions import IMAGE_TOOLS
 from studio.ui.operations.image_input import DropFrame, ImageInput, Thumbnail
-from studio.ui.prompt.reference_wells import short_url
 
 Say = Callable[[str], None]
 
@@ -105,16 +104,17 @@ class ImagePage(_Page):
         self.input = ImageInput(jobs, self.body)
         self.input.changed.connect(self._update)
         self.column.addWidget(self.input)
-        grid = QGridLayout()
-        grid.setSpacing(6)
+        tools = QVBoxLayout()  # one column: the dock is narrow, the labels are not
+        tools.setSpacing(6)
         self.buttons: dict[str, QPushButton] = {}
-        for i, spec in enumerate(IMAGE_TOOLS):
+        for spec in IMAGE_TOOLS:
             button = QPushButton(action_icon(spec.icon), spec.label, self.body)
             button.setObjectName(f"tool-{spec.name}")
+            button.setStyleSheet("text-align: left; padding-left: 10px;")
             button.clicked.connect(lambda _=False, s=spec: self.open_tool(s.name))
-            grid.addWidget(button, i // 2, i % 2)
+            tools.addWidget(button)
             self.buttons[spec.name] = button
-        self.column.addLayout(grid)
+        self.column.addLayout(tools)
         self.column.addStretch(1)
         self.popover: ActionPopover | None = None
         self._update()
@@ -158,31 +158,67 @@ class ImagePage(_Page):
 
 # ---- blend -----------------------------------------------------------------------------------
 
+def _image_name(jobs: Any, url: str) -> str:
+    """How an image reads in a list: its job and number when the studio made it, else the
+    file name its address ends in (or its host)."""
+    ref = operations.find_image(jobs.entries(include_hidden=True), url)
+    entry = jobs.entry(ref.job_id) if ref.job_id else None
+    if entry is not None and ref.index is not None:
+        return f"{entry.task_type.replace('_', ' ')} · image {ref.index + 1}"
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc
+
+
+class ElidedLabel(QLabel):
+    """One line of text, elided in the middle to the width it gets (the tooltip has it all)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideMiddle, self.width()))
+
+
 class BlendItem(QFrame):
-    """One image of a blend: its number, thumbnail and address; move up / down, remove."""
+    """One image of a blend, as a small card: its number over its thumbnail, and move earlier /
+    later / remove under it (its name and address in the tooltip)."""
+
+    EDGE = 76
 
     def __init__(self, page: BlendPage, url: str) -> None:
         super().__init__(page.body)
         self.setObjectName("BlendItem")
         self.url = url
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 4, 4, 4)
-        row.setSpacing(8)
-        self.number = _label("", "Muted", wrap=False)
-        self.number.setFixedWidth(14)
-        row.addWidget(self.number)
-        self.thumb = Thumbnail(self, 48)
-        row.addWidget(self.thumb)
-        self.address = _label(short_url(url, 28), "Muted", wrap=False)
-        self.address.setToolTip(url)
-        self.address.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.address, 1)
-        self.up = self._tool("↑", "Move up", lambda: page.move(self, -1))
-        self.down = self._tool("↓", "Move down", lambda: page.move(self, 1))
-        self.remove = self._tool("×", "Remove from the blend", lambda: page.remove(self))
+        self.name = _image_name(page.jobs, url)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(3)
+        self.thumb = Thumbnail(self, self.EDGE)
+        self.thumb.setToolTip(f"{self.name}\n{url}")
+        column.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.number = QLabel(self.thumb)  # a badge in the thumbnail's corner
+        self.number.setObjectName("BlendNumber")
+        self.number.move(3, 3)
+        row = QHBoxLayout()
+        row.setSpacing(2)
+        self.up = self._tool("◀", "Blend it earlier", lambda: page.move(self, -1))
+        self.down = self._tool("▶", "Blend it later", lambda: page.move(self, 1))
+        self.remove = self._tool("×", "Remove it from the blend", lambda: page.remove(self))
         for button in (self.up, self.down, self.remove):
             row.addWidget(button)
-        self.thumb.show_url(page.jobs, url, lambda message: self.address.setToolTip(f"{url}\n{message}"))
+        column.addLayout(row)
+        self.setToolTip(f"{self.name}\n{url}")
+        self.thumb.show_url(page.jobs, url, lambda message: self.thumb.setToolTip(f"{self.name}\n{url}\n{message}"))
+
+    def set_number(self, n: int) -> None:
+        self.number.setText(str(n))
+        self.number.adjustSize()
 
     def _tool(self, text: str, tip: str, on_click: Callable[[], None]) -> QToolButton:
         button = QToolButton(self)
@@ -190,7 +226,7 @@ class BlendItem(QFrame):
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.setAutoRaise(True)
-        button.setFixedSize(24, 24)
+        button.setFixedSize(24, 22)
         button.clicked.connect(on_click)
         return button
 
@@ -208,8 +244,7 @@ class BlendPage(_Page):
         drop_column = QVBoxLayout(self.drop)
         drop_column.setContentsMargins(6, 6, 6, 6)
         drop_column.setSpacing(4)
-        self.list = QVBoxLayout()
-        self.list.setSpacing(2)
+        self.list = FlowLayout(spacing=6)  # cards left to right, wrapping: the blend's order
         drop_column.addLayout(self.list)
         self.empty = _label("No images yet: drop them here.", "Muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -310,11 +345,11 @@ class BlendPage(_Page):
         self._relist()
 
     def _relist(self) -> None:
-        for item in self.items:
-            self.list.removeWidget(item)
+        while self.list.count():
+            self.list.takeAt(0)
         for n, item in enumerate(self.items, start=1):
             self.list.addWidget(item)
-            item.number.setText(str(n))
+            item.set_number(n)
             item.up.setEnabled(n > 1)
             item.down.setEnabled(n < len(self.items))
         self.empty.setVisible(not self.items)
