@@ -192,7 +192,7 @@ def test_a_non_image_address_gets_the_servers_answer_on_the_grid(qtbot, studio, 
     popover.send_button.click()
     qtbot.waitUntil(lambda: len(_posts(sandbox, "/v1/describe")) == 1, timeout=TIMEOUT)
     entry = studio.jobs.entries()[-1]
-    qtbot.waitUntil(lambda: entry.finished, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: entry.error is not None, timeout=TIMEOUT)  # its status may come first
     assert entry.status == "failed" and "not an image" in entry.error
     qtbot.waitUntil(lambda: window.grid.message.isVisible(), timeout=TIMEOUT)
     assert "not an image" in window.grid.message.text()
@@ -210,3 +210,24 @@ def test_remove_background_from_an_address_lands_as_a_cutout(qtbot, studio, sand
     entry = studio.jobs.entries()[-1]
     qtbot.waitUntil(lambda: window.grid_ready(entry.key), timeout=TIMEOUT)
     assert window.grid.tiles[0].cell.image.hasAlphaChannel()
+
+
+def test_topaz_of_an_image_the_server_no_longer_has_ends_with_its_answer(qtbot, studio, sandbox):
+    window = studio.window
+    parent = _grid_job(qtbot, window)
+    gone = parent.image_urls[0].replace(parent.job_id, "0" * 8 + parent.job_id[8:])
+    page = _open(qtbot, window, "Retexture, cut out or upscale an image…").image_page
+    page.input.set_text(gone)
+    qtbot.waitUntil(lambda: "Could not fetch the image" in page.input.message.text(), timeout=TIMEOUT)
+    assert page.input.warning and not page.input.problem  # said before sending; the server has the last word
+    popover = page.open_tool("enhance_upscale")
+    assert popover.title.text() == "Topaz this image"
+    popover.send_button.click()
+    qtbot.waitUntil(lambda: len(_posts(sandbox, "/v1/enhance-upscale")) == 1, timeout=TIMEOUT)
+    assert _posts(sandbox, "/v1/enhance-upscale")[0]["image_url"] == gone
+    entry = studio.jobs.entries()[-1]
+    qtbot.waitUntil(lambda: entry.error is not None, timeout=TIMEOUT)  # its status may come first
+    assert entry.status == "failed" and "file not found (404)" in entry.error
+    # On screen: the banner tells it (the grid keeps showing what it showed: nothing is lost).
+    qtbot.waitUntil(lambda: "file not found (404)" in window.banner.label.text(), timeout=TIMEOUT)
+    assert window.banner.isVisible() and window.grid_ready(parent.key)
