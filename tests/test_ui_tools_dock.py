@@ -231,3 +231,24 @@ def test_topaz_of_an_image_the_server_no_longer_has_ends_with_its_answer(qtbot, 
     # On screen: the banner tells it (the grid keeps showing what it showed: nothing is lost).
     qtbot.waitUntil(lambda: "file not found (404)" in window.banner.label.text(), timeout=TIMEOUT)
     assert window.banner.isVisible() and window.grid_ready(parent.key)
+
+
+@pytest.mark.parametrize("fmt, ending", [("jpeg", ".jpg"), ("tiff", ".tiff")])
+def test_topaz_results_in_each_format_are_archived_and_shown(qtbot, studio, sandbox, fmt, ending):
+    window = studio.window
+    parent = _grid_job(qtbot, window, "a red kite over dunes --ar 1:1")
+    page = _open(qtbot, window, "Retexture, cut out or upscale an image…").image_page
+    page.input.set_text(parent.image_urls[3])
+    popover = page.open_tool("enhance_upscale")
+    assert popover.title.text() == "Topaz image 4"  # a grid image: its job and number are known
+    popover.choose("target_resolution", "HD")
+    popover.choose("output_format", fmt)
+    popover.send_button.click()
+    qtbot.waitUntil(lambda: len(_posts(sandbox, "/v1/enhance-upscale")) == 1, timeout=TIMEOUT)
+    body = _posts(sandbox, "/v1/enhance-upscale")[0]
+    assert (body["jobId"], body["imageNo"], body["output_format"]) == (parent.job_id, 3, fmt)
+    entry = studio.jobs.entries()[-1]
+    qtbot.waitUntil(lambda: window.grid_ready(entry.key), timeout=TIMEOUT)
+    assert window.grid.decoded(0).size == (1920, 1920)
+    files = studio.jobs.files(entry.key)
+    assert [f.suffix for f in files] == [ending] and not any(o.error for o in entry.record.outputs)
