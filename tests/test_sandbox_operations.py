@@ -12,7 +12,7 @@ import warnings
 import pytest
 from PIL import Image
 
-from test_sandbox_support import client, fetch, finished, refused, run, submit
+from test_sandbox_support import client, fetch, refused, run, submit
 
 URL = "https://example.com/photos/cat.png"
 

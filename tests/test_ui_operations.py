@@ -20,7 +20,7 @@ from studio.session.prompt_state import PromptState
 from studio.ui.grid.action_bar import BUTTON_GAP
 from studio.ui.grid.action_dialogs import ConfirmPopover, OptionsPopover
 from studio.ui.grid.view import GridView
-from test_ui_grid_support import JOB_TIMEOUT_MS, TOOLS, GridEnv, close_env, env, make_env  # noqa: F401
+from test_ui_grid_support import JOB_TIMEOUT_MS, GridEnv, close_env, env, make_env  # noqa: F401
 
 
 def _click(qtbot, widget) -> None:
