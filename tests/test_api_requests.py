@@ -93,6 +93,9 @@ BAD_CALLS = [
     ("upload_paint", dict(img_url=URL, canvas=Canvas(10, 10), img_pos=CanvasImg(10, 10, 0, 0),
                           remix_prompt="p", mask=None), "mask"),
     ("retexture", dict(img_url=URL, remix_prompt=""), "remixPrompt"),
+    # documented source types: Retexture takes JPG, PNG, WebP; Topaz JPEG, PNG, TIFF
+    ("retexture", dict(img_url="https://e.com/a.gif", remix_prompt="gold"), "imgUrl"),
+    ("retexture", dict(img_url="https://e.com/page.html", remix_prompt="gold"), "imgUrl"),
     ("remove_background", dict(img_url=""), "imgUrl"),
     ("enhance", dict(job_id=JOB, image_no=9), "imageNo"),
     ("video_diffusion", dict(), "prompt"),
@@ -111,6 +114,7 @@ BAD_CALLS = [
     ("enhance_upscale", dict(image_url=URL, aspect_ratio="21:9"), "aspect_ratio"),
     ("enhance_upscale", dict(image_url=URL, crop_mode="fill"), "crop_mode"),
     ("enhance_upscale", dict(image_url=URL, output_format="webp"), "output_format"),
+    ("enhance_upscale", dict(image_url="https://e.com/a.webp"), "image_url"),
     ("enhance_upscale", dict(image_url=URL, face_enhancement_level="max"), "face_enhancement_level"),
     ("teleport", dict(), "op"),
     ("diffusion", dict(txt="typo in the keyword"), "op"),
@@ -178,3 +182,14 @@ def test_each_operation_has_one_typed_request_and_unknown_ones_are_refused():
         request_for("teleport", job_id=JOB)
     with pytest.raises(ValidationError, match="upscale"):
         request_for("upscale", job_id=JOB, image_no=1, type=0, colour="red")
+
+
+def test_a_url_naming_no_known_type_is_left_to_the_server():
+    from studio.api.requests import url_file_type
+
+    assert url_file_type("https://cdn.example.com/i/8f2a?w=1024") is None
+    assert url_file_type("https://e.com/a.PNG") == "png" and url_file_type("https://e.com/x.php") is None
+    body = request_for("retexture", img_url="https://cdn.example.com/i/8f2a", remix_prompt="gold").body()
+    assert body["imgUrl"] == "https://cdn.example.com/i/8f2a"
+    with pytest.raises(ValidationError, match=r"\.gif file; this endpoint takes JPEG, PNG, WebP images"):
+        request_for("retexture", img_url="https://e.com/a.gif", remix_prompt="gold").body()

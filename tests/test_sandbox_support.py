@@ -61,7 +61,9 @@ def run(sandbox: Any, api: httpx.Client, endpoint: str, body: dict[str, Any]) ->
 def image(url: str) -> Image.Image:
     response = fetch(url)
     assert response.status_code == 200, (url, response.status_code)
-    assert response.headers["content-type"] == "image/png"
+    # PNG, or a Topaz result in its output_format: the URL's ending says which.
+    media = {"png": "image/png", "jpg": "image/jpeg", "tiff": "image/tiff"}[url.rsplit(".", 1)[1]]
+    assert response.headers["content-type"] == media
     return Image.open(io.BytesIO(response.content)).convert("RGB")
 
 

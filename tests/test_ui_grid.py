@@ -17,11 +17,14 @@ from studio.ui.grid.actions import ACTION_VALID_DAYS
 from studio.ui.grid.media import media_of
 from test_ui_grid_support import (  # noqa: F401  (fixtures are found by name)
     RECIPES,
+    TOOLS,
     close_env,
     env,
     expected_buttons,
     expected_job_buttons,
     make_env,
+    server_buttons,
+    tool_buttons,
 )
 
 # How many images each task type's grid must show (upscale-like jobs: 1; the rest: 4).
@@ -41,8 +44,12 @@ def test_grid_shows_each_task_types_images_and_exactly_the_offered_buttons(qtbot
     assert grid.image_count() == EXPECTED_COUNT[task] == len(media_of(entry).urls)
     assert entry.available_actions, "the sandbox offers actions on every finished image or video job"
     for i in range(grid.image_count()):
-        names = sorted(b.name for b in grid.action_buttons(i))
+        names = sorted(b.name for b in server_buttons(grid, i))
         assert names == expected_buttons(entry, i)
+        # then the studio's tools, on every image of an image job (never on a video)
+        tools = [b.name for b in tool_buttons(grid, i)]
+        assert tools == ([] if media_of(entry).kind == "video" else TOOLS)
+        assert [b.name for b in grid.action_buttons(i)][len(names):] == tools  # after the server's
         # every listed action is one the studio knows: enabled, labelled, iconned
         for button in grid.action_buttons(i):
             assert button.isEnabled(), (button.name, button.toolTip())
@@ -69,7 +76,7 @@ def test_progress_boxes_while_running_then_images(qtbot, env):
     qtbot.waitUntil(lambda: entry.finished, timeout=20000)
     qtbot.waitUntil(lambda: env.grid.displayed_count() == 4, timeout=20000)
     assert seen_words & {"queued", "downloading", "decoding"} or any(w.startswith("processing") for w in seen_words)
-    assert sorted(b.name for b in env.grid.action_buttons(0)) == expected_buttons(entry, 0)
+    assert sorted(b.name for b in server_buttons(env.grid, 0)) == expected_buttons(entry, 0)
     # caption: seed · size · elapsed; breadcrumb starts at the task type
     decoded = env.grid.decoded(0)
     assert decoded is not None
@@ -148,12 +155,15 @@ def test_expired_job_disables_every_action_with_the_reason(qtbot, qloop, sandbox
 
         sandbox.clock.advance(timedelta(days=ACTION_VALID_DAYS, minutes=1).total_seconds())
         made.grid.show_job(entry.key)  # re-check (the grid also re-checks once a minute)
-        buttons: list[ActionButton] = [b for t in made.grid.tiles for b in t.buttons] + made.grid.job_buttons()
+        buttons: list[ActionButton] = [b for i in range(4) for b in server_buttons(made.grid, i)] + made.grid.job_buttons()
         assert len(buttons) == sum(len(expected_buttons(entry, i)) for i in range(4)) + 1
         for button in buttons:
             assert not button.isEnabled()
             assert "valid for 3 days" in button.toolTip()
-            assert button.isVisible()  # keeps its place
+            # keeps its place: on the row, or in the "More" menu (disabled there too)
+            assert button.isVisible() or button in made.grid.tiles[button.image_no or 0].bar.overflowed
+        # The server keeps images 30 days: the studio's tools, sent by web address, stay usable.
+        assert all(b.isEnabled() for i in range(4) for b in tool_buttons(made.grid, i))
         assert made.grid.notice.isVisibleTo(made.grid) and "expired" in made.grid.notice.text().lower()
         before = len(sandbox.state.requests)
         qtbot.mouseClick(made.grid.button("variation", 0), Qt.MouseButton.LeftButton)

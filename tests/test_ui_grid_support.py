@@ -170,6 +170,18 @@ RECIPES: dict[str, Callable[[GridEnv], JobEntry]] = {
 }
 
 
+TOOLS = ["describe", "retexture", "remove_background", "enhance_upscale"]  # the studio's, on any image
+
+
+def server_buttons(grid: GridView, image_no: int) -> list[Any]:
+    """The buttons of an image for the actions the server listed (not the studio's tools)."""
+    return [b for b in grid.action_buttons(image_no) if b.spec is None or not b.spec.studio]
+
+
+def tool_buttons(grid: GridView, image_no: int) -> list[Any]:
+    return [b for b in grid.action_buttons(image_no) if b.spec is not None and b.spec.studio]
+
+
 def expected_buttons(entry: JobEntry, image_no: int) -> list[str]:
     """The action names the server listed for this image, plus the documented ones it may leave
     out (animate: any image of a finished image job), what the grid must show, exactly."""

@@ -27,7 +27,8 @@ def _posts(sandbox, path: str) -> list:
 
 def _box(studio) -> AnimateUrlBox:
     window = studio.window
-    assert window.animate_url_action in window.menuBar().actions()[3].menu().actions()  # Jobs
+    jobs = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Jobs")
+    assert window.animate_url_action in jobs.actions()
     window.animate_url_action.trigger()
     box = window.animate_url
     assert isinstance(box, AnimateUrlBox) and box.isVisible() and not box.isModal()

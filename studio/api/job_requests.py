@@ -15,6 +15,7 @@ from studio.api.operations import OPERATIONS, Operation
 from studio.api.requests import (
     BLEND_ASPECT_RATIOS,
     BLEND_IMAGES,
+    IMAGE_TYPES,
     OUTPAINT_SCALE,
     PAN_DIRECTIONS,
     PAN_SCALE,
@@ -34,6 +35,7 @@ from studio.api.requests import (
     body,
     check_choice,
     check_image_no,
+    check_image_type,
     check_job_id,
     check_range,
     check_text,
@@ -294,7 +296,7 @@ class RetextureRequest(JobRequest):
 
     def body(self) -> dict[str, Any]:
         return body(
-            imgUrl=check_url("imgUrl", self.img_url),
+            imgUrl=check_image_type("imgUrl", check_url("imgUrl", self.img_url), IMAGE_TYPES["retexture"]),
             remixPrompt=check_text("remixPrompt", self.remix_prompt),
             callback=_callback(self.callback),
         )
@@ -413,7 +415,8 @@ class EnhanceUpscaleRequest(JobRequest):
             return None if value is None else check_choice(field, value, allowed)
 
         return body(
-            image_url=None if self.image_url is None else check_url("image_url", self.image_url),
+            image_url=None if self.image_url is None else check_image_type(
+                "image_url", check_url("image_url", self.image_url), IMAGE_TYPES["enhance_upscale"]),
             jobId=None if self.job_id is None else check_job_id("jobId", self.job_id),
             imageNo=None if self.image_no is None else check_image_no("imageNo", self.image_no),
             target_resolution=option("target_resolution", self.target_resolution, TOPAZ_TARGET_RESOLUTIONS),

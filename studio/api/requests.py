@@ -29,12 +29,27 @@ REMIX_MODES = {0: "strong", 1: "subtle"}
 PAN_DIRECTIONS = {0: "down", 1: "right", 2: "up", 3: "left"}
 VIDEO_TYPES = {0: "480p", 1: "720p"}
 BLEND_ASPECT_RATIOS = ("2:3", "1:1", "3:2")
-TOPAZ_TARGET_RESOLUTIONS = ("HD", "FHD", "2K", "4K", "6K", "8K", "12K")
+# Topaz target resolution -> the output's long edge in pixels (Resolution Options table).
+TOPAZ_LONG_EDGE = {"HD": 1920, "FHD": 1920, "2K": 2560, "4K": 3840, "6K": 6144, "8K": 7680, "12K": 12288}
+TOPAZ_TARGET_RESOLUTIONS = tuple(TOPAZ_LONG_EDGE)
 TOPAZ_CONTENT_TYPES = ("standard", "photo", "illustration", "text", "low_res")
 TOPAZ_ASPECT_RATIOS = ("keep", "1:1", "16:9", "9:16", "4:5", "5:4", "3:2", "2:3", "4:3", "3:4")
 TOPAZ_CROP_MODES = ("letterbox", "crop", "stretch")
 TOPAZ_OUTPUT_FORMATS = ("jpeg", "jpg", "png", "tiff", "tif")
 TOPAZ_FACE_ENHANCEMENT = ("off", "none", "subtle", "moderate", "strong")
+
+# The image types an endpoint's docs name for its source image, by operation: Retexture ›
+# Supported Formats ("JPG, PNG, WebP"), Topaz › Option 1 ("Supports JPEG, PNG, TIFF"). Other
+# endpoints name none; what their server makes of a URL is its own answer.
+IMAGE_TYPES: dict[str, tuple[str, ...]] = {
+    "retexture": ("jpg", "jpeg", "png", "webp"),
+    "enhance_upscale": ("jpeg", "jpg", "png", "tiff", "tif"),
+}
+# File name endings whose type is known: a URL whose path ends in one says what it serves.
+IMAGE_FILE_TYPES = frozenset({"jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif", "avif"})
+OTHER_FILE_TYPES = frozenset({"html", "htm", "pdf", "txt", "json", "xml", "csv", "zip", "mp4", "mov", "webm",
+                              "mkv", "avi", "mp3", "wav", "doc", "docx", "svg", "psd"})
+KNOWN_FILE_TYPES = IMAGE_FILE_TYPES | OTHER_FILE_TYPES
 
 
 # ---- scalar rules ---------------------------------------------------------------------------
@@ -66,6 +81,33 @@ def check_url(field: str, value: Any) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError(field, f"must be an http(s) URL, got {value[:80]!r}")
     return value
+
+
+_TYPE_NAMES = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WebP", "tif": "TIFF", "tiff": "TIFF"}
+
+
+def url_file_type(url: str) -> str | None:
+    """The known file type a URL's path ends in ("png", "html"), or None when it names none
+    (a CDN path without an ending, an unknown ending)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if "." not in name:
+        return None
+    ending = name.rsplit(".", 1)[1].lower()
+    return ending if ending in KNOWN_FILE_TYPES else None
+
+
+def check_image_type(field: str, url: str, allowed: Sequence[str]) -> str:
+    """A URL whose file ending names a type outside the documented `allowed` ones is refused;
+    one that names no known type is left to the server."""
+    ending = url_file_type(url)
+    if ending is not None and ending not in allowed:
+        shown = ", ".join(dict.fromkeys(_TYPE_NAMES.get(t, t.upper()) for t in allowed))
+        raise ValidationError(field, f"points at a .{ending} file; this endpoint takes {shown} images")
+    return url
 
 
 def check_job_id(field: str, value: Any) -> str:

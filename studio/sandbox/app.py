@@ -6,7 +6,7 @@ Paths, bodies and answers follow shared/legnext-api/REFERENCE.md:
   GET  /api/account/balance      {"code": 200, "data": {...}, "message": "success"}
   GET  /api/account/info         AccountInfo (OpenAPI only; see account.py)
   GET  /api/account/active_tasks ActiveTasksResponse: the jobs not yet ended (see account.py)
-  GET  /cdn/mj/<job>_<n|grid>.png, /cdn/video/<job>_<n>.mp4   generated media (no key)
+  GET  /cdn/mj/<job>_<n|grid>.png (.jpg/.tiff: Topaz's output_format), /cdn/video/<job>_<n>.mp4   generated media (no key)
 Errors use the documented body {"code", "message", "raw_message", "detail"}.
 
 Deviation on purpose: a multipart/form body (how the vendor SDK sends inpaint) is answered
@@ -31,12 +31,12 @@ from .clock import iso
 from .core import RequestRefused, SandboxCore
 from .credits import balance_body
 from .faults import DROP, SLOW, Fault, retry_after_header
+from .images import FILE_FORMATS
 from .render import CDN_IMAGE, CDN_VIDEO
 from .state import InsufficientCredits, Received, redact
-from .submit import build_job
+from .submit import IMAGE_STORAGE_SECONDS, build_job
 from .validation import ENDPOINT_FIELDS, BodyError, validate
 
-IMAGE_STORAGE_SECONDS = 30 * 24 * 3600  # "stored for 30 days after creation"
 
 _FAULT_MESSAGES = {
     429: "Too many requests: rate limit exceeded, retry later",
@@ -179,8 +179,11 @@ async def cdn_image(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     job, index = found
-    data = await run_in_threadpool(_core(request).renderer.png, job.job_id, index)
-    return Response(data, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
+    ending = CDN_IMAGE.match(request.url.path)["ending"]
+    if ending != job.image_ending:
+        return error_response(404, "file not found")
+    data = await run_in_threadpool(_core(request).renderer.file, job.job_id, index)
+    return Response(data, media_type=FILE_FORMATS[ending][1], headers={"cache-control": "public, max-age=86400"})
 
 
 async def cdn_video(request: Request) -> Response:

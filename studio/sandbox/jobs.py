@@ -109,6 +109,7 @@ class SandboxJob:
     will_fail: bool = False
     fail_message: str = ""
     text_output: dict[str, Any] | None = None
+    image_ending: str = "png"  # how its image files are served (Topaz: its output_format)
     # lifecycle, filled in by advance()
     status: str = PENDING
     progress: int = 0
@@ -192,7 +193,7 @@ class SandboxJob:
         if self.status == FAILED:
             body["error"] = {
                 "code": 500,
-                "raw_message": "sandbox: injected job failure",
+                "raw_message": self.fail_message or "sandbox: injected job failure",
                 "message": self.fail_message or "The job failed while generating. Credits were refunded.",
                 "detail": None,
             }
@@ -220,7 +221,7 @@ class SandboxJob:
         return body
 
     def image_urls(self, cdn_base: str) -> list[str]:
-        return [f"{cdn_base}/mj/{self.job_id}_{i}.png" for i in range(self.outputs)]
+        return [f"{cdn_base}/mj/{self.job_id}_{i}.{self.image_ending}" for i in range(self.outputs)]
 
     def video_urls(self, cdn_base: str) -> list[str]:
         return [f"{cdn_base}/video/{self.job_id}_{i}.mp4" for i in range(self.outputs)]

@@ -27,14 +27,13 @@ from .jobs import SandboxJob
 from .prompt_info import cap_size
 from .state import SandboxState
 
-CDN_IMAGE = re.compile(r"^/cdn/mj/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d|grid)\.png$")
+CDN_IMAGE = re.compile(r"^/cdn/mj/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d|grid)\.(?P<ending>png|jpg|tiff)$")
 CDN_VIDEO = re.compile(r"^/cdn/video/(?P<job>[0-9a-fA-F-]{8,64})_(?P<index>\d)\.mp4$")
 
 STAND_IN_EDGE = 1024  # outside URLs become a square picture of this size (capped)
 VIDEO_EDGE = {0: 240, 1: 320}  # long edge of the sandbox's small MP4s for 480p / 720p
 # Extend Video: "Each extension adds 4 seconds ... up to 21-second videos" (4 extensions).
 VIDEO_SECONDS = 5.0
-RENDER_CEILING = 2048  # Topaz targets up to 12K are served at most this large
 
 # Blend strength of fresh art over the parent: variation type 0 subtle / 1 strong;
 # remix mode 0 strong / 1 subtle (REFERENCE.md tables).
@@ -90,7 +89,21 @@ class Renderer:
         job = self._state.peek(job_id)
         if job is None or not 0 <= index < job.outputs:
             raise KeyError((job_id, index))
+        if job.recipe == "enhance_upscale":
+            # Up to 12288 px on the long edge (450 MB of pixels): encoded and let go, never
+            # cached; its file is (a few MB).
+            return self._render(job, index)
         return self._images.get_or_make((job_id, index), lambda: self._render(job, index))
+
+    def file(self, job_id: str, which: str) -> bytes:
+        """Image file `which` ("0".."3" or "grid") of a job, encoded as its URL ends."""
+        job = self._state.peek(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if job.image_ending == "png":
+            return self.png(job_id, which)
+        return self._files.get_or_make((job_id, which, job.image_ending),
+                                       lambda: images.file_bytes(self.image(job_id, int(which)), job.image_ending))
 
     def png(self, job_id: str, which: str) -> bytes:
         def make() -> bytes:
@@ -172,8 +185,9 @@ class Renderer:
         elif recipe == "remove_background":
             return images.remove_background(src)
         elif recipe == "enhance_upscale":
-            edge = min(p["long_edge"], RENDER_CEILING, 2 * self._cap if self._cap else RENDER_CEILING)
-            return images.fit_long_edge(src, max(edge, max(src.size)))
+            # The documented long edge whatever image_size_cap says: the size is the point.
+            aspect = tuple(p["aspect"]) if p.get("aspect") else None
+            return images.topaz(src, p["long_edge"], aspect, p.get("crop_mode", "letterbox"))
         elif recipe == "pan":
             return images.pan(src, p["direction"], p["scale"], seed)[0]
         elif recipe == "outpaint":

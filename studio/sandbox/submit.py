@@ -12,7 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
+from urllib.parse import urlparse
+
 from studio.api.operations import OPERATIONS
+from studio.api.requests import OTHER_FILE_TYPES, TOPAZ_LONG_EDGE, url_file_type
 from studio.prompt import DEFAULT_MODEL, image_size
 
 from . import actions
@@ -20,7 +23,7 @@ from .core import RequestRefused, SandboxCore
 from .credits import TOPAZ_DEFAULT_RESOLUTION, task_cost
 from .jobs import COMPLETED, FAILED, SandboxJob, phases_for
 from .prompt_info import PromptInfo, cap_size, lint_rejection, read_prompt, video_batch
-from .render import VIDEO_EDGE, shorten_prompt
+from .render import CDN_IMAGE, VIDEO_EDGE, shorten_prompt
 
 ACTION_WINDOW_SECONDS = 3 * 24 * 3600  # "valid for 3 days post-creation"
 
@@ -35,16 +38,21 @@ ENDPOINT_ACTION: dict[str, tuple[str, str | None]] = {
     "video-upscale": ("video_upscale", "videoNo"), "enhance-upscale": ("enhance_upscale", "imageNo"),
 }
 
-TOPAZ_LONG_EDGE = {"HD": 1920, "FHD": 1920, "2K": 2560, "4K": 3840, "6K": 6144, "8K": 7680, "12K": 12288}
+IMAGE_STORAGE_SECONDS = 30 * 24 * 3600  # "stored for 30 days after creation" (Output Storage)
+# Topaz output_format -> the ending its file is served with.
+TOPAZ_ENDINGS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "tiff": "tiff", "tif": "tiff"}
+TOPAZ_DEFAULT_FORMAT = "jpeg"  # Topaz › Common Parameters: output_format defaults to jpeg
 
 
 class Draft:
     """What an endpoint's builder decides about a new job; `build_job` adds the common parts
     (id, clock, durations, cost, fault draw) and makes the SandboxJob."""
 
-    def __init__(self, task_type: str, info: PromptInfo, **fields: Any) -> None:
+    def __init__(self, task_type: str, info: PromptInfo, *, sources: tuple[tuple[str, str], ...] = (),
+                 **fields: Any) -> None:
         self.task_type = task_type
         self.info = info
+        self.sources = sources  # (field, url) of the images it reads from URLs
         self.fields = fields
 
 
@@ -73,6 +81,9 @@ def build_job(core: SandboxCore, endpoint: str, body: dict[str, Any], path: str)
         overrides=core.durations,
     )
     cost = task_cost(task_type, prompt=f.pop("priced_prompt", None), model=model, target_resolution=target)
+    unreadable = next((why for field, url in draft.sources if (why := _unreadable(core, field, url))), None)
+    if unreadable is not None:  # found when the server fetches it: the job fails, credits go back
+        f["fail_message"] = unreadable
     return SandboxJob(
         job_id=str(uuid.uuid4()),
         task_type=task_type,
@@ -85,7 +96,7 @@ def build_job(core: SandboxCore, endpoint: str, body: dict[str, Any], path: str)
         parent_id=parent.job_id if parent else None,
         parent_index=index,
         callback=body.get("callback"),
-        will_fail=core.faults.job_should_fail(path),
+        will_fail=unreadable is not None or core.faults.job_should_fail(path),
         **f,
     )
 
@@ -119,6 +130,25 @@ def _parent(core: SandboxCore, endpoint: str, body: dict[str, Any]) -> tuple[San
     if reason is not None:
         raise RequestRefused(400, reason, {"field": index_field or "jobId", "action": action})
     return parent, index
+
+
+def _unreadable(core: SandboxCore, field: str, url: str) -> str | None:
+    """Why the server would find no image at `url` when it fetches it, or None. The sandbox
+    never goes out to the network: its own CDN's URLs are checked as its CDN would answer
+    them, any other URL only by what its file ending says it is."""
+    match = CDN_IMAGE.match(urlparse(url).path)
+    if match is not None:
+        job = core.state.job(match["job"])
+        if job is None or job.status != COMPLETED or (match["index"] != "grid" and int(match["index"]) >= job.outputs):
+            return f"Could not download the image at {field}: file not found (404)."
+        if core.clock.now() - job.created_at > IMAGE_STORAGE_SECONDS:
+            return (f"Could not download the image at {field}: it has expired (generated images are "
+                    "stored for 30 days).")
+        return None
+    ending = url_file_type(url)
+    if ending in OTHER_FILE_TYPES:
+        return f"Could not read an image at {field}: the URL points at a .{ending} file, not an image."
+    return None
 
 
 def _lint(text: str | None, *, field: str, model: str | None = None, video: bool = False, task: str) -> None:
@@ -217,30 +247,35 @@ def _upload_paint(core, body, parent, index) -> Draft:
     _lint(remix, field="remixPrompt", task="upload_paint")
     params = {"source": {"url": body["imgUrl"]}, **_canvas_params(body)}
     return Draft("upload_paint", read_prompt(remix), prompt=remix, recipe="upload_paint", params=params,
-                 outputs=4)
+                 outputs=4, sources=(("imgUrl", body["imgUrl"]),))
 
 
 def _retexture(core, body, parent, index) -> Draft:
     remix = body["remixPrompt"]
     _lint(remix, field="remixPrompt", task="retexture")
     return Draft("retexture", read_prompt(remix), prompt=remix, recipe="retexture",
-                 params={"source": {"url": body["imgUrl"]}}, outputs=4)
+                 params={"source": {"url": body["imgUrl"]}}, outputs=4, sources=(("imgUrl", body["imgUrl"]),))
 
 
 def _remove_background(core, body, parent, index) -> Draft:
     return Draft("remove_background", PromptInfo(), recipe="remove_background",
-                 params={"source": {"url": body["imgUrl"]}}, outputs=1)
+                 params={"source": {"url": body["imgUrl"]}}, outputs=1, sources=(("imgUrl", body["imgUrl"]),))
 
 
 def _blend(core, body, parent, index) -> Draft:
     # The blend endpoint renders with V8 natively (Changelog, April 3, 2026).
     size = cap_size(image_size("8", body["aspect_ratio"], False), core.image_size_cap)
-    return Draft("blend", PromptInfo(model="8"), recipe="blend",
-                 params={"urls": list(body["imgUrls"]), "size": list(size)}, outputs=4)
+    urls = list(body["imgUrls"])
+    return Draft("blend", PromptInfo(model="8"), recipe="blend", params={"urls": urls, "size": list(size)},
+                 outputs=4, sources=tuple((f"imgUrls[{i}]", url) for i, url in enumerate(urls)))
 
 
 def _describe(core, body, parent, index) -> Draft:
-    return Draft("describe", PromptInfo(), outputs=0, text_output=core.renderer.describe(body["imgUrl"]))
+    url = body["imgUrl"]
+    if _unreadable(core, "imgUrl", url):
+        return Draft("describe", PromptInfo(), outputs=0, sources=(("imgUrl", url),))
+    return Draft("describe", PromptInfo(), outputs=0, text_output=core.renderer.describe(url),
+                 sources=(("imgUrl", url),))
 
 
 def _shorten(core, body, parent, index) -> Draft:
@@ -251,8 +286,13 @@ def _enhance_upscale(core, body, parent, index) -> Draft:
     target = body.get("target_resolution") or TOPAZ_DEFAULT_RESOLUTION
     source = _source(parent, index) if parent else {"url": body["image_url"]}
     model = parent.model if parent else DEFAULT_MODEL
-    return Draft("enhance_upscale", PromptInfo(model=model), recipe="enhance_upscale",
-                 params={"source": source, "long_edge": TOPAZ_LONG_EDGE[target]}, outputs=1)
+    ratio = body.get("aspect_ratio", "keep")
+    params = {"source": source, "long_edge": TOPAZ_LONG_EDGE[target],
+              "aspect": None if ratio == "keep" else [int(n) for n in ratio.split(":")],
+              "crop_mode": body.get("crop_mode", "letterbox")}
+    return Draft("enhance_upscale", PromptInfo(model=model), recipe="enhance_upscale", params=params, outputs=1,
+                 image_ending=TOPAZ_ENDINGS[body.get("output_format", TOPAZ_DEFAULT_FORMAT)],
+                 sources=() if parent else (("image_url", body["image_url"]),))
 
 
 def _video_diffusion(core, body, parent, index) -> Draft:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from studio.api.requests import IMAGE_TYPES, url_file_type
+
 TEXT_MAX = 8192
 URL_MAX = 1024
 POLYGON_MIN, POLYGON_MAX = 500, 4096
@@ -105,7 +107,9 @@ ENDPOINT_FIELDS: dict[str, tuple[F, ...]] = {
         F("imgUrl", "url", True), F("canvas", "canvas", True), F("imgPos", "img_pos", True), _remix(True),
         F("mask", "mask", True), CALLBACK,
     ),
-    "retexture": (F("imgUrl", "url", True), _remix(True), CALLBACK),
+    # The documented source types (Retexture › Supported Formats, Topaz › Option 1) refuse a
+    # URL whose file ending names another type; a URL naming none is fetched and seen.
+    "retexture": (F("imgUrl", "url", True, choices=IMAGE_TYPES["retexture"]), _remix(True), CALLBACK),
     "remove-background": (F("imgUrl", "url", True), CALLBACK),
     "enhance": (_job(), _image_no(), CALLBACK),
     "video-diffusion": (
@@ -114,7 +118,8 @@ ENDPOINT_FIELDS: dict[str, tuple[F, ...]] = {
     ),
     "extend-video": (_job(), F("videoNo", "int", True, 0, 3), F("prompt", "text", False, **_TEXT), CALLBACK),
     "video-upscale": (_job(), F("videoNo", "int", True, 0, 3), CALLBACK),
-    "enhance-upscale": (F("image_url", "url"), _job(False), _image_no(False), *TOPAZ, CALLBACK),
+    "enhance-upscale": (F("image_url", "url", choices=IMAGE_TYPES["enhance_upscale"]), _job(False), _image_no(False),
+                        *TOPAZ, CALLBACK),
 }
 
 # Keys of the objects nested in bodies (REFERENCE.md "Data Types").
@@ -213,6 +218,10 @@ def _check(spec: F, value: Any, where: str) -> None:
             raise BodyError(where, f"{where} must be a non-empty job id string")
     elif kind == "url":
         check_url(value, where)
+        ending = url_file_type(value)
+        if spec.choices and ending is not None and ending not in spec.choices:
+            raise BodyError(where, f"{where} points at a .{ending} file; the accepted image types are "
+                                   f"{', '.join(spec.choices)}")
     elif kind == "int":
         if not _is_int(value):
             raise BodyError(where, f"{where} must be an integer {_range(spec)}")

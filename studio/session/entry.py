@@ -190,6 +190,11 @@ class JobEntry:
         return bool(self.image_urls) and all(b is not None for b in self.images)
 
     @property
+    def texts(self) -> list[str]:
+        """Its text results (describe's prompts, shorten's suggestions), in order."""
+        return self.record.text_outputs()
+
+    @property
     def video_urls(self) -> list[str]:
         output = getattr(self.job, "output", None)
         return list(getattr(output, "video_urls", None) or [])

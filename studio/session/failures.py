@@ -7,7 +7,10 @@ for the artist and what to do next. No Qt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
+
 from studio.credits import credits_text
 
 
@@ -141,3 +144,36 @@ def account_info_problem(exc: BaseException) -> str:
 
 
 NO_ACCOUNT_INFO = "This server does not report the plan or the monthly quota."
+# ---- operations that are refused before anything is sent (studio.session.operations) -------
+
+def local_file(name: str) -> str:
+    """A file on this machine was given where the API wants an image's web address."""
+    return (f"{name} is a file on this computer, and the Legnext API takes image URLs, not uploads. "
+            "Put the image online (any image host) and paste or drop its web address (https://…).")
+
+
+def image_too_old(label: str) -> str:
+    return (f"The server keeps images 30 days; this one is older, so {label} cannot be sent from it. "
+            "Use an image made in the last 30 days, or put this one online and use its URL.")
+
+
+def no_image_url(label: str) -> str:
+    return f"This image has no web address the server can be pointed at, so {label} cannot be sent from it."
+
+
+# How a request's fields read in a sentence (ValidationError names the API field).
+_FIELD_WORDS = {"imgUrl": "the image URL", "image_url": "the image URL", "imgUrls": "",
+                "remixPrompt": "the prompt", "prompt": "the prompt", "aspect_ratio": "the aspect ratio",
+                "target_resolution": "the target resolution"}
+
+
+def invalid(exc: Any) -> str:
+    """A request argument that broke a documented rule (studio.api ValidationError), in words:
+    "The image URL is 1 100 characters; URLs may have at most 1024."."""
+    field = str(getattr(exc, "field", "") or "")
+    text = str(exc)
+    message = text.split(": ", 1)[1] if text.startswith(f"{field}: ") else text
+    listed = re.fullmatch(r"imgUrls\[(\d+)\]", field)
+    subject = f"the URL of image {int(listed.group(1)) + 1}" if listed else _FIELD_WORDS.get(field, field)
+    sentence = f"{subject} {message}".strip() if subject else message
+    return sentence[:1].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")

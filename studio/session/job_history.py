@@ -58,6 +58,9 @@ class JobHistory:
             record.server = dict(getattr(job, "raw", None) or {}) or record.server
             record.task_type = getattr(job, "task_type", None) or record.task_type
             record.seed = entry.seed or record.seed
+            # Text results (describe, shorten) are outputs like images: kept, shown, searched.
+            for index, text in enumerate(getattr(getattr(job, "output", None), "prompts", None) or []):
+                self._output(entry, "text", index).text = text
         for kind, urls, errors in (("image", entry.image_urls, entry.image_errors),
                                    ("video", entry.video_urls, entry.video_errors)):
             for index, url in enumerate(urls):

@@ -35,7 +35,7 @@ _PART = ".part"
 _HEAD = 16  # bytes enough for `extension` to sniff every type it knows
 
 # Pillow's format names for the extensions `extension` sniffs (MPO is a multi-picture JPEG).
-_IMAGE_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
+_IMAGE_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".webp", "GIF": ".gif", "TIFF": ".tiff"}
 _VIDEO_EXTS = (".mp4", ".gif")
 # Disk-full errors: ENOSPC, and a user's quota (EDQUOT, where the platform has it).
 _DISK_FULL = {errno.ENOSPC} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())

@@ -98,8 +98,38 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE jobs_fts USING fts5(prompt, notes, prefix='1 2 3');
     INSERT INTO jobs_fts(rowid, prompt, notes) SELECT rowid, coalesce(prompt, ''), notes FROM jobs;
     """,
+    # 4 -> 5: text results (describe's and shorten's prompts) are a column of their own, so
+    # search finds a job by what it answered. Earlier runs kept them only in the server's
+    # JSON: they are read from there.
+    """
+    ALTER TABLE jobs ADD COLUMN texts TEXT NOT NULL DEFAULT '';
+    UPDATE jobs SET texts = coalesce((SELECT group_concat(p.value, char(10))
+                                      FROM json_each(jobs.data, '$.server.output.prompts') AS p), '')
+    WHERE op IN ('describe', 'shorten') AND json_valid(data);
+    """,
+    # 5 -> 6: search over prompt, notes and text results (the same prefix indexes).
+    """
+    DROP TRIGGER IF EXISTS jobs_fts_insert;
+    DROP TRIGGER IF EXISTS jobs_fts_update;
+    DROP TRIGGER IF EXISTS jobs_fts_delete;
+    DROP TABLE IF EXISTS jobs_fts;
+    CREATE VIRTUAL TABLE jobs_fts USING fts5(prompt, notes, texts, prefix='1 2 3');
+    INSERT INTO jobs_fts(rowid, prompt, notes, texts) SELECT rowid, coalesce(prompt, ''), notes, texts FROM jobs;
+    CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO jobs_fts(rowid, prompt, notes, texts)
+        VALUES (new.rowid, coalesce(new.prompt, ''), new.notes, new.texts);
+    END;
+    CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, notes, texts ON jobs BEGIN
+        DELETE FROM jobs_fts WHERE rowid = old.rowid;
+        INSERT INTO jobs_fts(rowid, prompt, notes, texts)
+        VALUES (new.rowid, coalesce(new.prompt, ''), new.notes, new.texts);
+    END;
+    CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+        DELETE FROM jobs_fts WHERE rowid = old.rowid;
+    END;
+    """,
 ]
-_FTS_MIGRATIONS = (1, 3)
+_FTS_MIGRATIONS = (1, 3, 5)
 
 _ENDED_VALUES = tuple(s.value for s in Status if s.ended)
 
@@ -270,7 +300,8 @@ class JobStore:
                     for statement in _statements(MIGRATIONS[_FTS_MIGRATIONS[0]]):
                         conn.execute(statement)
                 for statement in _statements(MIGRATIONS[index]):
-                    conn.execute(statement)
+                    if not _column_exists(conn, statement):
+                        conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             conn.execute("COMMIT")
         except BaseException:
@@ -324,7 +355,7 @@ class JobStore:
             record.status.value, record.prompt, record.notes or "", record.parent_job_id,
             record.parent_index, record.created_at, record.updated_at, record.ended_at,
             int(bool(record.favourite)), record.rating, record.origin.value, record.group,
-            int(any(o.path for o in record.outputs)), data,
+            int(any(o.path for o in record.outputs)), record.texts(), data,
         )
         conn.execute(_UPSERT, row)
         conn.execute("DELETE FROM tags WHERE key = ?", (record.key,))
@@ -421,8 +452,8 @@ class JobStore:
             else:
                 for word in q.text.split():
                     pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-                    clauses.append("(prompt LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\')")
-                    args += [pattern, pattern]
+                    clauses.append("(prompt LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR texts LIKE ? ESCAPE '\\')")
+                    args += [pattern, pattern, pattern]
         for column, value in (("model", q.model), ("op", q.op), ("task_type", q.task_type)):
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -586,12 +617,25 @@ class JobStore:
 
 
 _COLUMNS = ("key, job_id, op, task_type, model, status, prompt, notes, parent_job_id, parent_index, "
-            "created_at, updated_at, ended_at, favourite, rating, origin, grp, has_files, data")
+            "created_at, updated_at, ended_at, favourite, rating, origin, grp, has_files, texts, data")
 _UPSERT = (
     f"INSERT INTO jobs({_COLUMNS}) VALUES ({','.join('?' * len(_COLUMNS.split(',')))}) "
     "ON CONFLICT(key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in (c.strip() for c in _COLUMNS.split(",")) if c != "key")
 )
+
+
+_ADD_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _column_exists(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether `statement` adds a column the table already has (a file whose version was
+    set back by hand, or a step half-done by an older studio): SQLite has no IF NOT EXISTS."""
+    match = _ADD_COLUMN.match(statement)
+    if match is None:
+        return False
+    table, column = match.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _statements(script: str) -> Iterator[str]:

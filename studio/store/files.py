@@ -77,6 +77,8 @@ def extension(data: bytes) -> str:
         return ".gif"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return ".webp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):  # Topaz's output_format "tiff"
+        return ".tiff"
     if data[4:8] == b"ftyp":
         return ".mp4"
     return ".bin"

@@ -128,6 +128,19 @@ class JobRecord:
     def ended(self) -> bool:
         return self.status.ended
 
+    def text_outputs(self) -> list[str]:
+        """The text results (describe's four prompts, shorten's suggestions), in order; for
+        a record kept before they were outputs of their own, read from the server's JSON."""
+        texts = [o.text for o in sorted(self.outputs, key=lambda o: o.index) if o.kind == "text" and o.text]
+        if texts:
+            return texts
+        prompts = ((self.server or {}).get("output") or {}).get("prompts") if isinstance(self.server, dict) else None
+        return [p for p in prompts if isinstance(p, str) and p] if isinstance(prompts, list) else []
+
+    def texts(self) -> str:
+        """The text results as one searchable text, a line each."""
+        return "\n".join(self.text_outputs())
+
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["status"] = self.status.value

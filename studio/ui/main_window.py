@@ -34,7 +34,7 @@ from studio.ui.queue.panel import QueuePanel, excerpt
 
 APP_NAME = "Legnext Studio"
 # Bump when the dock set changes, so an old saved layout is not applied to new docks.
-_LAYOUT_VERSION = 2
+_LAYOUT_VERSION = 3
 # Where an account is topped up (REFERENCE.md: keys and credits live in the Legnext dashboard).
 TOP_UP_URL = "https://legnext.ai/dashboard"
 # The narrowest the docks may get (the prompt dock also never clips its parameter rows), so a
@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self._build_menus()
+        from studio.ui.operations.dock import install_tools
+
+        self.tools_dock = install_tools(self)  # blend, describe, shorten, an image's tools
         self._wire()
         self.set_connection(connection.info)
         self._restore_layout()
@@ -223,6 +226,7 @@ class MainWindow(QMainWindow):
             # The grid starts actions (vary, upscale, pan, ...) through the session itself;
             # a breadcrumb click there switches the job on show.
             self._grid.status_message.connect(lambda text: self.notifier.status(text, 8000))
+            self._grid.prompt_chosen.connect(self.use_prompt)  # a describe / shorten card's prompt
             self.stack.addWidget(self._grid)
         return self._grid
 
@@ -463,6 +467,12 @@ class MainWindow(QMainWindow):
         """Put `text` in the editor and generate (the demo and scripted starts use this)."""
         self.prompt_state.set_text(text, origin="program")
         return self.generate()
+
+    def use_prompt(self, text: str, label: str = "Use prompt") -> None:
+        """Put `text` in the editor as one undo step (where the editor checks it)."""
+        self.prompt_state.use_prompt(text, label)
+        self.editor.setFocus()
+        self.notifier.status(f"{label}: it is in the editor now; Ctrl+Z puts the one before back.", 8000)
 
     def open_image_url(self) -> Any:
         """Jobs → Edit an image from a URL…: the URL box, then the upload-paint editor."""

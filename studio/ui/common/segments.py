@@ -20,6 +20,7 @@ QPushButton#Segment[first="true"] {{ border-top-left-radius: 5px; border-bottom-
 QPushButton#Segment[last="true"] {{ border-top-right-radius: 5px; border-bottom-right-radius: 5px; }}
 QPushButton#Segment:checked {{ background: {c.raised}; color: {c.text}; border-color: {c.accent}; }}
 QPushButton#Segment:focus {{ border-color: {c.accent}; }}
+QPushButton#Segment:disabled {{ color: {c.faint}; }}
 """
 
 

@@ -22,7 +22,9 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QHideEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,10 +34,17 @@ from PySide6.QtWidgets import (
 )
 
 from studio.credits import credits_text
+from studio.session import operations
 from studio.ui.common import theme
 from studio.ui.common.second_click import SecondClick
 from studio.ui.common.segments import segment_qss
-from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec
+from studio.ui.grid.actions import FLOW_CONFIRM, ActionSpec, ChoiceValue, OptionSpec
+
+PROMPT_FIRST = "Type a prompt first"  # an empty required prompt: its field's placeholder says what to type
+
+# A job at or above this many credits shows its cost in the warning colour (UI.md: 12K Topaz,
+# video): 8K Topaz (300) and up.
+EXPENSIVE_CREDITS = 300
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,14 @@ class ActionContext:
     image_no: int | None
     prompt: str | None = None  # the parent job's prompt (prices the job, prefills remix)
     model: str | None = None  # the parent job's model id ("7", "8.1", ...)
+    image_url: str | None = None  # the image's web address (what the studio's tools send)
+    created_at: float | None = None  # when the job was made (the 3-day and 30-day windows)
+    now: float | None = None  # the grid's clock when the action opened (None: the system's)
     extensions: int = 0  # times the video acted on was extended already (Extend: at most 4)
+
+    @property
+    def ref(self) -> operations.ImageRef:
+        return operations.ImageRef(self.image_url, self.job_id or None, self.image_no, self.created_at)
 
 
 def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any]) -> int | None:
@@ -77,6 +93,8 @@ def estimate_credits(spec: ActionSpec, ctx: ActionContext, values: dict[str, Any
         options: dict[str, Any] = {"video": spec.video}
         if ctx.model:
             options["model"] = ctx.model
+        if values.get("target_resolution"):
+            options["target_resolution"] = values["target_resolution"]  # Topaz: priced by resolution
         return int(estimate(spec.op, text, **options).credits)
     except Exception:  # an estimate must never stop the user from acting; say so instead
         log.debug("cost estimate failed for %s", spec.name, exc_info=True)
@@ -89,7 +107,7 @@ def cost_text(credits: int | None) -> str:
 
 def _popover_qss() -> str:
     c = theme.current
-    return f"""
+    return segment_qss() + f"""
 QFrame#PopoverBody {{
     background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
 }}
@@ -97,9 +115,11 @@ QLabel#PopoverTitle {{ color: {c.text}; font-weight: 600; }}
 QLabel#PopoverHint {{ color: {c.muted}; }}
 QLabel#PopoverCost {{ color: {c.muted}; }}
 QLabel#PopoverCost[expensive="true"] {{ color: {c.warning}; }}
+QLabel#OptionLabel {{ color: {c.muted}; }}
+QLabel#PopoverProblem {{ color: {c.error}; }}
 QLabel#PopoverCheck[severity="warning"] {{ color: {c.warning}; }}
 QLabel#PopoverCheck[severity="error"] {{ color: {c.error}; }}
-""" + segment_qss()
+"""
 
 
 class ActionPopover(QFrame):
@@ -148,12 +168,18 @@ class ActionPopover(QFrame):
     # ----- building -----------------------------------------------------------------------
     def _title_text(self) -> str:
         if self.ctx.image_no is None:
-            return f"{self.spec.label} this job"
+            return f"{self.spec.label} this image" if self.spec.studio else f"{self.spec.label} this job"
         if self.spec.index_param == "video_no":
             return f"{self.spec.label} · video {self.ctx.image_no + 1}"
         return f"{self.spec.label} image {self.ctx.image_no + 1}"
 
     def _finish_layout(self) -> None:
+        # What stops Send (a rule the prompt breaks, an image the server no longer has), said.
+        self.problem_label = QLabel(self.body)
+        self.problem_label.setObjectName("PopoverProblem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        self.layout_.addWidget(self.problem_label)
         row = QHBoxLayout()
         row.setSpacing(6)
         row.addWidget(self.cost_label, 1)
@@ -172,16 +198,49 @@ class ActionPopover(QFrame):
         return None
 
     def kwargs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"job_id": self.ctx.job_id}
-        if self.ctx.image_no is not None:
-            out[self.spec.index_param] = self.ctx.image_no
+        if self.spec.studio:  # how the request names the image: the session's rule
+            out: dict[str, Any] = operations.image_arguments(self.spec.op, self.ctx.ref, self.ctx.now)
+        else:
+            out = {"job_id": self.ctx.job_id}
+            if self.ctx.image_no is not None:
+                out[self.spec.index_param] = self.ctx.image_no
         out.update(self.values())
         return out
+
+    def image_problem(self) -> str | None:
+        """Why the studio's tool cannot be sent from this image (None when it can)."""
+        if not self.spec.studio:
+            return None
+        return operations.image_unavailable(self.spec.op, self.ctx.ref, self.ctx.now) or None
+
+    def request_problem(self) -> str | None:
+        """A documented rule the studio tool's whole request breaks (an image type the endpoint
+        does not take, an address too long), before anything is sent; None when it passes."""
+        if not self.spec.studio:
+            return None
+        try:
+            operations.checked(self.spec.op, self.kwargs())
+        except operations.NotSent as exc:
+            return str(exc)
+        return None
+
+    def _show_problem(self, problem: str | None) -> None:
+        label = getattr(self, "problem_label", None)
+        if label is not None and label.text() != (problem or ""):
+            label.setText(problem or "")
+            label.setVisible(bool(problem))
+            self.adjustSize()
 
     def refresh(self) -> None:
         self.credits = estimate_credits(self.spec, self.ctx, self.values())
         self.cost_label.setText(cost_text(self.credits))
+        expensive = self.spec.expensive or (self.credits or 0) >= EXPENSIVE_CREDITS
+        if self.cost_label.property("expensive") != expensive:
+            self.cost_label.setProperty("expensive", expensive)
+            self.cost_label.style().unpolish(self.cost_label)
+            self.cost_label.style().polish(self.cost_label)
         problem = self.problem()
+        self._show_problem(problem if problem != PROMPT_FIRST else None)  # an empty field says it itself
         self.second_click.reset()
         self.send_button.setEnabled(problem is None)
         self.send_button.setToolTip(problem or f"{self.spec.send_word} · {cost_text(self.credits)}"
@@ -241,39 +300,40 @@ class ActionPopover(QFrame):
 
 
 class OptionsPopover(ActionPopover):
-    """Segmented choices from the registry's OptionSpecs, plus the optional/required prompt."""
+    """The registry's OptionSpecs (a row of segments, or a drop-down list for many values; a
+    priced option shows each value's credits), plus the optional/required prompt."""
 
     def __init__(self, spec: ActionSpec, ctx: ActionContext, parent: QWidget | None = None) -> None:
         super().__init__(spec, ctx, parent)
         self.groups: dict[str, QButtonGroup] = {}
-        self.segments: dict[str, dict[int, QPushButton]] = {}
+        self.segments: dict[str, dict[ChoiceValue, QPushButton]] = {}
+        self.combos: dict[str, QComboBox] = {}
         self.hint = QLabel(self.body)
         self.hint.setObjectName("PopoverHint")
-        for option in spec.options:
-            group = QButtonGroup(self)
-            group.setExclusive(True)
-            row = QHBoxLayout()
-            row.setSpacing(0)
-            buttons: dict[int, QPushButton] = {}
-            for i, choice in enumerate(option.choices):
-                button = QPushButton(choice.label, self.body)
-                button.setObjectName("Segment")
-                button.setCheckable(True)
-                button.setAutoDefault(False)
-                button.setProperty("first", i == 0)
-                button.setProperty("last", i == len(option.choices) - 1)
-                button.setToolTip(choice.hint)
-                button.setChecked(choice.value == option.default)
-                group.addButton(button, choice.value)
-                buttons[choice.value] = button
-                row.addWidget(button)
-            row.addStretch(1)
-            group.idToggled.connect(self._option_changed)
-            self.groups[option.param] = group
-            self.segments[option.param] = buttons
-            self.layout_.addLayout(row)
-        if spec.options:
+        self.hint.setWordWrap(True)
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        labelled = len(spec.options) > 1  # one option needs no name beside it
+        self.option_labels: dict[str, QLabel] = {}
+        for row, option in enumerate(spec.options):
+            if labelled:
+                name = QLabel(option.label, self.body)
+                name.setObjectName("OptionLabel")
+                self.option_labels[option.param] = name
+                form.addWidget(name, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            if option.segmented:
+                form.addLayout(self._segments(option), row, 1)
+            else:
+                form.addWidget(self._combo(option), row, 1)
+        form.setColumnStretch(1, 1)
+        self.layout_.addLayout(form)
+        # A popover of one or two options says what the chosen values do under them; a
+        # longer one keeps that in each value's tooltip (a paragraph of hints reads as noise).
+        if 0 < len(spec.options) <= 2:
             self.layout_.addWidget(self.hint)
+        else:
+            self.hint.hide()
         self.prompt_edit: QLineEdit | None = None
         if spec.prompt is not None:
             edit = QLineEdit(self.body)
@@ -303,14 +363,73 @@ class OptionsPopover(ActionPopover):
             self.extend_label.setObjectName("PopoverHint")
             self.layout_.insertWidget(1, self.extend_label)
         self._finish_layout()
+        self._update_enabled()
         self._update_hint()
 
-    def choose(self, param: str, value: int) -> None:
-        """Select an option value (what a click on its segment does)."""
-        self.segments[param][value].setChecked(True)
+    def _segments(self, option: OptionSpec) -> QHBoxLayout:
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        row = QHBoxLayout()
+        row.setSpacing(0)
+        buttons: dict[ChoiceValue, QPushButton] = {}
+        for i, choice in enumerate(option.choices):
+            button = QPushButton(choice.label, self.body)
+            button.setObjectName("Segment")
+            button.setCheckable(True)
+            button.setAutoDefault(False)
+            button.setProperty("first", i == 0)
+            button.setProperty("last", i == len(option.choices) - 1)
+            button.setToolTip(choice.hint)
+            button.setChecked(choice.value == option.default)
+            group.addButton(button, i)  # the id is the choice's position; its value is typed
+            buttons[choice.value] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        group.idToggled.connect(self._option_changed)
+        self.groups[option.param] = group
+        self.segments[option.param] = buttons
+        return row
+
+    def _combo(self, option: OptionSpec) -> QComboBox:
+        combo = QComboBox(self.body)
+        combo.setObjectName(f"Option-{option.param}")
+        for choice in option.choices:
+            combo.addItem(self._choice_text(option, choice.value), choice.value)
+            combo.setItemData(combo.count() - 1, choice.hint, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(option.values.index(option.default))
+        combo.currentIndexChanged.connect(lambda _i: self._option_changed(0, True))
+        self.combos[option.param] = combo
+        return combo
+
+    def _choice_text(self, option: OptionSpec, value: ChoiceValue) -> str:
+        """A drop-down entry: the label, and for a priced option its credits ("4K · 160 credits")."""
+        choice = option.choice(value)
+        if not option.priced:
+            return choice.label
+        credits = estimate_credits(self.spec, self.ctx, {option.param: value})
+        return f"{choice.label}  ·  {choice.hint}  ·  {cost_text(credits)}"
+
+    def option(self, param: str) -> OptionSpec:
+        return next(o for o in self.spec.options if o.param == param)
+
+    def choose(self, param: str, value: ChoiceValue) -> None:
+        """Select an option value (what a click on its segment or list entry does)."""
+        if param in self.combos:
+            self.combos[param].setCurrentIndex(self.option(param).values.index(value))
+        else:
+            self.segments[param][value].setChecked(True)
+
+    def chosen(self, param: str) -> ChoiceValue:
+        if param in self.combos:
+            return self.combos[param].currentData()
+        return self.option(param).choices[self.groups[param].checkedId()].value
+
+    def applies(self, option: OptionSpec) -> bool:
+        """Whether `option` matters with the other choices as they are (see OptionSpec.unless)."""
+        return option.unless is None or self.chosen(option.unless[0]) != option.unless[1]
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {param: group.checkedId() for param, group in self.groups.items()}
+        out: dict[str, Any] = {o.param: self.chosen(o.param) for o in self.spec.options if self.applies(o)}
         if self.spec.prompt is not None and self.prompt_edit is not None:
             text = self.prompt_edit.text().strip()
             if text:
@@ -324,15 +443,19 @@ class OptionsPopover(ActionPopover):
             refusal = extend_refusal(self.ctx.extensions)
             if refusal is not None:
                 return refusal
-        if self.spec.prompt is not None and self.spec.prompt.required:
-            if self.prompt_edit is None or not self.prompt_edit.text().strip():
-                return "Type a prompt first"
-        if self.video_check is not None and not self.video_check.ok:
+        if self.video_check is not None and not self.video_check.ok and self.video_check.errors:
             return f"Fix the prompt first: {self.video_check.errors[0]}"
-        return None
+        problem = self.image_problem()
+        if problem is None and self.spec.prompt is not None:
+            text = self.prompt_edit.text().strip() if self.prompt_edit is not None else ""
+            if self.spec.prompt.required and not text:
+                return PROMPT_FIRST
+            if text and self.spec.prompt.checked:
+                problem = operations.prompt_problem(self.spec.op, text, self.ctx.model) or None
+        return problem or self.request_problem()
 
     def refresh(self) -> None:
-        if self.spec.video and self.spec.prompt is not None and self.prompt_edit is not None:
+        if self.spec.video and self.spec.prompt is not None and getattr(self, "prompt_edit", None) is not None:
             from studio.session.video import check_prompt
 
             self.video_check = check_prompt(self.prompt_edit.text().strip(), self.spec.op)
@@ -348,24 +471,42 @@ class OptionsPopover(ActionPopover):
 
     def _option_changed(self, _id: int, checked: bool) -> None:
         if checked:
+            self._update_enabled()
             self._update_hint()
             self.refresh()
+
+    def _update_enabled(self) -> None:
+        for option in self.spec.options:
+            if option.unless is None:
+                continue
+            on = self.applies(option)
+            other = self.option(option.unless[0])
+            widgets = [self.combos[option.param]] if option.param in self.combos \
+                else list(self.segments[option.param].values())
+            label = self.option_labels.get(option.param)
+            for widget in [*widgets, *([label] if label is not None else [])]:
+                widget.setEnabled(on)
+            if label is not None:
+                label.setToolTip(f"Used when the {other.label.lower()} is not "
+                                 f"{other.choice(option.unless[1]).label}")
 
     def _update_hint(self) -> None:
         hints = []
         for option in self.spec.options:
-            chosen = self.groups[option.param].checkedId()
-            for choice in option.choices:
-                if choice.value == chosen and choice.hint:
-                    hints.append(choice.hint)
+            hint = option.choice(self.chosen(option.param)).hint
+            if hint and not option.priced:  # a priced option says it in its own entry
+                hints.append(hint)
         self.hint.setText(" · ".join(hints))
 
     def _focus_first(self) -> None:
         if self.prompt_edit is not None and self.spec.prompt is not None and self.spec.prompt.required:
             self.prompt_edit.setFocus(Qt.FocusReason.PopupFocusReason)
             return
-        for buttons in self.segments.values():
-            for button in buttons.values():
+        for param in (o.param for o in self.spec.options):
+            if param in self.combos:
+                self.combos[param].setFocus(Qt.FocusReason.PopupFocusReason)
+                return
+            for button in self.segments[param].values():
                 if button.isChecked():
                     button.setFocus(Qt.FocusReason.PopupFocusReason)
                     return
@@ -383,6 +524,9 @@ class ConfirmPopover(ActionPopover):
         what.setMinimumWidth(240)
         self.layout_.addWidget(what)
         self._finish_layout()
+
+    def problem(self) -> str | None:
+        return self.image_problem() or self.request_problem()
 
 
 POPOVERS: dict[str, type[ActionPopover]] = {

@@ -15,11 +15,12 @@ import shiboken6
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
+from studio.session import operations
 from studio.session.jobs import JobEntry
 from studio.session.tasks import spawn
 from studio.ui.grid.action_bar import ActionButton
 from studio.ui.grid.action_dialogs import ActionContext, ActionPopover, make_editor, make_popover
-from studio.ui.grid.actions import FLOW_EDITOR, ActionSpec, index_param_for
+from studio.ui.grid.actions import FLOW_EDITOR, ActionSpec, index_param_for, is_studio_op
 from studio.ui.grid.media import media_of
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,11 @@ class GridActions:
         self._opening: set[tuple[str, int, str]] = set()
 
     def _context(self, entry: JobEntry, image_no: int | None) -> ActionContext:
+        url = entry.image_urls[image_no] if image_no is not None and image_no < len(entry.image_urls) else None
         return ActionContext(
             job_id=entry.job_id or "", image_no=image_no, prompt=entry.prompt, model=entry.model,
             extensions=self.extensions_used(entry),
+            image_url=url, created_at=entry.record.created_at, now=self.clock().timestamp(),
         )
 
     def extensions_used(self, entry: JobEntry) -> int:
@@ -101,7 +104,7 @@ class GridActions:
         popover.submitted.connect(lambda op, kwargs, c=ctx, s=spec: self._send(s, op, kwargs, c))
         popover.closed.connect(lambda p=popover: self._popover_gone(p))
         self.active_popover = popover
-        popover.show_at(button)
+        popover.show_at(button.anchor())  # "More" when the action sits in its menu
 
     def _popover_gone(self, popover: ActionPopover) -> None:
         if self.active_popover is popover:
@@ -161,6 +164,8 @@ class GridActions:
 
     def submit_action(self, op: str, kwargs: dict[str, Any], ctx: ActionContext) -> JobEntry:
         """Start the job an action asked for, remembering where it came from (lineage)."""
+        if is_studio_op(op):
+            return self._submit_tool(op, kwargs, ctx)
         kwargs = dict(kwargs)
         spec_scope_job = op == "reroll"
         kwargs.setdefault("job_id", ctx.job_id)
@@ -173,3 +178,10 @@ class GridActions:
         self.job_submitted.emit(entry.key)
         return entry
 
+
+    def _submit_tool(self, op: str, kwargs: dict[str, Any], ctx: ActionContext) -> JobEntry:
+        """A studio tool (describe, retexture, remove background, Topaz): its popover named the
+        image as the session decided; the new job's parent is the image, for lineage."""
+        entry = operations.send(self.jobs, op, ctx.ref, kwargs, shown_as=kwargs.get("remix_prompt") or ctx.prompt)
+        self.job_submitted.emit(entry.key)
+        return entry

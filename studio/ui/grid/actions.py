@@ -6,10 +6,15 @@ The grid shows a button for every action the server lists for an image and looks
 here; a name missing from this table is shown disabled under its own name (the server knows
 something the studio does not yet), never hidden. Adding an action is a table edit.
 
+Beside them, `IMAGE_TOOLS`: operations the studio offers on any image it can point the server
+at (describe, retexture, remove background, Topaz upscale), which the server never lists in
+`available_actions`; they share the buttons, popovers and the bar's "More" overflow.
+
 Numbering note (from the vendor docs): variation types are 0=Subtle 1=Strong, upscale types
 0=Subtle 1=Creative, but remix modes are numbered the other way round: 0=Strong 1=Subtle.
 Video types are 0=480p 1=720p. Each option list below carries the API value next to its label so
-no widget ever has to know which way round a number goes.
+no widget ever has to know which way round a number goes. Values are typed: an int where the
+API takes a number, a str where it takes a word (Topaz's "4K", "photo", "letterbox").
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from studio.api.operations import Output, operation
+from studio.api.requests import TOPAZ_LONG_EDGE
+from studio.session.operations import ACTION_VALID_DAYS
 
 # How an action collects what it needs before a job is sent.
 FLOW_OPTIONS = "options"  # small popover with choices (and maybe a prompt), cost, Send
@@ -31,27 +38,54 @@ FLOW_LOCAL = "local"  # done on this machine (saving files): no request, no cost
 SCOPE_IMAGE = "image"  # the server lists image indexes for it: one button under each image
 SCOPE_JOB = "job"  # the server sends a boolean (reroll): one button for the whole job
 
-# Days an image's actions stay valid after its job was created ("Output Storage" in the docs).
-ACTION_VALID_DAYS = 3
+# An option's value as the API takes it: a number (variation type 1) or a word (Topaz "4K").
+ChoiceValue = int | str
+SEGMENTS_MAX = 4  # more choices than this are a drop-down list, not a row of segments
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One value of an option, e.g. variation type 1 = "Strong"."""
+    """One value of an option, e.g. variation type 1 = "Strong", Topaz target "4K"."""
 
     label: str
-    value: int
+    value: ChoiceValue
     hint: str = ""
 
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A segmented choice in an action's popover, sent as `param` (a client keyword)."""
+    """A choice in an action's popover, sent as `param` (a client keyword): a row of segments,
+    or a drop-down list when it has more than SEGMENTS_MAX values."""
 
     param: str
     label: str
     choices: tuple[Choice, ...]
-    default: int  # the API value selected when the popover opens
+    default: ChoiceValue  # the API value selected when the popover opens
+    priced: bool = False  # the cost depends on it: each choice shows its credits
+    # Off (and not sent: the server's default applies) while another option has this value,
+    # e.g. Topaz's crop mode while the aspect is kept.
+    unless: tuple[str, ChoiceValue] | None = None
+
+    def __post_init__(self) -> None:
+        kinds = {type(c.value) for c in self.choices}
+        if len(kinds) != 1 or type(self.default) not in kinds:
+            raise TypeError(f"{self.param}: choices and default must all be int or all be str")
+        if self.default not in self.values:
+            raise ValueError(f"{self.param}: default {self.default!r} is not one of its choices")
+
+    @property
+    def values(self) -> tuple[ChoiceValue, ...]:
+        return tuple(c.value for c in self.choices)
+
+    @property
+    def segmented(self) -> bool:
+        return len(self.choices) <= SEGMENTS_MAX
+
+    def choice(self, value: ChoiceValue) -> Choice:
+        for candidate in self.choices:
+            if candidate.value == value:
+                return candidate
+        raise KeyError(value)
 
 
 @dataclass(frozen=True)
@@ -62,6 +96,7 @@ class PromptSpec:
     required: bool
     empty_text: str  # shown in the empty field
     prefill_parent_prompt: bool = False  # start from the parent job's prompt (remix)
+    checked: bool = False  # linted for its operation as typed; an error blocks Send
 
 
 @dataclass(frozen=True)
@@ -83,6 +118,9 @@ class ActionSpec:
     # The client keyword that names the output acted on: most actions work on an image
     # ("image_no"); extend / upscale of a video name the video ("video_no").
     index_param: str = "image_no"
+    # Offered by the studio on any image it can point the server at (IMAGE_TOOLS), not listed
+    # by the server: its request names the image as studio.session.operations decides.
+    studio: bool = False
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -282,6 +320,119 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
 )
 
+_TOPAZ_OPTIONS = (
+    OptionSpec(
+        "target_resolution",
+        "Resolution",
+        tuple(Choice(name, name, f"{edge} px on the long edge") for name, edge in TOPAZ_LONG_EDGE.items()),
+        default="2K",
+        priced=True,
+    ),
+    OptionSpec(
+        "content_type",
+        "Content",
+        (
+            Choice("Standard", "standard", "General purpose, mixed content"),
+            Choice("Photo", "photo", "Photographs, realistic images"),
+            Choice("Illustration", "illustration", "Digital art, CGI, drawings"),
+            Choice("Text", "text", "Documents, screenshots with text"),
+            Choice("Low-res", "low_res", "Very low quality source images"),
+        ),
+        default="standard",
+    ),
+    OptionSpec(
+        "aspect_ratio",
+        "Aspect",
+        (Choice("Keep", "keep", "The image's own aspect"),
+         *(Choice(r, r, f"Reshaped to {r}") for r in ("1:1", "16:9", "9:16", "4:5", "5:4", "3:2", "2:3", "4:3",
+                                                     "3:4"))),
+        default="keep",
+    ),
+    OptionSpec(
+        "crop_mode",
+        "Fit",
+        (
+            Choice("Letterbox", "letterbox", "A new aspect pads the whole image with bars"),
+            Choice("Crop", "crop", "A new aspect crops the image to fill it"),
+            Choice("Stretch", "stretch", "A new aspect stretches the image to fill it"),
+        ),
+        default="letterbox",
+        unless=("aspect_ratio", "keep"),
+    ),
+    OptionSpec(
+        "output_format",
+        "Format",
+        (
+            Choice("JPEG", "jpeg", "Smallest files"),
+            Choice("PNG", "png", "Lossless"),
+            Choice("TIFF", "tiff", "Lossless, for print"),
+        ),
+        default="jpeg",
+    ),
+    OptionSpec(
+        "face_enhancement_level",
+        "Faces",
+        (
+            Choice("Off", "off", "No faces in the image"),
+            Choice("Subtle", "subtle", "Gentle, for natural portraits"),
+            Choice("Moderate", "moderate", "Balanced (the default)"),
+            Choice("Strong", "strong", "For low-quality faces"),
+        ),
+        default="moderate",
+    ),
+)
+
+IMAGE_TOOLS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        name="describe",
+        icon="M4 5h16v10H9l-5 4z M8 9h8 M8 12h5",
+        tooltip="Describe: four prompts that could have made this image (one click puts one in the editor)",
+        op="describe",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        crumb="describe {n}",
+        studio=True,
+    ),
+    ActionSpec(
+        name="retexture",
+        icon="M4 4h16v16H4z M4 10l6-6 M4 16L16 4 M8 20L20 8 M14 20l6-6",
+        tooltip="Retexture: keep the shapes, change the materials and surfaces with a prompt",
+        op="retexture",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        prompt=PromptSpec("remix_prompt", required=True, checked=True,
+                          empty_text="The new material, e.g. brushed copper, knitted wool"),
+        crumb="retexture {n}",
+        studio=True,
+    ),
+    ActionSpec(
+        name="remove_background",
+        label="Remove background",
+        icon="M12 3l8 4.5v9L12 21l-8-4.5v-9z M4 7.5l8 4.5 8-4.5 M12 12v9",
+        tooltip="Remove the background: a cut-out with a transparent background (PNG)",
+        op="remove_background",
+        flow=FLOW_CONFIRM,
+        dialog="ConfirmPopover",
+        crumb="cut-out {n}",
+        studio=True,
+        aliases=("remove-background",),
+    ),
+    ActionSpec(
+        name="enhance_upscale",
+        label="Topaz",
+        icon="M3 15v6h6 M21 9V3h-6 M3 21l7-7 M21 3l-7 7 M14 21h7v-7",
+        tooltip="Topaz upscale: enlarge this image to HD … 12K (credits by resolution)",
+        op="enhance_upscale",
+        flow=FLOW_OPTIONS,
+        dialog="OptionsPopover",
+        options=_TOPAZ_OPTIONS,
+        verb="Upscale",
+        crumb="Topaz {n}",
+        studio=True,
+        aliases=("enhance-upscale", "topaz"),
+    ),
+)
+
 # Local actions: no server request, so they never appear in ACTIONS (which mirrors the
 # server's available_actions) but are drawn with the same buttons.
 SAVE_ICON = "M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 19.5h14"
@@ -297,23 +448,38 @@ SAVE_ALL = ActionSpec(
 )
 
 _BY_NAME: dict[str, ActionSpec] = {}
-for _spec in ACTIONS:
+for _spec in (*ACTIONS, *IMAGE_TOOLS):
     _BY_NAME[_spec.name] = _spec
     for _alias in _spec.aliases:
         _BY_NAME[_alias] = _spec
 
 # The order buttons appear in under an image: most used first, unknown names after these.
-BUTTON_ORDER: tuple[str, ...] = tuple(spec.name for spec in ACTIONS)
+BUTTON_ORDER: tuple[str, ...] = tuple(spec.name for spec in (*ACTIONS, *IMAGE_TOOLS))
 
 # Breadcrumb words for the pan `direction` values (docs: 0 down, 1 right, 2 up, 3 left).
 PAN_DIRECTIONS: dict[int, str] = {0: "down", 1: "right", 2: "up", 3: "left"}
 
 # Breadcrumb step for a job by operation name (lineage shows how a job was made).
-_CRUMB_BY_OP: dict[str, str] = {spec.op: spec.crumb for spec in ACTIONS if spec.crumb}
+_CRUMB_BY_OP: dict[str, str] = {spec.op: spec.crumb for spec in (*ACTIONS, *IMAGE_TOOLS) if spec.crumb}
 
 
 # The keyword naming the output acted on, by operation (image_no unless the registry says).
 _INDEX_PARAM_BY_OP: dict[str, str] = {spec.op: spec.index_param for spec in ACTIONS}
+_STUDIO_OPS = frozenset(spec.op for spec in IMAGE_TOOLS)
+
+
+def is_studio_op(op: str) -> bool:
+    """Whether `op` is one of IMAGE_TOOLS (its request names its image its own way)."""
+    return op in _STUDIO_OPS
+
+
+def image_tools(kind: str, listed: list[str]) -> list[str]:
+    """The studio's tools offered on an output of this kind ("image" | "video") that the
+    server's `listed` names do not already cover (an image only: a video frame has no URL)."""
+    if kind != "image":
+        return []
+    covered = {spec_for(name).name for name in listed if spec_for(name) is not None}
+    return [spec.name for spec in IMAGE_TOOLS if spec.name not in covered]
 
 
 def index_param_for(op: str) -> str:

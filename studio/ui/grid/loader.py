@@ -96,14 +96,17 @@ _PARGB_RAWMODE = "BGRa" if sys.byteorder == "little" else "aRGB"
 
 def _to_qimage(image: Image.Image) -> QImage:
     """Pillow pixels as a QImage in the paint-ready format, owning its own copy of the bytes."""
-    if image.mode == "RGBA" and image.getextrema()[3][0] < 255:
+    see_through = image.mode == "RGBA" and image.getextrema()[3][0] < 255
+    if see_through:
         raw = image.convert("RGBa").tobytes("raw", _PARGB_RAWMODE)
     else:
         opaque = image if image.mode == "RGBA" else image.convert("RGBA")
         raw = opaque.tobytes("raw", _ARGB_RAWMODE)  # alpha 255: plain equals premultiplied
     # Copy into a QImage that owns its pixels; wrapping Python bytes would tie the QImage's
     # lifetime to them (PySide releases the buffer from Qt's side, which proved fragile).
-    qimage = QImage(image.width, image.height, QImage.Format.Format_ARGB32_Premultiplied)
+    # An opaque image is RGB32, so hasAlphaChannel() says which ones need a checkerboard.
+    fmt = QImage.Format.Format_ARGB32_Premultiplied if see_through else QImage.Format.Format_RGB32
+    qimage = QImage(image.width, image.height, fmt)
     if qimage.isNull():
         return qimage
     stride = image.width * 4

@@ -12,6 +12,12 @@ from studio.session.jobs import JobEntry
 SINGLE_IMAGE_OPS = names(single=True)
 # Jobs whose results are videos (shown as tiles of their first frame; the viewer plays them).
 VIDEO_OPS = names(output=Output.VIDEO)
+# Jobs whose results are text (describe, shorten): shown as cards, not tiles.
+TEXT_OPS = names(output=Output.TEXT)
+
+
+def is_text_job(entry: JobEntry) -> bool:
+    return entry.op in TEXT_OPS or entry.task_type in TEXT_OPS
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """One output on the grid: `ImageCell` paints an image (or a video's first frame) letterboxed with
 rounded corners, its index badge, the hover/focus ring, and progress with the status word until
 the pixels arrive; it opens on click or Enter and drags its URL to the prompt. `ImageTile` pairs a
-cell with the `ActionBar` of buttons under it, fully opaque while hovered or focused. A cell whose
-download failed says why, with a Retry button under the words.
+cell with the `ActionBar` of buttons under it: readable at rest (labels, a "More" menu, never a
+wrapped row), at full contrast on the selected image and while hovered. A cell whose download
+failed says why, with a Retry button under the words. An image with transparency (a cut-out) is
+painted on a checkerboard, so what is see-through shows.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QPushButton, QWidget
 
 from studio.ui.common import theme
+from studio.ui.common.checkerboard import paint_checkerboard
 from studio.ui.grid.action_bar import ActionBar, ActionButton
 
 RADIUS = 6  # px image corners (UI.md)
@@ -185,6 +188,8 @@ class ImageCell(QWidget):
         path = QPainterPath()
         path.addRoundedRect(rect, RADIUS, RADIUS)
         if self.image is not None and not self.image.isNull():
+            if self.image.hasAlphaChannel():  # a cut-out: its transparency shows as such
+                paint_checkerboard(painter, rect, path)
             painter.save()
             painter.setClipPath(path)
             dpr = self.image.devicePixelRatio() or 1.0
@@ -333,21 +338,23 @@ class ImageCell(QWidget):
 
 
 class ImageTile(QWidget):
-    """An image cell with its action bar; the bar shows fully while the tile is hovered or
-    has keyboard focus, and rests at low opacity otherwise (still readable, still clickable)."""
+    """An image cell with its action bar; the bar is at full contrast while the tile is
+    selected (the image last focused), hovered or focused, and a little quieter otherwise:
+    still readable, still clickable, never hidden."""
 
-    REST_OPACITY = 0.45
+    REST_OPACITY = 0.8
 
     def __init__(self, index: int, parent: QWidget, make_button: Callable[[QWidget], ActionButton]) -> None:
         super().__init__(parent)
         self.index = index
         self.cell = ImageCell(index, self)
-        self.bar = ActionBar(self, make_button)
+        self.bar = ActionBar(self, make_button, overflow=True)
         self._effect = QGraphicsOpacityEffect(self.bar)
         self._effect.setOpacity(self.REST_OPACITY)
         self.bar.setGraphicsEffect(self._effect)
         self._hovered = False
         self._focused = False
+        self._selected = False
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
 
     @property
@@ -382,12 +389,23 @@ class ImageTile(QWidget):
             self._focused = focused
             self._update_hot()
 
+    def set_selected(self, selected: bool) -> None:
+        """The artist's current image (focused last): its actions at full contrast."""
+        if selected != self._selected:
+            self._selected = selected
+            self._update_hot()
+
+    @property
+    def selected(self) -> bool:
+        return self._selected
+
     @property
     def hot(self) -> bool:
-        return self._hovered or self._focused
+        return self._hovered or self._focused or self._selected
 
     def _update_hot(self) -> None:
         hot = self.hot
+        self.bar.set_emphasised(hot)
         self._effect.setOpacity(1.0 if hot else self.REST_OPACITY)
         # The effect only matters at rest; switching it off when hot keeps hover repaints cheap.
         self._effect.setEnabled(not hot)

@@ -7,7 +7,9 @@ the job runs, each image as soon as its bytes are downloaded and decoded (off th
 
 Buttons come from what the server says: one per name in the job's `output.available_actions`
 that lists the image's index (looked up in the registry `studio.ui.grid.actions`; names the studio
-does not know are shown disabled under their own name), plus job-level ones such as reroll.
+does not know are shown disabled under their own name), plus job-level ones such as reroll. After
+them, on a finished job's images, the studio's own tools (describe, retexture, remove background,
+Topaz), which the server never lists; what does not fit on the row is in its "More" menu.
 
 `GridView` is this module's state and syncing; its other parts are mixins, one concern each:
 `action_flow` (what a button click does: popover or editor, then submit with lineage),
@@ -17,7 +19,9 @@ It is built from the widgets `GridCanvas` (layout), `ImageTile` / `ImageCell` (o
 `ActionBar` / `ActionButton`.
 
 Video jobs (animate, extend, video upscale) are shown the same way: one tile per video (its first
-frame; the viewer plays it), with the per-video actions the server lists under each.
+frame; the viewer plays it), with the per-video actions the server lists under each. Text jobs
+(describe, shorten) show their results as cards instead (`studio.ui.grid.text_results`), each
+with "Use prompt": the grid asks for it with `prompt_chosen`, the window puts it in the editor.
 """
 
 from __future__ import annotations
@@ -37,15 +41,16 @@ from studio.session.jobs import CANCELLED, COMPLETED, ERROR, FAILED, JobEntry, J
 from studio.session.settings import Settings
 from studio.ui.common import theme
 from studio.ui.grid.action_bar import ActionButton
+from studio.session import operations
 from studio.ui.grid.actions import (
-    ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, expiry_reason, image_actions, job_actions, time_left, time_left_text,
-    with_documented,
+    ACTIONS, FLOW_EDITOR, ICON_UNKNOWN, IMAGE_TOOLS, expiry_reason, image_actions, image_tools, job_actions,
+    time_left, time_left_text, with_documented,
 )
 from studio.ui.grid.action_flow import GridActions
 from studio.ui.grid.canvas import GridCanvas
 from studio.ui.grid.caption import GridCaption, grid_qss
 from studio.ui.grid.loading import GridLoading
-from studio.ui.grid.media import expected_count, media_of
+from studio.ui.grid.media import expected_count, is_text_job, media_of
 from studio.ui.grid.outputs import GridOutputs
 from studio.ui.common.icons import action_icon
 from studio.ui.grid.loader import DecodedImage, ImageLoader, shared_loader
@@ -53,7 +58,7 @@ from studio.ui.grid.tile import ImageTile
 
 log = logging.getLogger(__name__)
 
-PREWARM_BUTTONS = 8  # buttons made ahead per image: the most the server lists today
+PREWARM_BUTTONS = 12  # buttons made ahead per image: the most the server lists today, and the tools
 # Within this of the 3-day limit the caption says how long the actions have left.
 EXPIRY_WARNING = timedelta(hours=24)
 
@@ -77,6 +82,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     image_shown = Signal(str, int)  # an image of this entry is now on screen (key, index)
     status_message = Signal(str)  # a one-line note for the status bar
     saved = Signal(str)  # a save finished: the same words as its status message
+    prompt_chosen = Signal(str, str)  # a text result to put in the editor, and the undo step's name
 
     def __init__(
         self,
@@ -107,6 +113,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         layout.setSpacing(0)
         self.canvas = GridCanvas(self)
         layout.addWidget(self.canvas, 1)
+        self.text_view: Any = None  # describe's / shorten's cards, built for the first text job
 
         self._tile_pool: list[ImageTile] = []
         self._build_captions()
@@ -193,6 +200,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
     # ----- syncing with the session -------------------------------------------------------
     def _reset(self) -> None:
         self._forget_images()
+        self.select(None)
         self._signature = None
         self._actions_signature = None
         self._close_popover()
@@ -206,6 +214,10 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         if entry is None:
             self._show_empty()
             return
+        if is_text_job(entry) and entry.status not in (FAILED, ERROR, CANCELLED):
+            self._show_texts(entry)
+            return
+        self._hide_texts()
         now = self.clock()
         expired = expiry_reason(entry.job, now) if entry.job is not None else None
         failed = entry.status in (FAILED, ERROR, CANCELLED)
@@ -216,15 +228,18 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         actions = entry.available_actions if entry.status == COMPLETED else {}
         if media.kind == "image":
             actions = with_documented(actions, len(media.urls))
+        tools = media.kind if entry.status == COMPLETED else ""  # the studio's tools, once done
         tiles_signature = (entry.key, count, failed, media.kind)
         if tiles_signature != self._signature:
             self._signature = tiles_signature
             self._actions_signature = None
             self._build_tiles(entry, count)
-        actions_signature = repr(sorted(actions.items()))
+        elif count == 0 and entry.error and entry.error not in self.message.text():
+            self._show_message(entry)  # a failure's reason arrives after its status
+        actions_signature = repr((sorted(actions.items()), tools))
         if actions_signature != self._actions_signature and (count or actions):
             self._actions_signature = actions_signature
-            self._build_buttons(actions)
+            self._build_buttons(actions, tools)
         self._update_blocks(entry, expired)
         self._update_cells(entry)
         self._update_save_all(entry)
@@ -240,6 +255,9 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         entry = self.entry
         if entry is None:
             self._tick.stop()
+            return
+        if self.text_view is not None and self.text_view.isVisible():
+            self._sync()  # the elapsed time on the text view's line
             return
         if not entry.active and self._tick.interval() != 60_000:
             self._tick.start(60_000)
@@ -281,7 +299,7 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         for tile in self._tile_pool:
             tile.bar.reserve(PREWARM_BUTTONS)
         self.job_bar.reserve(2)
-        for spec in ACTIONS:  # render the icons now rather than when the first grid lands
+        for spec in (*ACTIONS, *IMAGE_TOOLS):  # render the icons now rather than when the first grid lands
             action_icon(spec.icon)
         action_icon(ICON_UNKNOWN)
 
@@ -304,14 +322,17 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             spare.hide()
             spare.cell.reset(None)
 
-    def _build_buttons(self, actions: dict[str, Any]) -> None:
-        """One button per action the server lists for each image, then the job-level ones."""
+    def _build_buttons(self, actions: dict[str, Any], tools: str = "") -> None:
+        """One button per action the server lists for each image, then the studio's tools for
+        an output of kind `tools` ("image"; "" for none), then the job-level ones."""
         self._close_popover()
         focus_chain: list[QWidget] = []
         for tile in self.canvas.tiles:
-            buttons = tile.bar.configure(image_actions(actions, tile.index), tile.index)
+            names = image_actions(actions, tile.index)
+            buttons = tile.bar.configure(names + image_tools(tools, names), tile.index)
             focus_chain.append(tile.cell)
             focus_chain.extend(buttons)
+            focus_chain.append(tile.bar.more)
         self._job_buttons = self.job_bar.configure(job_actions(actions), None)
         focus_chain.extend(self._job_buttons)
         for first, second in zip(focus_chain, focus_chain[1:]):
@@ -341,7 +362,11 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
         for tile in self.canvas.tiles:
             for button in tile.buttons:
                 reason = expired
-                if reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
+                if button.spec is not None and button.spec.studio:
+                    # The server keeps images 30 days: the tools outlive the 3-day actions.
+                    ref = operations.output_ref(entry, tile.index)
+                    reason = operations.image_unavailable(button.spec.op, ref, self.clock().timestamp()) or None
+                elif reason is None and button.spec is not None and button.spec.flow == FLOW_EDITOR:
                     if tile.index in errors:
                         reason = f"The image could not be downloaded: {errors[tile.index]}"
                 if reason is None and button.spec is not None and button.spec.op == "extend_video":
@@ -379,7 +404,34 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
                 else:
                     tile.cell.set_waiting(word, entry.progress if entry.active else None)
 
+    # ----- text results -------------------------------------------------------------------
+    def _show_texts(self, entry: JobEntry) -> None:
+        """Describe's prompts or shorten's suggestions as cards, where the tiles would be."""
+        if self.text_view is None:
+            from studio.ui.grid.text_results import TextResults
+
+            self.text_view = TextResults(self)
+            self.text_view.use_requested.connect(self.prompt_chosen)
+            self.text_view.crumb_clicked.connect(self._crumb_clicked)
+            self.layout().addWidget(self.text_view, 1)
+        self._close_popover()
+        self._set_tiles(0)
+        self._signature = None
+        self.canvas.hide()
+        self.text_view.show_entry(entry, self._crumbs_html(self._crumb_labels(entry)))
+        self.text_view.show()
+        interval = 1000 if entry.active else 60_000
+        if self.isVisible() and (self._tick.interval() != interval or not self._tick.isActive()):
+            self._tick.start(interval)
+
+    def _hide_texts(self) -> None:
+        if self.text_view is not None and not self.text_view.isHidden():
+            self.text_view.hide()
+        if self.canvas.isHidden():
+            self.canvas.show()
+
     def _show_empty(self) -> None:
+        self._hide_texts()
         self._set_tiles(0)
         self._job_buttons = self.job_bar.configure([], None)
         self._tick.stop()
@@ -408,8 +460,20 @@ class GridView(GridActions, GridOutputs, GridLoading, GridCaption, QWidget):
             self._sync()
             self._schedule_rescale()
 
-    # ----- hover / focus ------------------------------------------------------------------
+    # ----- hover / focus / the selected image ---------------------------------------------
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         for tile in self.canvas.tiles:
-            tile.set_focused(new is not None and (new is tile or tile.isAncestorOf(new)))
+            inside = new is not None and (new is tile or tile.isAncestorOf(new))
+            tile.set_focused(inside)
+            if inside:
+                self.select(tile.index)  # stays selected while the focus is elsewhere
+
+    @property
+    def selected(self) -> int | None:
+        """The image the artist works on (focused last), shown with full-contrast actions."""
+        return next((t.index for t in self._tile_pool if t.selected), None)
+
+    def select(self, image_no: int | None) -> None:
+        for tile in self._tile_pool:
+            tile.set_selected(tile.index == image_no and tile in self.canvas.tiles)
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from studio.session.tasks import spawn
 from studio.ui.common import theme
 from studio.ui.common.save_note import SavesShown
+from studio.ui.common.checkerboard import paint_checkerboard
 from studio.ui.grid.loader import DecodedImage, ImageLoader, fit_size
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class _Picture(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             w, h = fit_size(*self.source_size, *self.box())
             rect = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+            if self.image.hasAlphaChannel():  # a cut-out: its transparency shows as such
+                paint_checkerboard(painter, rect)
             painter.drawImage(rect, self.image)
         painter.end()
 

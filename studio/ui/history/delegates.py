@@ -30,6 +30,20 @@ def _letterbox(pixmap: QPixmap, room: QRect) -> QRect:
                  size.width(), size.height())
 
 
+def _wrapped(fm: QFontMetrics, text: str, width: int, lines: int) -> str:
+    """`text` broken into at most `lines` lines of `width`, the last elided."""
+    out: list[str] = []
+    words = text.split()
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and fm.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line = f"{line} {words.pop(0)}"
+        out.append(line)
+    if words and out:
+        out[-1] = fm.elidedText(f"{out[-1]} {' '.join(words)}", Qt.TextElideMode.ElideRight, width)
+    return "\n".join(out)
+
+
 def _small(font: QFont) -> QFont:
     small = QFont(font)
     small.setPointSizeF(max(7.0, font.pointSizeF() - 1))
@@ -55,6 +69,18 @@ class _Painting(QStyledItemDelegate):
     def _placeholder(self, painter: QPainter, room: QRect, record: JobRecord, image: object, font: QFont) -> None:
         c = theme.current
         painter.setFont(_small(font))
+        texts = record.text_outputs() if record.status == Status.COMPLETED else []
+        if texts:  # a describe / shorten: what it answered, under what it was
+            fm = QFontMetrics(painter.font())
+            painter.setPen(QColor(c.faint))
+            head = QRect(room.x(), room.y(), room.width(), fm.height())
+            painter.drawText(head, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, job_title(record))
+            body = room.adjusted(0, fm.height() + 4, 0, 0)
+            lines = max(1, body.height() // fm.lineSpacing())
+            painter.setPen(QColor(c.muted))
+            shown = _wrapped(fm, texts[0], body.width(), lines)
+            painter.drawText(body, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, shown)
+            return
         if record.status in _BAD:
             painter.setPen(QColor(c.error))
             text = record.status.value

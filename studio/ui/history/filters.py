@@ -58,7 +58,7 @@ class FilterBar(QWidget):
         row.setContentsMargins(8, 6, 8, 6)
         self.search = QLineEdit(self)
         self.search.setObjectName("HistorySearch")
-        self.search.setPlaceholderText("Search prompts and notes…")
+        self.search.setPlaceholderText("Search prompts, notes and described images…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search the history")
         self.search.setMinimumWidth(140)

@@ -59,6 +59,9 @@ def tooltip(record: JobRecord, browser: HistoryBrowser | None = None) -> str:
         text += f"\n\n{prompt}"
     if record.tags:
         text += "\n\nTags: " + ", ".join(record.tags[:30]) + (" …" if len(record.tags) > 30 else "")
+    texts = record.text_outputs()
+    if texts:
+        text += "\n\n" + "\n".join(f"{i}. {t if len(t) <= 200 else t[:199] + '…'}" for i, t in enumerate(texts, 1))
     if record.notes:
         text += f"\n\nNotes: {record.notes[:300]}"
     if record.error:

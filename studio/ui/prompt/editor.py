@@ -30,7 +30,8 @@ from studio.ui.common.icons import RECENT_ICON, action_icon
 from studio.ui.prompt.completion import COMPLETION_ROLE, FlagCompleter
 from studio.ui.prompt.problems_list import ProblemsList, fix_label
 from studio.ui.prompt.highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
-from studio.ui.prompt.reference_wells import build_reference_menu, image_url_from_mime
+from studio.ui.prompt.reference_wells import (build_reference_menu, image_url_from_mime, local_file_message,
+                                              local_files_in_mime, tell)
 
 _MIN_LINES = 3
 _MAX_LINES = 10
@@ -189,6 +190,12 @@ class PromptTextEdit(QPlainTextEdit):
             if path is not None:  # an exported image: offer its prompt and settings
                 event.acceptProposedAction()
                 self._editor.offer_file_prompt(path, self.viewport().mapToGlobal(event.position().toPoint()))
+                return
+            local = local_files_in_mime(event.mimeData())
+            if local:  # never a file:// path in the prompt: the API takes URLs, not uploads
+                event.acceptProposedAction()
+                self._editor.drop_note = local_file_message(local)
+                tell(self, self._editor.drop_note, self.viewport().mapToGlobal(event.position().toPoint()))
                 return
             super().dropEvent(event)
             return

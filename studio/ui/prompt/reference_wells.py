@@ -5,7 +5,11 @@ drops of image URLs (a browser link, a `text/uri-list`, or a grid image from the
 `application/x-legnext-image`) and pasted URLs, and is disabled — with the rule's reason in its
 tooltip — when the prompt's model does not accept that kind of reference.
 
-The mime helpers and the "insert as…" menu also serve drops on the prompt editor.
+The API takes image URLs, not uploads: a file dropped from this computer is never pasted into
+the prompt (nor into the middle of another URL); the well says so, under its field and in the
+status bar, as does an address the API would refuse (not http(s), longer than 1024 characters).
+
+The mime helpers and the "insert as…" menu also serve drops on the prompt editor and the tools.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QMimeData, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QMimeData, QPoint, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QStatusTipEvent
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QSizePolicy,
+                               QToolButton, QToolTip, QVBoxLayout, QWidget)
 
+from studio.session import failures
+from studio.session.operations import NotSent, local_file_name, read_url
 from studio.session.prompt_state import PromptState
 
 # Mime type the studio's own grid puts on a dragged image: the image URL as UTF-8.
@@ -53,6 +59,44 @@ def image_url_from_mime(mime: QMimeData) -> str | None:
         if is_web_url(text):
             return text
     return None
+
+
+def image_urls_from_mime(mime: QMimeData) -> list[str]:
+    """Every web image URL a drag carries, in order and once each (several history images,
+    a list of links); empty when it carries none."""
+    found: list[str] = []
+    if mime.hasFormat(LEGNEXT_IMAGE_MIME):
+        found.append(bytes(mime.data(LEGNEXT_IMAGE_MIME).data()).decode("utf-8", "replace").strip())
+    if mime.hasText():  # the history writes every selected image's address, a line each
+        found += [line.strip() for line in mime.text().splitlines()]
+    if mime.hasUrls():
+        found += [url.toString() for url in mime.urls()]
+    return [url for url in dict.fromkeys(found) if is_web_url(url)]
+
+
+def local_files_in_mime(mime: QMimeData) -> list[str]:
+    """The names of the files on this computer a drag carries (and no web image URL with them:
+    the history's drags carry both, and the web address is what the API takes)."""
+    if image_url_from_mime(mime) is not None:
+        return []
+    names = [url.fileName() or url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+    if not names and mime.hasText():
+        names = [name for line in mime.text().splitlines() if (name := local_file_name(line))]
+    return names
+
+
+def local_file_message(names: list[str]) -> str:
+    """What to say when files from this computer are dropped where an image URL is wanted."""
+    if len(names) == 1:
+        return failures.local_file(names[0])
+    return failures.local_file(f"{names[0]} (and {len(names) - 1} more)")
+
+
+def tell(widget: QWidget, message: str, global_pos: QPoint | None = None) -> None:
+    """Say `message` where something was dropped (a tooltip) and in the window's status bar."""
+    where = global_pos if global_pos is not None else widget.mapToGlobal(QPoint(8, 8))
+    QToolTip.showText(where, message, widget)
+    QApplication.sendEvent(widget, QStatusTipEvent(message))
 
 
 def reference_unavailable(state: PromptState, kind: str) -> str:
@@ -160,6 +204,13 @@ class ReferenceWell(QFrame):
         self.field.setClearButtonEnabled(True)
         self.field.returnPressed.connect(self._add_typed)
         layout.addWidget(self.field)
+        # Why the last drop or paste was not taken (a local file, an address the API refuses).
+        self.note = QLabel(self)
+        self.note.setObjectName("ErrorText")
+        self.note.setWordWrap(True)
+        self.note.hide()
+        self.field.textChanged.connect(lambda _t: self.say(""))
+        layout.addWidget(self.note)
         self._what = what
         self.setToolTip(what)
 
@@ -195,14 +246,23 @@ class ReferenceWell(QFrame):
         return list(self._values)
 
     # ---- input ---------------------------------------------------------------------------
+    def say(self, message: str) -> None:
+        """Show why an input was not taken under the field ("" hides it)."""
+        if self.note.text() != message:
+            self.note.setText(message)
+            self.note.setVisible(bool(message))
+
     def _add_typed(self) -> None:
         text = self.field.text().strip()
         if not text:
             return
-        if self.kind != "sref" and not is_web_url(text):
-            self.field.setToolTip("Paste a web image URL (http:// or https://)")
-            self.field.selectAll()
-            return
+        if self.kind != "sref" or local_file_name(text) is not None or "://" in text:
+            try:
+                text = read_url(text)  # a style code (sref) is not an address: it is taken as typed
+            except NotSent as exc:
+                self.say(str(exc))
+                self.field.selectAll()
+                return
         self.add(text)
         self.field.clear()
 
@@ -213,7 +273,9 @@ class ReferenceWell(QFrame):
         return True
 
     def _accepts(self, mime: QMimeData) -> bool:
-        return not reference_unavailable(self.state, self.kind) and image_url_from_mime(mime) is not None
+        # A local file is taken too, to say why it cannot be used (never to paste it).
+        wanted = image_url_from_mime(mime) is not None or bool(local_files_in_mime(mime))
+        return not reference_unavailable(self.state, self.kind) and wanted
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if self._accepts(event.mimeData()):
@@ -234,10 +296,25 @@ class ReferenceWell(QFrame):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._set_dropping(False)
+        local = local_files_in_mime(event.mimeData())
+        if local:
+            event.acceptProposedAction()
+            message = local_file_message(local)
+            self.say(message)
+            tell(self, message, self.mapToGlobal(event.position().toPoint()))
+            return
         url = image_url_from_mime(event.mimeData())
+        if url is not None:
+            try:
+                url = read_url(url)
+            except NotSent as exc:  # e.g. longer than the API takes
+                event.acceptProposedAction()
+                self.say(str(exc))
+                return
         if url is None or not self.add(url):
             event.ignore()
             return
+        self.say("")
         event.acceptProposedAction()
 
     def _set_dropping(self, on: bool) -> None:

@@ -47,6 +47,18 @@ _BAR_H = 3
 _NOTE_LINES = 3  # an error or notice longer than this is cut with "…" (the tooltip has it all)
 
 
+def _source_words(request: dict[str, Any]) -> str:
+    """What a job without a prompt or a parent was made from: an image address's file name
+    (describe, remove background, Topaz from a URL), or how many images a blend took."""
+    urls = request.get("img_urls")
+    if isinstance(urls, (list, tuple)):
+        return f"{len(urls)} images"
+    url = request.get("img_url") or request.get("image_url")
+    if not isinstance(url, str):
+        return ""
+    return "from " + (url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or url)
+
+
 def excerpt(text: str | None, limit: int = 90) -> str:
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -381,7 +393,8 @@ class QueueDelegate(QStyledItemDelegate):
         painter.drawText(QRect(right - meta_w, y, meta_w, fm_small.height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, meta)
         painter.setPen(QColor(c.muted))
-        text = excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
+        text = (excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
+                or _source_words(entry.request))
         if entry.external:  # found on the account: the artist should not wonder who sent it
             text = f"Started elsewhere · {text}" if text else "Started elsewhere"
         room = max(0, width - meta_w - 10)
