@@ -416,3 +416,28 @@ def test_old_jobs_say_their_missing_files_cannot_be_fetched_again(qtbot, studio)
     record.created_at -= 31 * 24 * 3600
     panel = _panel(qtbot, studio)
     assert "30 days" in panel.actions.unavailable("download", record)
+
+
+def test_a_narrow_history_keeps_its_filters_in_a_popup_that_counts_them(qtbot, studio):
+    _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    bar = panel.filters
+    dock = studio.window.history_dock
+    dock.setFloating(True)  # sized here, not by the window's layout
+    dock.resize(520, 320)
+    qtbot.waitUntil(lambda: bar.compact, timeout=3000)
+    assert bar.more.isVisible() and bar.more.text() == "Filters"
+    assert bar.model.parent() is bar.popup and not bar.model.isVisible()  # not in the bar
+    assert bar.row.heightForWidth(520) < 60  # one line
+    popup = bar.show_filters()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    assert bar.model.isVisible() and bar.favourite.isVisible()
+    bar.favourite.setChecked(True)
+    bar.status.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: bar.more.text() == "Filters · 2", timeout=3000)
+    assert panel.browser.query.favourite and panel.browser.query.status == "completed"
+    popup.hide()
+    dock.resize(1900, 320)
+    qtbot.waitUntil(lambda: not bar.compact, timeout=3000)
+    assert bar.model.parent() is bar and not bar.more.isVisible()
+    assert bar.favourite.isChecked() and bar.status.currentIndex() == 1  # nothing chosen was lost

@@ -23,6 +23,14 @@ class FlowLayout(QLayout):
             self._stretch.add(id(item))
         self.invalidate()
 
+    def insertWidget(self, index: int, widget: QWidget, stretch: bool = False) -> None:  # noqa: N802
+        self.addChildWidget(widget)
+        item = QWidgetItem(widget)
+        self._items.insert(max(0, min(index, len(self._items))), item)
+        if stretch:
+            self._stretch.add(id(item))
+        self.invalidate()
+
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802
         self._items.append(item)
 

@@ -196,6 +196,9 @@ QLabel#EmptyHint {{ color: {c.muted}; font-size: 13px; }}
 QLabel#ErrorText {{ color: {c.error}; }}
 QLabel#WarningText {{ color: {c.warning}; }}
 QLabel#Muted {{ color: {c.muted}; }}
+QFrame#HistoryFilterPopup {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px; }}
+QToolButton#HistoryFiltersButton {{ padding: 3px 8px; }}
+QToolButton#HistoryFiltersButton[active="true"] {{ color: {c.accent}; border: 1px solid {c.accent}; border-radius: 5px; }}
 """
 
 

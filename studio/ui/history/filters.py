@@ -7,8 +7,10 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtCore import QPoint, QSignalBlocker, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (QComboBox, QCompleter, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QToolButton, QWidget)
 
 from studio.prompt.support import model_label
 from studio.session.history_browser import HistoryBrowser
@@ -43,8 +45,40 @@ def date_range(days: int | None, now: float | None = None) -> tuple[float | None
     return (today - timedelta(days=days)).timestamp(), None
 
 
+class FilterPopup(QFrame):
+    """The filters of a narrow bar, in a popup under its Filters button: a label and a control
+    a line, the toggles and Clear under them. Choosing keeps it open; a click elsewhere closes."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
+        self.setObjectName("HistoryFilterPopup")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.form = QGridLayout(self)
+        self.form.setContentsMargins(12, 10, 12, 10)
+        self.form.setHorizontalSpacing(10)
+        self.form.setVerticalSpacing(6)
+        self.toggles = QHBoxLayout()
+        self.toggles.setSpacing(6)
+
+    def show_under(self, anchor: QWidget) -> None:
+        self.adjustSize()
+        pos = anchor.mapToGlobal(QPoint(0, anchor.height() + 2))
+        screen = anchor.screen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            pos.setX(min(pos.x(), area.right() - self.width()))
+            if pos.y() + self.height() > area.bottom():
+                pos.setY(anchor.mapToGlobal(QPoint(0, -self.height() - 2)).y())
+        self.move(pos)
+        self.show()
+
+
 class FilterBar(QWidget):
-    """Emits `query_changed` with the query the controls describe."""
+    """Emits `query_changed` with the query the controls describe.
+
+    On a dock wide enough, every control sits on one line. On a narrower one the filters move
+    into a popup under a "Filters" button that counts the ones in use, so the bar stays one
+    line and the thumbnails keep the height (three wrapped lines left no whole row at 1024 px)."""
 
     query_changed = Signal(object)
     view_mode_changed = Signal(str)  # "grid" | "list"
@@ -104,6 +138,17 @@ class FilterBar(QWidget):
         self.list_button.clicked.connect(lambda: self._set_mode("list"))
         row.addWidget(self.grid_button)
         row.addWidget(self.list_button)
+        self.row = row
+        self.more = QToolButton(self)
+        self.more.setObjectName("HistoryFiltersButton")
+        self.more.setText("Filters")
+        self.more.setToolTip("Model, type, status, time, tag, favourites, on disk")
+        self.more.setAccessibleName("Filters")
+        self.more.setAutoRaise(True)
+        self.more.clicked.connect(self.show_filters)
+        self.more.hide()
+        self.popup: FilterPopup | None = None
+        self.compact = False
         # Each keystroke searches (at once: a query is a few ms), once typing pauses for a frame.
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
@@ -187,6 +232,7 @@ class FilterBar(QWidget):
     def _emit(self) -> None:
         query = self.query()
         self.clear.setEnabled(not query.empty)
+        self._count_filters(query)
         if query != self._last:
             self._last = query
             self.query_changed.emit(query)
@@ -203,6 +249,80 @@ class FilterBar(QWidget):
         self.files.setChecked(False)
         del blockers
         self._emit()
+
+    # ----- narrow docks ------------------------------------------------------------------
+    def _filter_widgets(self) -> list[QWidget]:
+        return [self.model, self.op, self.status, self.date, self.tag, self.favourite, self.files, self.clear]
+
+    def _one_line_width(self) -> int:
+        """The width every control needs on one line (the search at a comfortable width)."""
+        margins = self.row.contentsMargins()
+        widgets = [self.search, *self._filter_widgets(), self.count, self.grid_button, self.list_button]
+        widths = [max(240, self.search.minimumSizeHint().width())] + [w.sizeHint().width() for w in widgets[1:]]
+        return sum(widths) + self.row.spacing() * (len(widths) - 1) + margins.left() + margins.right()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.set_compact(event.size().width() < self._one_line_width())
+
+    def set_compact(self, compact: bool) -> None:
+        """Filters in the bar (False) or in the popup under the Filters button (True)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        widgets = self._filter_widgets()
+        if compact:
+            if self.popup is None:
+                self.popup = FilterPopup(self)
+            for w in widgets:
+                self.row.removeWidget(w)
+            names = ("Model", "Type", "Status", "Time", "Tag")
+            for line, (name, combo) in enumerate(zip(names, widgets[:5])):
+                label = QLabel(name, self.popup)
+                label.setObjectName("Muted")
+                self.popup.form.addWidget(label, line, 0)
+                self.popup.form.addWidget(combo, line, 1)
+            for w in widgets[5:]:
+                w.setParent(self.popup)
+                self.popup.toggles.addWidget(w)
+            self.popup.toggles.addStretch(1)
+            self.popup.form.addLayout(self.popup.toggles, len(names), 0, 1, 2)
+            for w in widgets:
+                w.show()
+            self.row.insertWidget(1, self.more)
+            self.more.show()
+        else:
+            self.row.removeWidget(self.more)
+            self.more.hide()
+            if self.popup is not None:
+                self.popup.hide()
+                for i in reversed(range(self.popup.form.count())):
+                    item = self.popup.form.itemAt(i)
+                    if item is not None and item.widget() is not None and isinstance(item.widget(), QLabel) \
+                            and item.widget() not in widgets:
+                        item.widget().deleteLater()
+                while self.popup.toggles.count():
+                    self.popup.toggles.takeAt(0)
+                self.popup.form.removeItem(self.popup.toggles)
+            for i, w in enumerate(widgets):
+                w.setParent(self)
+                self.row.insertWidget(1 + i, w)
+                w.show()
+        self._count_filters(self.query())
+
+    def show_filters(self) -> FilterPopup | None:
+        if self.popup is None or not self.compact:
+            return None
+        self.popup.show_under(self.more)
+        return self.popup
+
+    def _count_filters(self, query: JobQuery) -> None:
+        fields = set(query.set_fields()) - {"text"}
+        used = len(fields) - ({"since", "until"} <= fields)  # a date range is one filter
+        self.more.setText(f"Filters · {used}" if used else "Filters")
+        self.more.setProperty("active", bool(used))
+        self.more.style().unpolish(self.more)
+        self.more.style().polish(self.more)
 
     def set_count(self, shown: int, total: int, filtered: bool) -> None:
         if not filtered:
