@@ -32,8 +32,13 @@ def test_clean_prompt_exits_0():
 
 
 def test_warnings_only_exit_0():
+    code, out, _ = run(["castle --s 100 --s 200"])
+    assert code == 0 and "warning[duplicate-flag]" in out
+
+
+def test_a_value_outside_the_documented_range_exits_1_with_the_nearest_value():
     code, out, _ = run(["castle --s 5000"])
-    assert code == 0 and "warning[value-range]" in out
+    assert code == 1 and "error[value-range]" in out and "[fix: '1000']" in out
 
 
 def test_model_option_is_the_default_model():

@@ -95,9 +95,9 @@ def test_highlighting_survives_characters_outside_the_bmp(editor, state):
 
 
 def test_warning_and_info_squiggle_colours(editor, state):
-    state.set_text("castle --v 8 --hd --stop 50", origin="program")
+    state.set_text("castle --v 8 --hd --s 50 --s 60", origin="program")
     colours = {colour for _a, _b, colour in squiggles(editor)}
-    assert severity_color("warning").name() in colours  # --stop is ignored on v8
+    assert severity_color("warning").name() in colours  # the first --s is a duplicate
     assert severity_color("info").name() in colours  # v8 → v8.1 migration hint
 
 

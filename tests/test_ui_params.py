@@ -142,11 +142,11 @@ def test_turbo_is_not_offered_on_the_v8_family(panel, state):
 
 
 def test_model_switch_offers_to_drop_rejected_flags(qtbot, panel, state):
-    state.set_text("castle --v 8 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9", origin="program")
+    state.set_text("castle --v 8 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9", origin="program")
     assert state.lint().ok
     assert not panel.migration_bar.isVisible()
     pick_model(panel, "8.1")
-    assert state.text() == "castle --v 8.1 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9"
+    assert state.text() == "castle --v 8.1 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9"
     assert not state.lint().ok
     bar = panel.migration_bar
     assert bar.isVisible()
@@ -157,9 +157,9 @@ def test_model_switch_offers_to_drop_rejected_flags(qtbot, panel, state):
     assert state.lint().ok and not state.lint().errors
     assert not bar.isVisible()
     state.undo_stack.undo()  # the drop is one step
-    assert state.text() == "castle --v 8.1 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9"
+    assert state.text() == "castle --v 8.1 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9"
     state.undo_stack.undo()  # and the model switch another
-    assert state.text().startswith("castle --v 8 --q 4")
+    assert state.text().startswith("castle --v 8 --q 1")
 
 
 def test_migration_bar_can_be_dismissed(qtbot, panel, state):
