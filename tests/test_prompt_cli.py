@@ -52,8 +52,8 @@ def test_json_output_shape():
     code, out, _ = run([text, "--json"])
     assert code == 1
     data = json.loads(out)
-    assert set(data) == {"model", "diagnostics", "cost"}
-    assert data["model"] == "8.1"
+    assert set(data) == {"model", "prompts", "diagnostics", "cost"}
+    assert data["model"] == "8.1" and data["prompts"] == [text]
     assert set(data["cost"]) == {"credits", "reasons"} and data["cost"]["credits"] == 80
     for d in data["diagnostics"]:
         assert set(d) == {"severity", "code", "message", "start", "end", "fix"}

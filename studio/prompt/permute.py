@@ -79,9 +79,18 @@ class SourceMap:
             return (p.src_start + (start - p.out_start), p.src_start + (end - p.out_start), True,
                     p.origin)
         origin = next((x.origin for x in self.pieces[i:j + 1] if x.origin), "")
-        lo = min(x.src_start for x in self.pieces[i:j + 1])
-        hi = max(x.src_end for x in self.pieces[i:j + 1])
-        return (lo, hi, False, origin)
+        # The ends land where they are in their pieces; what lies between is covered whole.
+        lo = p.src_start + (max(start, p.out_start) - p.out_start) if p.literal else p.src_start
+        hi = q.src_start + (min(end, q.out_end) - q.out_start) if q.literal else q.src_end
+        inner = self.pieces[i:j + 1]
+        lo = min([lo] + [x.src_start for x in inner[1:]])
+        hi = max([hi] + [x.src_end for x in inner[:-1]])
+        return (lo, max(lo, hi), False, origin)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether typed text [start, end) was copied whole into the output (one literal piece)."""
+        return any(p.literal and p.src_start <= start and end <= p.src_end and not p.origin
+                   for p in self.pieces)
 
     def then(self, outer: SourceMap) -> SourceMap:
         """The map of a text made from this map's output by `outer` (outer's source is this
@@ -265,35 +274,40 @@ def _sets(seq: list, out: list[_Set]) -> list[_Set]:
     return out
 
 
-# A built prompt: pieces (src_start, src_end, text, literal) in output order.
-_Run = tuple[int, int, str, bool]
+# A prompt being built: runs (src_start, src_end, text, literal, origin) in output order; a
+# run with no text and no width marks a boundary (where an option or a replacement starts/ends).
+Run = tuple[int, int, str, bool, str]
 
 
-def _expand(seq: list) -> list[list[_Run]]:
-    partial: list[list[_Run]] = [[]]
+def boundary(at: int) -> Run:
+    return (at, at, "", False, "")
+
+
+def _expand(seq: list) -> list[list[Run]]:
+    partial: list[list[Run]] = [[]]
     for item in seq:
         if isinstance(item, _Text):
             for p in partial:
-                p.append((item.start, item.end, item.text, item.literal))
+                p.append((item.start, item.end, item.text, item.literal, ""))
         else:
-            options: list[list[_Run]] = []
+            options: list[list[Run]] = []
             for alt in item.alts:
                 options.extend(_expand(alt))
             # Each option is marked by a zero-width run at the set's place, so joins know a set
             # boundary is there (and an empty option still has a place in the typed text).
-            partial = [p + [(item.start, item.start, "", False)] + o
-                       + [(item.end, item.end, "", False)] for p in partial for o in options]
+            partial = [p + [boundary(item.start)] + o + [boundary(item.end)]
+                       for p in partial for o in options]
     return partial
 
 
-def _build(runs: list[_Run], source_length: int) -> Variant:
-    """Join runs into a prompt: at a set boundary, spaces never double (`a {, red} bird` is
+def assemble(runs: list[Run], source_length: int) -> Variant:
+    """Join runs into a prompt: at a boundary, spaces never double (`a {, red} bird` is
     `a bird`), and the prompt has no spaces at its ends."""
     out: list[str] = []
     pieces: list[Piece] = []
     pos = 0
     boundary = True  # the start counts as a boundary: no leading spaces
-    for a, b, text, literal in runs:
+    for a, b, text, literal, origin in runs:
         if a == b and not text:
             boundary = True
             continue
@@ -306,7 +320,8 @@ def _build(runs: list[_Run], source_length: int) -> Variant:
         if not text:
             continue
         boundary = False
-        pieces.append(Piece(pos, pos + len(text), a, b if not literal else a + len(text), literal))
+        pieces.append(Piece(pos, pos + len(text), a, b if not literal else a + len(text), literal,
+                            origin))
         out.append(text)
         pos += len(text)
     # No trailing spaces (the last option may have left one before an empty option).
@@ -380,9 +395,9 @@ def expand(text: str, limit: int = MAX_PROMPTS) -> Expansion:
             + f"; at most {limit} are sent at once — remove options or split the prompt",
             (top[0].start, top[-1].end)))
         return Expansion(text, (), tuple(problems), count, True, tuple(marks))
-    variants = tuple(_build(runs, len(text)) for runs in _expand(root))
+    variants = tuple(assemble(runs, len(text)) for runs in _expand(root))
     return Expansion(text, variants, (), count, True, tuple(marks))
 
 
-__all__ = ["Expansion", "MAX_PROMPTS", "PERMUTATION_CODES", "Piece", "Problem", "SourceMap",
-           "Variant", "expand"]
+__all__ = ["Expansion", "MAX_PROMPTS", "PERMUTATION_CODES", "Piece", "Problem", "Run", "SourceMap",
+           "Variant", "assemble", "boundary", "expand"]
