@@ -9,6 +9,7 @@ from PySide6.QtGui import QDropEvent
 
 from studio.session.prompt_state import PromptState
 from studio.ui.prompt.param_panel import ParameterPanel
+from tests.studio_support import settle_lint
 from studio.ui.prompt.editor import PromptEditor
 
 
@@ -50,6 +51,7 @@ def test_typing_a_flag_moves_the_controls(qtbot, panel, state):
     editor.show()
     editor.text_edit.setFocus()
     qtbot.keyClicks(editor.text_edit, "castle --s 600 --w 1200 --ar 3:2 --tile --q 2")
+    settle_lint(qtbot, state)  # the panel follows the lint, which runs once typing pauses
     assert panel.slider("stylize").value() == 600
     assert panel.rows["stylize"].spin.value() == 600
     assert panel.slider("weird").value() == 1200
@@ -59,6 +61,7 @@ def test_typing_a_flag_moves_the_controls(qtbot, panel, state):
     assert panel.rows["quality"].combo.currentText() == "2"
     # Deleting the flag in the text returns the slider to its resting value.
     state.set_text("castle --w 1200", origin="editor")
+    settle_lint(qtbot, state)
     assert panel.slider("stylize").value() == 100
     assert panel.slider("weird").value() == 1200
 
@@ -290,8 +293,10 @@ def test_typing_a_new_version_offers_the_drop_once_it_is_complete(qtbot, panel, 
     editor.text_edit.setTextCursor(cursor)
     editor.text_edit.setFocus()
     qtbot.keyClicks(editor.text_edit, "--v 8.")
+    settle_lint(qtbot, state)
     assert not panel.migration_bar.isVisible()  # "--v 8." names no model yet
     qtbot.keyClicks(editor.text_edit, "1")
+    settle_lint(qtbot, state)
     assert panel.migration_bar.isVisible()
     assert panel.migration_bar.drop_button.text() == "Drop 1 flag"
 

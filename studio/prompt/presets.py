@@ -375,7 +375,8 @@ def _resolve(name: str, book: PresetBook, rules: Rules, chain: tuple[str, ...], 
     _resolve_text(preset.params, book, rules, chain + (name,), out)
 
 
-def _separator(body: str) -> str:
+def word_separator(body: str) -> str:
+    """What goes between prompt text and prompt words added after it."""
     words = body.split()
     if not words or body[-1] in ",;:" or words[-1].lower().startswith(("http://", "https://")):
         return " "
@@ -431,7 +432,7 @@ def apply_presets(text: str, book: PresetBook | None, rules: Rules | None = None
     fragments.extend((frag, n, n, SUFFIX_ORIGIN) for frag in suffix.fragments)
     written = body
     for frag, a, b, origin in fragments:
-        sep = _separator(written) if written.strip() else ""
+        sep = word_separator(written) if written.strip() else ""
         runs.append((a, b, sep + frag, False, origin))
         written += sep + frag
     pos = body_end
@@ -450,6 +451,13 @@ def apply_presets(text: str, book: PresetBook | None, rules: Rules | None = None
     used = tuple(Used(f.name, (f.start, f.name_end), " ".join(k), tuple(d))
                  for f, k, d in zip(tokens, kept, dropped))
     return Applied(built.text, built.map, tuple(problems), used)
+
+
+def prompt_words(book: PresetBook, name: str) -> str:
+    """The prompt words preset `name` adds, its nested presets' included (", "-joined)."""
+    r = _Resolved()
+    _resolve(name.lstrip("-").lower(), book, load_rules(), (), r)
+    return ", ".join(r.fragments)
 
 
 def model_mismatch(preset: Preset, model: str) -> str | None:
@@ -489,4 +497,4 @@ def suitability(book: PresetBook, name: str, model: str, *, video: bool = False)
 
 __all__ = ["Applied", "FORMAT", "NewerPresetFile", "PRESET_CODES", "Preset", "PresetBook", "PresetFileError",
            "SUFFIX_ORIGIN", "Used", "VERSION", "apply_presets", "content_problems", "model_mismatch",
-           "name_problem", "suitability"]
+           "name_problem", "prompt_words", "suitability", "word_separator"]
