@@ -158,6 +158,18 @@ def test_remix_prompts_are_linted_against_the_parent_model(sandbox):
         assert "--no" in payload["message"] and payload["detail"]["field"] == "remixPrompt"
 
 
+@pytest.mark.parametrize("text,flag", [
+    ("a fox --s 1001", "--s"), ("a fox --chaos 101", "--chaos"), ("a fox --stop 9", "--stop"),
+    ("a fox --seed 4294967296", "--seed"), ("a fox --v 6 --q 4", "--q"), ("a fox --v 8 --stop 50", "--stop"),
+])
+def test_values_the_docs_exclude_are_refused_and_nothing_is_charged(sandbox, text, flag):
+    # As strict as the documented ranges and sets (issue 13): no "clamped" job is ever made.
+    with client(sandbox) as api:
+        payload = refused(api, "diffusion", {"text": text})
+    assert payload["detail"]["flag"] == flag and flag in payload["message"]
+    assert sandbox.state.created_job_ids() == []
+
+
 def test_unsupported_api_flags_are_refused(sandbox):
     with client(sandbox) as api:
         assert "--repeat" in refused(api, "diffusion", {"text": "a fox --repeat 2"})["message"]

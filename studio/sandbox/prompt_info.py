@@ -90,6 +90,10 @@ def lint_rejection(
         start, end = diag.span
         found = _FLAG_NAME.search(text[start:end])
         flag = found.group(0) if found else None
+        if flag is None and result.parsed is not None:
+            # A value's finding (`--s 1001`): the flag it belongs to.
+            owner = next((f for f in result.parsed.flags if f.start <= start and end <= f.end), None)
+            flag = owner.spelling if owner is not None else None
         message = diag.message
         if flag and flag not in message:
             message = f"{flag}: {message}"

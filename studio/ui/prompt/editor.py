@@ -115,6 +115,7 @@ def _menu_button(parent: QWidget, name: str, text: str, icon: str, tip: str, fil
 
 
 RECENT_MENU_SIZE = 15  # prompts in the Recent menu
+_WORD_WINDOW = 96  # UTF-16 units before the caret read for completion (a flag name is short)
 _RECENT_ITEM_WIDTH = 420  # px a menu item's one line is elided to
 
 
@@ -500,10 +501,13 @@ class PromptEditor(QWidget):
         if self._syncing:
             return
         shown = self._shown_text()
+        # In the document flag dashes are non-breaking already; plain `--` before a letter means
+        # a flag just formed (typed or pasted): make it unbreakable too.
+        if "--" in shown and _FLAG_DASHES.search(shown):
+            wanted = to_display(shown)
+            self._replace_shown(shown, wanted)
+            shown = wanted
         text = from_display(shown)
-        wanted = to_display(text)
-        if wanted != shown:
-            self._replace_shown(shown, wanted)  # a flag's `--` just formed: make it unbreakable
         if text == self.state.text():
             return
         self._pushing = True
@@ -774,14 +778,17 @@ class PromptEditor(QWidget):
 
     # ---- completion ------------------------------------------------------------------------
     def _word_before_caret(self) -> tuple[str, int]:
-        """The word being typed (up to the caret) and its length in UTF-16 units."""
-        cursor = self.text_edit.textCursor()
-        line = from_display(cursor.block().text())
-        at = Utf16Index(line).from_utf16(cursor.positionInBlock())
-        head = line[:at]
+        """The word being typed (up to the caret) and its length in UTF-16 units. Reads only the
+        few characters before the caret: a keystroke costs the same in a prompt of any length."""
+        caret = self.text_edit.textCursor()
+        block_start = caret.block().position()
+        cursor = QTextCursor(caret)
+        cursor.clearSelection()
+        cursor.setPosition(max(block_start, caret.position() - _WORD_WINDOW), QTextCursor.MoveMode.KeepAnchor)
+        head = from_display(cursor.selectedText())
         start = max(head.rfind(" "), head.rfind("\t")) + 1
         word = head[start:]
-        return word, len(word.encode("utf-16-le")) // 2
+        return word, len(word.encode("utf-16-le", "surrogatepass")) // 2
 
     def update_completion(self, force: bool = False) -> None:
         word, _ = self._word_before_caret()

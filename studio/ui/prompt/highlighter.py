@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from PySide6.QtGui import (QColor, QFont, QPalette, QSyntaxHighlighter, QTextBlock, QTextCharFormat,
                            QTextDocument)
@@ -112,12 +113,15 @@ def set_once(widget: object, key: str, value: object, setter) -> None:
     setter(value)
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     start: int  # UTF-16 document position
     end: int
     kind: str
     fmt: QTextCharFormat
+
+
+_START = itemgetter(0)
+_run = tuple.__new__  # hundreds per keystroke on a long prompt: no NamedTuple __new__ frame
 
 
 class PromptHighlighter(QSyntaxHighlighter):
@@ -177,23 +181,29 @@ class PromptHighlighter(QSyntaxHighlighter):
         cut_end = position + removed
         # One character typed right after a token, not a space: the token goes on (`--a` → `--ar`).
         grow = removed == 0 and added == 1 and not self.document().characterAt(position).isspace()
-        runs: list[Run] = []
-        for run in self._runs:
-            s, e = run.start, run.end
+        old = self._runs
+        # Runs ending well before the edit stay as they are (no run ends after the next one starts).
+        first = max(0, bisect.bisect_left(self._starts, position) - 1)
+        while first > 0 and old[first - 1].end >= position:
+            first -= 1
+        runs = old[:first]
+        add = runs.append
+        for run in old[first:]:
+            s, e, kind, fmt = run
             if e < position or (e == position and not grow):
-                runs.append(run)  # before the edit
+                add(run)  # before the edit
             elif e == position:
-                runs.append(Run(s, e + added, run.kind, run.fmt))
+                add(_run(Run, (s, e + added, kind, fmt)))
             elif s >= cut_end:
-                runs.append(Run(s + delta, e + delta, run.kind, run.fmt))  # after the edit
+                add(_run(Run, (s + delta, e + delta, kind, fmt)))  # after the edit
             else:
                 # The edit is inside the run or cuts into it: keep what is left, typed text included.
                 ns = s if s < position else position + added
                 ne = e + delta if e > cut_end else position + added
                 if ne > ns:
-                    runs.append(Run(ns, ne, run.kind, run.fmt))
+                    add(_run(Run, (ns, ne, kind, fmt)))
         self._runs = runs
-        self._starts = [r.start for r in runs]
+        self._starts = [r[0] for r in runs]
 
     # ---- the lint's runs ---------------------------------------------------------------------
     def set_tokens(self, tokens, text: str, marks: tuple[int, ...] = (),
@@ -210,12 +220,12 @@ class PromptHighlighter(QSyntaxHighlighter):
             fmt = formats.get(kind)
             if fmt is None or token.end <= token.start:
                 continue
-            runs.append(Run(index.to_utf16(token.start), index.to_utf16(token.end), kind, fmt))
+            runs.append(_run(Run, (index.to_utf16(token.start), index.to_utf16(token.end), kind, fmt)))
         braces = formats[KIND_SET]
         for at in marks:
             u = index.to_utf16(at)
-            runs.append(Run(u, u + 1, KIND_SET, braces))
-        runs.sort(key=lambda r: r.start)
+            runs.append(_run(Run, (u, u + 1, KIND_SET, braces)))
+        runs.sort(key=_START)  # stable: a set's brace drawn over the value token it sits in
         old = self._runs
         self._runs = runs
         self._starts = [r.start for r in runs]
@@ -223,7 +233,7 @@ class PromptHighlighter(QSyntaxHighlighter):
 
     def _refresh_changed(self, old: list[Run], new: list[Run]) -> int:
         """Highlight again only the blocks where `old` and `new` differ."""
-        if [(r.start, r.end, r.kind) for r in old] == [(r.start, r.end, r.kind) for r in new]:
+        if len(old) == len(new) and all(a[:3] == b[:3] for a, b in zip(old, new)):
             return 0
         doc = self.document()
         if doc is None:
