@@ -271,7 +271,8 @@ class PromptState(QObject):
         """The prompt's own parameters as written (its known --flags with their values), for
         saving them as a preset."""
         parsed = self.lint().parsed or self.parsed()
-        return " ".join(self._text[f.start:f.end] for f in parsed.flags if f.known and not f.preset)
+        flags = [self._text[f.start:f.end] for f in parsed.flags if f.known and not f.preset]
+        return " ".join(f for f in flags if "{" not in f and "}" not in f)  # a preset holds no set
 
     def insert_preset(self, name: str) -> None:
         """Add `--name` at the end of the prompt (one undo step); it is written out when sent."""

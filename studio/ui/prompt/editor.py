@@ -334,8 +334,12 @@ class PromptEditor(QWidget):
         info.setContentsMargins(2, 0, 2, 0)
         info.setSpacing(8)
         info.addWidget(self.summary_label, 1)
-        info.addWidget(self.cost_label, 0)
-        # The prompts sent before: a quiet icon + label like the grid's Reroll, after the cost.
+        # The cost has a line of its own above Generate: a set's "8 prompts · 640 credits · v7 +
+        # v8.1" needs the dock's whole width, and it reads as the total of what Generate sends.
+        cost_row = QHBoxLayout()
+        cost_row.setContentsMargins(2, 0, 2, 0)
+        cost_row.addWidget(self.cost_label, 1)
+        # The prompts sent before: a quiet icon + label like the grid's Reroll.
         self.recent_button, self.recent_menu = _menu_button(
             self, "RecentPrompts", "Recent", RECENT_ICON,
             "Prompts sent before, newest first (Ctrl+↑ / Ctrl+↓ in the prompt walk through them; "
@@ -380,6 +384,7 @@ class PromptEditor(QWidget):
         layout.addWidget(self.suffix_label)
         layout.addWidget(self.problems)
         layout.addLayout(info)
+        layout.addLayout(cost_row)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.block_reason)
         # Never squeezed below what its rows need (wrapped problem messages included).

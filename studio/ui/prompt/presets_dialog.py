@@ -80,6 +80,7 @@ def ask_unsuited(parent: QWidget, state: PromptState, name: str) -> QMessageBox 
                       f"{preset.token if preset else name} does not suit {model_label(state.model())}:",
                       parent=parent)
     box.setObjectName("UnsuitedPreset")
+    box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 380px; }")  # reasons are long
     box.setInformativeText("\n".join(f"• {r}" for r in reasons)
                            + "\n\nInserted anyway, the prompt shows these problems on its name "
                              "and nothing is sent until they are fixed.")
@@ -119,6 +120,7 @@ class PresetsDialog(QDialog):
         left = QVBoxLayout()
         self.list = QListWidget()
         self.list.setObjectName("PresetList")
+        self.list.setSpacing(3)
         self.list.currentItemChanged.connect(self._picked)
         left.addWidget(self.list, 1)
         row = QHBoxLayout()
