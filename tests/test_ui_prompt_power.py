@@ -328,3 +328,28 @@ def test_copy_gives_plain_hyphens(qtbot, editor, state):
     editor.text_edit.selectAll()
     editor.text_edit.copy()
     assert QGuiApplication.clipboard().text() == "castle --ar 3:2"
+    mime = QGuiApplication.clipboard().mimeData()
+    assert NB_HYPHEN not in mime.html() and "--ar" in mime.html()
+
+
+def test_colours_follow_typing_before_the_lint_lands_and_the_lint_repaints_nothing(qtbot, editor, state):
+    state.set_text("castle --ar 3:2 --s 250", origin="program")
+    before = [(r.start, r.end, r.kind) for r in editor.highlighter.runs()]
+    assert ("flag" in [k for _, _, k in before]) and len(before) == 4
+    editor.text_edit.setFocus()
+    cursor = editor.text_edit.textCursor()
+    cursor.setPosition(0)
+    editor.text_edit.setTextCursor(cursor)
+    qtbot.keyClicks(editor.text_edit, "big ")
+    assert state.lint_pending()
+    assert [(r.start, r.end, r.kind) for r in editor.highlighter.runs()] == [(a + 4, b + 4, k) for a, b, k in before]
+    repainted = []
+    original = editor.highlighter.rehighlightBlock
+    editor.highlighter.rehighlightBlock = lambda block: (repainted.append(block.blockNumber()), original(block))
+    settle_lint(qtbot, state)
+    assert repainted == []  # the lint found the colours already where they belong
+    # Typing on at the end of a value keeps its colour; a new word waits for the lint.
+    cursor.movePosition(cursor.MoveOperation.End)
+    editor.text_edit.setTextCursor(cursor)
+    qtbot.keyClicks(editor.text_edit, "0")
+    assert editor.highlighter.runs()[-1][:3] == (len("big castle --ar 3:2 --s "), len(state.text()), "value")

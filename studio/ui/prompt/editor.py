@@ -156,8 +156,17 @@ class PromptTextEdit(QPlainTextEdit):
         return from_display(super().toPlainText())
 
     def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802
-        mime = QMimeData()
-        mime.setText(from_display(self.textCursor().selection().toPlainText()))
+        # Qt's own object, edited (one made here would be freed twice: by Python and by the
+        # clipboard). Reading its text first makes Qt fill in every format, then each is fixed.
+        mime = super().createMimeDataFromSelection()
+        text = from_display(mime.text())
+        html = mime.html().replace(NB_HYPHEN, "-").replace("&#8209;", "-") if mime.hasHtml() else ""
+        for kind in list(mime.formats()):
+            if kind not in ("text/plain", "text/html"):
+                mime.removeFormat(kind)  # rich formats that would carry the display hyphens
+        mime.setText(text)
+        if html:
+            mime.setHtml(html)
         return mime
 
     # ---- keys ----------------------------------------------------------------------------

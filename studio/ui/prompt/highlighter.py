@@ -175,8 +175,8 @@ class PromptHighlighter(QSyntaxHighlighter):
     # ---- following the text ---------------------------------------------------------------
     def _follow_edit(self, position: int, removed: int, added: int) -> None:
         """Move the runs with an edit (UTF-16 positions), until the next lint replaces them."""
-        if not self._runs or (removed == 0 and added == 0):
-            return
+        if not self._runs or removed == added:
+            return  # nothing moved (a same-length replacement, such as a flag's dashes made unbreakable)
         delta = added - removed
         cut_end = position + removed
         # One character typed right after a token, not a space: the token goes on (`--a` → `--ar`).
