@@ -22,10 +22,21 @@ from __future__ import annotations
 
 import sys
 
-# Run as a script, this file's folder comes first on sys.path, where this file would stand in
-# for the standard library's `typing` module: take the folder off before anything imports it.
-_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-sys.path[:] = [p for p in sys.path if p not in ("", _HERE) and not p.endswith("/benchmarks")]
+# This file's name is the standard library's `typing`. A script in this folder has the folder
+# first on sys.path, so its `import typing` finds this file: then be the real module.
+if __name__ != "__main__":
+    import importlib.util as _util
+    import sysconfig as _sysconfig
+
+    _spec = _util.spec_from_file_location("typing", f"{_sysconfig.get_paths()['stdlib']}/typing.py")
+    _real = _util.module_from_spec(_spec)
+    sys.modules["typing"] = _real  # what the import statement hands over once this file has run
+    _spec.loader.exec_module(_real)
+    globals().update({k: v for k, v in vars(_real).items() if not k.startswith("__")})
+else:
+    # Run as a script, take this folder off sys.path before anything imports `typing`.
+    _here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    sys.path[:] = [p for p in sys.path if p not in ("", _here) and not p.endswith("/benchmarks")]
 
 import gc  # noqa: E402
 import json  # noqa: E402
@@ -35,8 +46,9 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 LENGTHS = (100, 1000, 8192)
 KEYS = 120  # measured keystrokes per editor, length and text
