@@ -192,6 +192,12 @@ class Studio(QObject):
         # The prompt (its parameters are flags in it) is where the user left it last time.
         self.prompt_state = PromptState(self.settings.prompt_text)
         self.build_session()
+        # Presets (--name) and the default suffix, from the config folder; a problem with the
+        # file is said in the window once it exists (below).
+        from studio.session.presets import PresetLibrary
+
+        self.presets = PresetLibrary() if self._keep_history else PresetLibrary.in_memory()
+        self.prompt_state.set_presets(self.presets)
         # Ctrl+Up in the editor walks back through the prompts sent before (the store's).
         self.prompt_state.set_recall_source(
             lambda: self.store.recent_prompts(200) if self.store is not None else [])
@@ -208,6 +214,9 @@ class Studio(QObject):
             self.jobs.on_show.show(restored[-1].key)  # the newest, where the artist left off
         if self.store_message:
             self.window.show_history_problem(self.store_message)
+        self.presets.message.connect(self.window.show_presets_problem)
+        if self.presets.last_message:
+            self.window.show_presets_problem(self.presets.last_message)
         return self.window
 
     def _open_store(self) -> None:

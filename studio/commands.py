@@ -1,7 +1,7 @@
 """`legnext-studio generate / history / show / resume / export`: the window's jobs, store and
 archive, for scripts.
 
-    generate PROMPT... [--wait] [--json]   one diffusion job per prompt, checked first
+    generate PROMPT... [--wait] [--json]   one diffusion job per prompt ({a, b} sets expanded), checked first
     history [--search TEXT] [--status S] [--limit N] [--json]
     show KEY_OR_JOB_ID [--json]
     resume [--json]                        watch every job that has not ended until it is archived
@@ -159,9 +159,10 @@ def main(command: str, argv: list[str]) -> int:
     if command == "export":
         return _export(args)
     if command == "generate":
-        refused = _check_prompts(args.prompts)
-        if refused:
+        sets = _check_prompts(args.prompts)
+        if sets is None:
             return 1
+        args.sets = sets
     return _run_jobs(command, args)
 
 
@@ -226,20 +227,28 @@ def _export(args: Any) -> int:
     return 0
 
 
-def _check_prompts(prompts: list[str]) -> bool:
-    """Lint each prompt as the window does; True (and the reasons printed) if any is refused."""
-    from studio.prompt import lint
+def _check_prompts(prompts: list[str]) -> list[list[str]] | None:
+    """Lint each prompt as the window does ({a, b} sets expanded, the user's presets and default
+    suffix written out): the prompts each one sends, or None (the reasons printed) if any is
+    refused."""
+    from studio.prompt import lint_set
+    from studio.store.preset_file import load
 
+    loaded = load()
+    if loaded.message:
+        print(f"legnext-studio generate: {loaded.message}", file=sys.stderr)
     refused = False
+    sets: list[list[str]] = []
     for prompt in prompts:
-        result = lint(prompt)
+        result = lint_set(prompt, presets=loaded.book)
         if not prompt.strip():
             print("legnext-studio generate: an empty prompt was given", file=sys.stderr)
             refused = True
         for diagnostic in result.errors:
             print(f"legnext-studio generate: {prompt!r}: {diagnostic.message}", file=sys.stderr)
             refused = True
-    return refused
+        sets.append([p.text for p in result.prompts])
+    return None if refused else sets
 
 
 def _run_jobs(command: str, args: Any) -> int:
@@ -272,7 +281,10 @@ def _run_jobs(command: str, args: Any) -> int:
                 jobs.send_waiting()  # never sent before the stop: resume sends them now
                 entries = [e for e in jobs.entries() if e.key in restored]
             else:
-                entries = [jobs.submit("diffusion", text=p, prompt=p) for p in args.prompts]
+                entries = []
+                for texts in args.sets:  # a prompt with {a, b} sets sends them as one set
+                    entries += (jobs.submit_set(texts) if len(texts) > 1
+                                else [jobs.submit("diffusion", text=p, prompt=p) for p in texts])
             sandbox = studio.plan is not None and studio.plan.sandbox
             wait = command == "resume" or args.wait or sandbox
             if command == "generate" and sandbox and not args.wait:

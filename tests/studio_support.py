@@ -34,3 +34,9 @@ def start_studio(qtbot, *, key: str | None = "test-key", base_url: str | None = 
 def stop_studio(qtbot, studio: Studio) -> None:
     task = spawn(studio.aclose(), name="close")
     qtbot.waitUntil(task.done, timeout=10000)
+
+
+def settle_lint(qtbot, state, timeout: int = 2000) -> None:
+    """Wait for the lint that typing left pending: the prompt is linted once typing pauses
+    (studio.session.prompt_state), and lint_changed redraws the views then."""
+    qtbot.waitUntil(lambda: not state.lint_pending(), timeout=timeout)

@@ -308,6 +308,23 @@ def test_generate_refuses_a_prompt_with_an_error_and_sends_nothing(server_proces
         assert store.count() == 0
 
 
+def test_generate_sends_a_prompts_sets_as_one_set_with_presets_written_out(server_process):
+    import json
+
+    from studio.prompt.presets import Preset, PresetBook
+    from studio.store import preset_file
+
+    preset_file.save(PresetBook((Preset("wide", "--ar 16:9"),)))
+    proc = _cli("generate", "a harbour at {dawn, dusk} --wide", "--wait", "--json", "--base-url", server_process)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert sorted(line["prompt"] for line in lines) == ["a harbour at dawn --ar 16:9", "a harbour at dusk --ar 16:9"]
+    with JobStore.open(paths.store_path()) as store:
+        groups = {store.get(line["key"]).group for line in lines}
+    assert len(groups) == 1 and None not in groups
+
+
 def test_show_and_history_usage(server_process):
     proc = _cli("show", "no-such-job")
     _out, err = proc.communicate(timeout=60)

@@ -32,8 +32,13 @@ def test_clean_prompt_exits_0():
 
 
 def test_warnings_only_exit_0():
+    code, out, _ = run(["castle --s 100 --s 200"])
+    assert code == 0 and "warning[duplicate-flag]" in out
+
+
+def test_a_value_outside_the_documented_range_exits_1_with_the_nearest_value():
     code, out, _ = run(["castle --s 5000"])
-    assert code == 0 and "warning[value-range]" in out
+    assert code == 1 and "error[value-range]" in out and "[fix: '1000']" in out
 
 
 def test_model_option_is_the_default_model():
@@ -47,8 +52,8 @@ def test_json_output_shape():
     code, out, _ = run([text, "--json"])
     assert code == 1
     data = json.loads(out)
-    assert set(data) == {"model", "diagnostics", "cost"}
-    assert data["model"] == "8.1"
+    assert set(data) == {"model", "prompts", "diagnostics", "cost"}
+    assert data["model"] == "8.1" and data["prompts"] == [text]
     assert set(data["cost"]) == {"credits", "reasons"} and data["cost"]["credits"] == 80
     for d in data["diagnostics"]:
         assert set(d) == {"severity", "code", "message", "start", "end", "fix"}

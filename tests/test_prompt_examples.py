@@ -45,7 +45,8 @@ IMAGE_EXAMPLES = [
     "Professional portrait --quality 2 --stylize 50 --chaos 10",
     "Abstract art --stylize 750 --weird 1500 --chaos 80",
     "Character design --cref [URL] --seed 12345 --stylize 200",
-    "Dynamic action scene --niji 6 --motion 4 --chaos 30",
+    # "Dynamic action scene --niji 6 --motion 4 --chaos 30" contradicts the docs' own rules:
+    # see test_motion_4_in_the_image_example_is_an_error below.
     # Object Reference
     "A small duck holding a magic wand --oref http://image.png",
     # Prompt Best Practices
@@ -107,18 +108,19 @@ def test_video_examples_lint_without_errors_or_warnings(text):
     assert [d for d in r.diagnostics if d.severity == "warning"] == []
 
 
-def test_motion_4_in_the_image_example_is_a_warning_not_an_error():
+def test_motion_4_in_the_image_example_is_an_error():
     """Image Parameters lists `--motion 1-4` and uses `--motion 4` in an image example; the
-    Video Parameters page says `low|high` and video only. Choice: in an image prompt it is
-    ignored (warning); in a video prompt a number gets a warning with the matching word."""
+    Video Parameters page says `low|high`, and Notes 6 makes motion video-only. The reading that
+    spends no credits by mistake (issue 13): in an image prompt it is an error (fix: remove it);
+    in a video prompt a number is an error whose fix is the matching word."""
     text = "Dynamic action scene --niji 6 --motion 4 --chaos 30"
     r = lint(text)
-    assert r.ok and r.model == "niji6"
+    assert not r.ok and r.model == "niji6"
     (d,) = r.diagnostics
-    assert (d.severity, d.code) == ("warning", "flag-ignored")
+    assert (d.severity, d.code, d.fix) == ("error", "flag-ignored", "")
     assert text[d.span[0]:d.span[1]] == "--motion 4"
     v = lint("https://example.com/a.png Dynamic action scene --motion 4", video=True)
-    assert [(d.code, d.fix) for d in v.diagnostics] == [("value-not-allowed", "high")]
+    assert [(d.severity, d.code, d.fix) for d in v.diagnostics] == [("error", "value-not-allowed", "high")]
 
 
 def test_enhance_requirement_prompt_is_a_v7_draft():

@@ -48,10 +48,10 @@ TABLE: dict[str, tuple[str, str, list[str]]] = {
     "Personalization (--p)": ("--p", "", [X, X, "✓", "✓ (V7 compatible)", "✓ (V7 compatible)", X, X]),
 }
 
-# 🚫 cells the docs state the API refuses (not just "no support" in the table): errors.
-# Relax: "relax mode currently not supported"; v8 turbo: "Turbo mode is not supported with V8";
-# v8.1 turbo: "Removed in V8.1 (will be rejected)".
-ERROR_CELLS = {("Relax Mode", m) for m in MODELS} | {("Turbo Mode", "v8"), ("Turbo Mode", "v8.1")}
+# Every 🚫 cell is an error (issue 13): "no support for this parameter" is a documented limit,
+# and a flag sent on a guess spends credits on a request the docs do not cover. The cells the
+# docs also word as refusals keep their own codes (unsupported / rejected).
+REFUSED_CELLS = {("Relax Mode", m) for m in MODELS} | {("Turbo Mode", "v8"), ("Turbo Mode", "v8.1")}
 
 URL = "https://example.com/ref.png"
 SAMPLE_VALUE = {"--sref": URL, "--oref": URL, "--cref": URL, "--no": "people, cars", "--p": "abc123"}
@@ -110,11 +110,16 @@ def test_comparison_table_cell(row, flag, needs, model, cell):
         if rng[0] > 0:
             text, start = build(model, flag, str(rng[0] - 1), needs)
             ds = on_flag(run(model, text), start)
-            assert [(d.severity, d.code, d.fix) for d in ds] == [("warning", "value-range", str(rng[0]))]
+            assert [(d.severity, d.code, d.fix) for d in ds] == [("error", "value-range", str(rng[0]))]
+            assert lint(apply_fix(text, ds[0]), video=(model == "video")).ok
         text, start = build(model, flag, str(rng[1] + 1), needs)
-        ds = on_flag(run(model, text), start)
-        assert [(d.severity, d.code, d.fix) for d in ds] == [("warning", "value-range", str(rng[1]))]
+        result = run(model, text)
+        ds = on_flag(result, start)
+        assert [(d.severity, d.code, d.fix) for d in ds] == [("error", "value-range", str(rng[1]))]
+        assert not result.ok
         assert model in ds[0].message or (model == "video" and "video" in ds[0].message)
+        assert "clamp" not in ds[0].message  # the docs never say Midjourney clamps
+        assert lint(apply_fix(text, ds[0]), video=(model == "video")).ok
         return
     if allowed is not None:
         for v in allowed:
@@ -123,8 +128,9 @@ def test_comparison_table_cell(row, flag, needs, model, cell):
         outside = [v for v in (0.25, 0.5, 1, 2, 3, 4, 6) if v not in allowed]
         text, start = build(model, flag, _fmt(outside[0]), needs)
         ds = on_flag(run(model, text), start)
-        assert [(d.severity, d.code) for d in ds] == [("warning", "value-not-allowed")], text
+        assert [(d.severity, d.code) for d in ds] == [("error", "value-not-allowed")], text
         assert ds[0].fix is not None and float(ds[0].fix) in allowed
+        assert lint(apply_fix(text, ds[0]), video=(model == "video")).ok
         for v in allowed:
             assert _fmt(v) in ds[0].message
         return
@@ -145,14 +151,17 @@ def test_comparison_table_cell(row, flag, needs, model, cell):
         assert [(d.severity, d.code, d.fix) for d in ds] == [("warning", "flag-noop", "")]
         assert result.ok
     elif cell == "Replaced by --oref":
-        assert [(d.severity, d.code, d.fix) for d in ds] == [("warning", "flag-replaced", "--oref")]
-        assert result.ok
+        assert [(d.severity, d.code, d.fix) for d in ds] == [("error", "flag-replaced", "--oref")]
+        assert not result.ok
+        assert lint(apply_fix(text, ds[0])).ok
     elif cell == X:
-        want = "error" if (row, model) in ERROR_CELLS else "warning"
-        assert [d.severity for d in ds] == [want], (text, ds)
+        assert [d.severity for d in ds] == ["error"], (text, ds)
+        refused = {"flag-unsupported", "flag-rejected"}
+        assert (ds[0].code in refused) == ((row, model) in REFUSED_CELLS), ds[0].code
         assert f"`{shown}`" in ds[0].message
         assert ds[0].fix == ""  # removing the flag is the fix
-        assert result.ok == (want != "error")
+        assert not result.ok
+        assert lint(apply_fix(text, ds[0]), video=(model == "video")).ok
     else:  # pragma: no cover - a transcription mistake in TABLE
         raise AssertionError(f"unhandled cell {cell!r}")
 
@@ -228,32 +237,73 @@ def test_permutations_are_unsupported_errors():
     assert spans == ["{red, blue}", "{1:1, 16:9}"]
 
 
-def test_video_batch_size_is_fine_in_video_and_checked_against_its_set():
-    assert lint("https://a.png a lighthouse --bs 2", video=True).ok
-    r = lint("https://a.png a lighthouse --bs 3", video=True)
-    assert [(d.code, d.fix) for d in r.diagnostics] == [("value-not-allowed", "2")]
+@pytest.mark.parametrize("size,fix", [("3", "2"), ("0", "1"), ("5", "4"), ("8", "4")])
+def test_video_batch_size_outside_1_2_4_is_an_error_with_the_nearest_size(size, fix):
+    for ok in ("1", "2", "4"):
+        assert lint(f"https://a.png a lighthouse --bs {ok}", video=True).ok
+    text = f"https://a.png a lighthouse --bs {size}"
+    r = lint(text, video=True)
+    assert [(d.severity, d.code, d.fix) for d in r.diagnostics] == [("error", "value-not-allowed", fix)]
+    assert "1, 2 or 4" in r.diagnostics[0].message
+    assert lint(apply_fix(text, r.diagnostics[0]), video=True).ok
 
 
-def test_video_motion_words_and_numbers():
+@pytest.mark.parametrize("value,fix", [("4", "high"), ("3", "high"), ("2", "low"), ("1", "low"),
+                                       ("medium", None), ("fast", None)])
+def test_video_motion_is_low_or_high_only(value, fix):
     assert lint("https://a.png sea --motion high", video=True).diagnostics == []
-    d = lint("https://a.png sea --motion 4", video=True).diagnostics[0]
-    assert (d.severity, d.code, d.fix) == ("warning", "value-not-allowed", "high")
-    d = lint("https://a.png sea --motion 1", video=True).diagnostics[0]
-    assert d.fix == "low"
+    assert lint("https://a.png sea --motion low", video=True).diagnostics == []
+    text = f"https://a.png sea --motion {value}"
+    (d,) = lint(text, video=True).diagnostics
+    assert (d.severity, d.code, d.fix) == ("error", "value-not-allowed", fix)
+    assert "low | high" in d.message
+    if fix is not None:
+        assert lint(apply_fix(text, d), video=True).ok
 
 
-def test_video_only_flags_in_image_prompts_are_warnings():
-    r = lint("a lighthouse --motion high --loop --end https://a.png")
-    assert r.ok
-    assert [d.code for d in r.diagnostics] == ["flag-ignored"] * 3
+def test_video_only_flags_in_image_prompts_are_errors():
+    text = "a lighthouse --motion high --loop --end https://a.png"
+    r = lint(text)
+    assert not r.ok
+    assert [(d.severity, d.code, d.fix) for d in r.diagnostics] == [("error", "flag-ignored", "")] * 3
+    fixed = text
+    for d in sorted(r.diagnostics, key=lambda d: d.span, reverse=True):
+        fixed = apply_fix(fixed, d)
+    assert fixed == "a lighthouse" and lint(fixed).ok
+
+
+@pytest.mark.parametrize("text,fix", [
+    ("castle --s 1001", "1000"), ("castle --chaos 101", "100"), ("castle --stop 9", "10"),
+    ("castle --seed 4294967296", "4294967295"), ("castle --v 6 --q 4", "2"), ("castle --w -1", "0"),
+    ("castle --v 7 --q 3", "2"), ("castle --v 8 --q 2", "1"), ("castle --v 8.1 --sref 1 --sv 6", "4"),
+    ("https://a.png castle --iw 3.5", "3"), ("castle --sref 1 --sw 1200", "1000"),
+    ("castle --oref https://a.png --ow 0", "1"), ("castle --cref https://a.png --cw 101", "100"),
+    ("castle --exp 101", "100"),
+])
+def test_issue_13_values_outside_the_docs_are_errors_with_the_nearest_value(text, fix):
+    r = lint(text)
+    assert not r.ok, text
+    (d,) = [d for d in r.errors if d.code in ("value-range", "value-not-allowed")]
+    assert d.fix == fix
+    assert "clamp" not in d.message and d.message.endswith(f"use {fix}")
+    assert lint(apply_fix(text, d)).ok
+
+
+def test_a_decimal_for_a_whole_number_parameter_is_an_error_rounded():
+    text = "castle --s 100.6"
+    (d,) = lint(text).diagnostics
+    assert (d.severity, d.code, d.fix) == ("error", "value-integer", "101")
+    assert apply_fix(text, d) == "castle --s 101"
 
 
 # ---- cross-flag rules -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("model", ["6", "6.1", "8", "8.1", "niji6"])
 def test_draft_only_on_v7(model):
+    # The parameter list says "V7 and above", the table v7 only: the table (no credits spent
+    # on a guess) wins, and the rule's note says so.
     r = lint("sketch --draft", model=model)
-    assert r.ok and [d.code for d in r.diagnostics] == ["flag-ignored"]
+    assert not r.ok and [d.code for d in r.diagnostics] == ["flag-ignored"]
     assert "v7" in r.diagnostics[0].message
     assert lint("sketch --draft", model="7").diagnostics == []
 
@@ -270,11 +320,11 @@ def test_oref_incompatible_with_speed_modes_and_q4(other, model):
     text = f"duck --oref {URL} {other}"
     r = lint(text, model=model)
     hits = [d for d in r.diagnostics if d.code == "oref-incompatible"]
-    if model == "8" and other == "--turbo":
-        assert hits and not r.ok  # turbo on v8 is itself an error
-    else:
-        assert len(hits) == 1 and r.ok
+    assert len(hits) == 1 and not r.ok  # documented as incompatible: an error
+    assert hits[0].severity == "error" and hits[0].fix == ""
     assert text[hits[0].span[0]:hits[0].span[1]] == other
+    if not (model == "8" and other == "--turbo"):  # turbo on v8 is itself an error too
+        assert lint(apply_fix(text, hits[0]), model=model).ok
 
 
 def test_oref_with_q2_is_fine():
@@ -337,6 +387,7 @@ def test_weights_without_their_reference_warn(text, code):
 def test_oref_takes_one_image():
     text = f"duck --oref {URL} https://example.com/two.png"
     d = [d for d in lint(text).diagnostics if d.code == "too-many-values"][0]
+    assert d.severity == "error"
     assert apply_fix(text, d) == f"duck --oref {URL}"
 
 
@@ -357,7 +408,7 @@ def test_aspect_ratio_values(value, severity, fix):
 def test_non_numbers_are_errors_and_decimals_on_integers_are_rounded():
     assert lint("cat --s abc").errors[0].code == "value-invalid"
     d = lint("cat --s 100.6").diagnostics[0]
-    assert (d.code, d.fix) == ("value-integer", "101")
+    assert (d.severity, d.code, d.fix) == ("error", "value-integer", "101")
     assert lint("cat --seed 4294967296").diagnostics[0].fix == "4294967295"
 
 
@@ -380,11 +431,14 @@ def test_unsupported_model_versions_are_errors():
         assert "v8.1" in r.errors[0].message
 
 
-def test_unknown_flag_is_a_warning_with_a_guess():
+def test_unknown_flag_is_an_error_with_a_guess():
     text = "cat --stylze 100"
     d = lint(text).diagnostics[0]
-    assert (d.severity, d.code, d.fix) == ("warning", "flag-unknown", "--stylize")
+    assert (d.severity, d.code, d.fix) == ("error", "flag-unknown", "--stylize")
     assert lint(apply_fix(text, d)).diagnostics == []
+    d = lint("cat --gloomy").diagnostics[0]
+    assert (d.severity, d.code, d.fix) == ("error", "flag-unknown", None)
+    assert "preset" in d.message
 
 
 def test_em_dash_fix():

@@ -16,13 +16,36 @@ def test_text_change_relints_and_signals(state):
     seen_text, seen_lint = [], []
     state.text_changed.connect(seen_text.append)
     state.lint_changed.connect(seen_lint.append)
-    state.set_text("castle --v 8.1 --q 2")
+    state.set_text("castle --v 8.1 --q 2", origin="program")
     assert seen_text == ["castle --v 8.1 --q 2"]
     assert len(seen_lint) == 1 and seen_lint[0] is state.lint()
     assert state.model() == "8.1"
     assert not state.lint().ok
     (error,) = state.lint().errors
     assert state.text()[error.span[0]:error.span[1]] == "--q 2"
+
+
+def test_typing_is_linted_once_it_pauses_latest_text_wins(qtbot, state):
+    seen_text, seen_lint = [], []
+    state.text_changed.connect(seen_text.append)
+    state.lint_changed.connect(seen_lint.append)
+    for text in ("c", "ca", "cas", "castle --q 2 --v 8.1"):
+        state.set_text(text)  # keystrokes: the view hears each text at once, no lint yet
+    assert seen_text == ["c", "ca", "cas", "castle --q 2 --v 8.1"]
+    assert seen_lint == [] and state.lint_pending()
+    with qtbot.waitSignal(state.lint_changed, timeout=1000):
+        pass
+    assert len(seen_lint) == 1 and seen_lint[0].text == "castle --q 2 --v 8.1"  # coalesced
+    assert not state.lint_pending()
+
+
+def test_reading_the_lint_while_typing_never_gives_stale_spans(qtbot, state):
+    state.set_text("castle --v 8.1 --q 2", origin="program")
+    state.set_text("a castle --v 8.1 --q 2")  # typed in front: every span moved
+    assert state.lint_pending()
+    (error,) = state.lint().errors  # read at once: linted now, for this text
+    assert state.text()[error.span[0]:error.span[1]] == "--q 2"
+    assert not state.lint_pending()
 
 
 def test_listeners_of_text_changed_read_a_fresh_lint(state):

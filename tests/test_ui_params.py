@@ -9,6 +9,7 @@ from PySide6.QtGui import QDropEvent
 
 from studio.session.prompt_state import PromptState
 from studio.ui.prompt.param_panel import ParameterPanel
+from tests.studio_support import settle_lint
 from studio.ui.prompt.editor import PromptEditor
 
 
@@ -50,6 +51,7 @@ def test_typing_a_flag_moves_the_controls(qtbot, panel, state):
     editor.show()
     editor.text_edit.setFocus()
     qtbot.keyClicks(editor.text_edit, "castle --s 600 --w 1200 --ar 3:2 --tile --q 2")
+    settle_lint(qtbot, state)  # the panel follows the lint, which runs once typing pauses
     assert panel.slider("stylize").value() == 600
     assert panel.rows["stylize"].spin.value() == 600
     assert panel.slider("weird").value() == 1200
@@ -59,6 +61,7 @@ def test_typing_a_flag_moves_the_controls(qtbot, panel, state):
     assert panel.rows["quality"].combo.currentText() == "2"
     # Deleting the flag in the text returns the slider to its resting value.
     state.set_text("castle --w 1200", origin="editor")
+    settle_lint(qtbot, state)
     assert panel.slider("stylize").value() == 100
     assert panel.slider("weird").value() == 1200
 
@@ -142,11 +145,11 @@ def test_turbo_is_not_offered_on_the_v8_family(panel, state):
 
 
 def test_model_switch_offers_to_drop_rejected_flags(qtbot, panel, state):
-    state.set_text("castle --v 8 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9", origin="program")
+    state.set_text("castle --v 8 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9", origin="program")
     assert state.lint().ok
     assert not panel.migration_bar.isVisible()
     pick_model(panel, "8.1")
-    assert state.text() == "castle --v 8.1 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9"
+    assert state.text() == "castle --v 8.1 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9"
     assert not state.lint().ok
     bar = panel.migration_bar
     assert bar.isVisible()
@@ -157,9 +160,9 @@ def test_model_switch_offers_to_drop_rejected_flags(qtbot, panel, state):
     assert state.lint().ok and not state.lint().errors
     assert not bar.isVisible()
     state.undo_stack.undo()  # the drop is one step
-    assert state.text() == "castle --v 8.1 --q 4 --no people --oref https://x.test/o.png --hd --ar 16:9"
+    assert state.text() == "castle --v 8.1 --q 1 --no people --oref https://x.test/o.png --hd --ar 16:9"
     state.undo_stack.undo()  # and the model switch another
-    assert state.text().startswith("castle --v 8 --q 4")
+    assert state.text().startswith("castle --v 8 --q 1")
 
 
 def test_migration_bar_can_be_dismissed(qtbot, panel, state):
@@ -290,8 +293,10 @@ def test_typing_a_new_version_offers_the_drop_once_it_is_complete(qtbot, panel, 
     editor.text_edit.setTextCursor(cursor)
     editor.text_edit.setFocus()
     qtbot.keyClicks(editor.text_edit, "--v 8.")
+    settle_lint(qtbot, state)
     assert not panel.migration_bar.isVisible()  # "--v 8." names no model yet
     qtbot.keyClicks(editor.text_edit, "1")
+    settle_lint(qtbot, state)
     assert panel.migration_bar.isVisible()
     assert panel.migration_bar.drop_button.text() == "Drop 1 flag"
 

@@ -1,9 +1,16 @@
-"""`legnext-studio lint "PROMPT" [--model v8.1] [--video] [--json]`.
+"""`legnext-studio lint "PROMPT" [--model v8.1] [--video] [--no-presets] [--json]`.
 
-Prints the diagnostics and the cost; exit status 1 when there is an error, 0 otherwise
-(2 for bad command-line usage). `--json` prints one object:
-{"model": ..., "diagnostics": [{"severity", "code", "message", "start", "end", "fix"}, ...],
- "cost": {"credits": ..., "reasons": [...]}} with start/end as character offsets.
+Checks what the prompt stands for, as Generate would send it: its `{a, b}` sets expanded, its
+`--preset`s and the default suffix written out (the user's presets file, unless --no-presets),
+each prompt against its own model. Prints the prompts, the diagnostics and the total cost; exit
+status 1 when there is an error, 0 otherwise (2 for bad command-line usage). `--json` prints
+one object:
+{"model": ..., "prompts": ["...", ...], "diagnostics": [{"severity", "code", "message", "start",
+ "end", "fix"[, "prompts": [i, ...]]}, ...], "cost": {"credits": <total>, "reasons": [...]}
+ [, "expanded": [{"text", "model", "cost", "diagnostics"}, ...]]}
+with start/end as character offsets into the typed prompt; a diagnostic found in only some of
+the prompts lists their indices; "expanded" (when the text stands for other prompts) gives each
+prompt's own findings, offsets into that prompt.
 `studio/__main__.py` delegates `legnext-studio lint ...` here; `python -m studio.prompt.cli`
 works too. A prompt of "-" is read from standard input.
 """
@@ -15,8 +22,8 @@ import json
 import sys
 from typing import TextIO
 
+from studio.prompt.prompt_set import lint_set
 from studio.prompt.rules import load_rules, normalize_model
-from studio.prompt.validate import lint
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None,
                    help=f"model when the prompt names none (default v7): {names}")
     p.add_argument("--video", action="store_true", help="check it as a video prompt")
+    p.add_argument("--no-presets", action="store_true", dest="no_presets",
+                   help="ignore the saved presets and default suffix")
     p.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
     return p
 
@@ -43,7 +52,7 @@ def _write(stream: TextIO, text: str) -> None:
 def _split_prompt(argv: list[str]) -> list[str]:
     """argparse would read a prompt such as `--tile` as an option; everything that is not one
     of our options is the prompt, so pass it after `--`."""
-    ours = {"--model", "--video", "--json", "-h", "--help", "--"}
+    ours = {"--model", "--video", "--json", "--no-presets", "-h", "--help", "--"}
     out: list[str] = []
     rest: list[str] = []
     i = 0
@@ -83,7 +92,15 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     text = sys.stdin.read() if args.prompt == "-" else args.prompt
     if args.prompt == "-" and text.endswith("\n"):
         text = text[:-1]
-    result = lint(text, model=model, video=args.video)
+    book = None
+    if not args.no_presets:
+        from studio.store.preset_file import load
+
+        loaded = load()
+        book = loaded.book
+        if loaded.message:
+            _write(err, f"legnext-studio lint: {loaded.message}\n")
+    result = lint_set(text, model=model, video=args.video, presets=book)
     if args.as_json:
         _write(out, json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -92,8 +109,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
 
 
 def _human(result) -> str:  # noqa: ANN001 - LintResult
-    label = "video" if result.video else load_rules().model(result.model).label
+    rules = load_rules()
+    label = "video" if result.video else " + ".join(rules.model(m).label for m in result.models)
     lines = [f"model: {label}"]
+    if result.expanded is not None:
+        n = len(result.expanded)
+        lines.append(f"prompts: {n}" if n else "prompts: none (the text cannot be expanded)")
+        lines.extend(f"  {i}. {p.text}" for i, p in enumerate(result.expanded, 1))
     for d in result.diagnostics:
         fix = ""
         if d.fix is not None:

@@ -20,13 +20,15 @@ _RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding. `span` is (start, end) into the prompt; `fix`, when not None, is the text
-    that should replace text[start:end] ("" removes it)."""
+    that should replace text[start:end] ("" removes it). `prompts`: for a text that stands for
+    several prompts ({…} sets), the indices of those it was found in, when not all of them."""
 
     severity: Severity
     code: str
     message: str
     span: tuple[int, int]
     fix: str | None = None
+    prompts: tuple[int, ...] | None = None
 
     @property
     def start(self) -> int:
@@ -37,18 +39,38 @@ class Diagnostic:
         return self.span[1]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"severity": self.severity, "code": self.code, "message": self.message,
-                "start": self.span[0], "end": self.span[1], "fix": self.fix}
+        out = {"severity": self.severity, "code": self.code, "message": self.message,
+               "start": self.span[0], "end": self.span[1], "fix": self.fix}
+        if self.prompts is not None:
+            out["prompts"] = list(self.prompts)
+        return out
 
 
 @dataclass(frozen=True)
 class LintResult:
+    """What lint found in a text. For a text that stands for other prompts ({…} sets, presets,
+    the default suffix: studio.prompt.prompt_set), `expanded` holds each of them linted on its
+    own (empty when the text cannot be expanded: nothing may be sent), `diagnostics` are theirs
+    shown on the typed text, and `cost` is their total. `parsed` is always the typed text's."""
+
     text: str
     model: str
     diagnostics: list[Diagnostic]
     cost: Cost
     video: bool = False
     parsed: ParsedPrompt | None = field(default=None, repr=False, compare=False)
+    expanded: tuple[LintResult, ...] | None = field(default=None, repr=False)
+    marks: tuple[int, ...] = field(default=(), repr=False, compare=False)  # {, } and , of sets
+
+    @property
+    def prompts(self) -> tuple[LintResult, ...]:
+        """The prompts Generate sends: the text itself, or what it expands to."""
+        return (self,) if self.expanded is None else self.expanded
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The models of the prompts, each once, in order."""
+        return tuple(dict.fromkeys(p.model for p in self.prompts)) or (self.model,)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -70,9 +92,17 @@ class LintResult:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model,
-                "diagnostics": [d.to_dict() for d in self.diagnostics],
-                "cost": {"credits": self.cost.credits, "reasons": list(self.cost.reasons)}}
+        out: dict[str, Any] = {
+            "model": self.model,
+            "prompts": [p.text for p in self.prompts],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "cost": {"credits": self.cost.credits, "reasons": list(self.cost.reasons)}}
+        if self.expanded is not None:
+            out["expanded"] = [{"text": p.text, "model": p.model,
+                                "cost": {"credits": p.cost.credits, "reasons": list(p.cost.reasons)},
+                                "diagnostics": [d.to_dict() for d in p.diagnostics]}
+                               for p in self.expanded]
+        return out
 
 
 def sort_key(d: Diagnostic) -> tuple[int, int, int]:

@@ -83,14 +83,16 @@ def model_of_flag(flag: Flag, rules: Rules) -> str | None:
     return None
 
 
-def parse(text: str, default_model: str = "7", rules: Rules | None = None) -> ParsedPrompt:
+def parse(text: str, default_model: str = "7", rules: Rules | None = None,
+          presets: frozenset[str] | set[str] = frozenset()) -> ParsedPrompt:
     """Tokenize `text` and work out its model: the last valid `--v`/`--niji` wins, else the
-    default (v7 per the docs, or whatever the caller passes, e.g. a settings choice)."""
+    default (v7 per the docs, or whatever the caller passes, e.g. a settings choice).
+    `presets`: names of the user's presets, read as preset flags (highlighting, the panel)."""
     rules = rules or load_rules()
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     default = normalize_model(default_model) or rules.default_model
-    lexed = lex(text, rules)
+    lexed = lex(text, rules, presets)
     model = default
     model_flag: Flag | None = None
     for f in lexed.flags:

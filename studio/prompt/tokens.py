@@ -21,6 +21,7 @@ WEIGHT = "weight"  # `::` or `::2` / `::-0.5`
 FLAG = "flag"  # `--ar` (dash and name)
 VALUE = "value"  # one value word of a flag (or the whole `--no` text)
 EXTRA = "extra"  # words after a flag that are not its value
+PRESET = "preset"  # `--name` of a saved preset (studio.prompt.presets), expanded before sending
 
 # Lexical issue kinds (turned into diagnostics by validate.py).
 ISSUE_EMDASH = "emdash"
@@ -47,6 +48,7 @@ TEXT_CHAR = re.compile(r"[^\s:0-9.\-]")
 _BRACES = re.compile(r"\{[^{}]*\}|[{}]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ATTACHED = re.compile(r"(v|version|niji)([0-9]+(?:\.[0-9]+)?)$", re.I)
+ATTACHED_VERSION = _ATTACHED  # `--v7`: a name that reads as a model version
 _NUMERIC = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 # Value shapes whose flag owns every word up to the next flag.
@@ -67,6 +69,7 @@ class Flag(NamedTuple):
     (`known` False). `value` is the raw value text (text[value_start:value_end]) or None.
     `items` are the spans of the value words (several for `--sref url1 url2`; one for `--no`),
     `extras` the spans of words after the flag that are not part of its value.
+    `preset`: the name is one of the user's presets (lex(..., presets=...)), not a parameter.
     """
 
     name: str
@@ -82,6 +85,7 @@ class Flag(NamedTuple):
     extras: tuple[tuple[int, int], ...] = ()
     known: bool = True
     attached: bool = False
+    preset: bool = False
 
     @property
     def spelling(self) -> str:
@@ -235,7 +239,9 @@ def _flag_starts(text: str, aliases: dict[str, str], issues: list[Issue]) -> lis
     return found
 
 
-def lex(text: str, rules: Rules | None = None) -> Lexed:
+def lex(text: str, rules: Rules | None = None, presets: frozenset[str] | set[str] = frozenset()) -> Lexed:
+    """Flags, leading image URLs and lexical issues of `text`. `presets` are the lower-case
+    names of the user's presets: `--name` for one of them is a preset flag (it takes no value)."""
     rules = rules or load_rules()
     aliases = rules.aliases
     defs = rules.flag_defs
@@ -255,6 +261,7 @@ def lex(text: str, rules: Rules | None = None) -> Lexed:
         low = raw.lower()
         canon = aliases.get(low)
         attached = False
+        preset = False
         words = [w.span() for w in _WORD.finditer(text, name_end, region_end)]
         items: list[tuple[int, int]] = []
         extras: list[tuple[int, int]] = []
@@ -268,6 +275,9 @@ def lex(text: str, rules: Rules | None = None) -> Lexed:
                 extras = words
                 attached = True
                 issues.append(Issue(ISSUE_ATTACHED, start, name_end, canon))
+            elif low in presets:
+                preset = True
+                extras = words  # a preset stands for its whole set of parameters
             else:
                 items = words
         else:
@@ -296,11 +306,11 @@ def lex(text: str, rules: Rules | None = None) -> Lexed:
         if attached:
             add_flag(_new(Flag, ("niji" if canon == "niji" else "v", raw[: vs - start - len(dash)],
                                  value, start, ve, vs, ve, dash, vs, tuple(items), tuple(extras),
-                                 True, True)))
+                                 True, True, False)))
         else:
             add_flag(_new(Flag, (canon if canon is not None else low, raw, value, start,
                                  ve if ve > name_end else name_end, vs, ve, dash, name_end,
-                                 tuple(items), tuple(extras), canon is not None, False)))
+                                 tuple(items), tuple(extras), canon is not None, False, preset)))
 
     if "{" in text or "}" in text:
         for m in _BRACES.finditer(text):
@@ -316,7 +326,7 @@ def flag_tokens(text: str, flags: tuple[Flag, ...]) -> list[Token]:
     tokens: list[Token] = []
     add = tokens.append
     for f in flags:
-        add(_new(Token, (FLAG, f.start, f.name_end, text[f.start:f.name_end])))
+        add(_new(Token, (PRESET if f.preset else FLAG, f.start, f.name_end, text[f.start:f.name_end])))
         for a, b in f.items:
             add(_new(Token, (VALUE, a, b, text[a:b])))
         for a, b in f.extras:

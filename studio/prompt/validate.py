@@ -1,9 +1,13 @@
 """lint(): check a prompt against the rules of the model it targets.
 
-Severity policy (issue 3): an error is exactly what the server rejects (HTTP 400) or what the
-API does not support; everything else — no-ops, ignored flags, clamped ranges, docs that
-contradict each other — is a warning or info. All knowledge of flags and models comes from
-the rule tables; this module only applies them.
+Severity policy (issue 13): a documented limit is an error. A value outside a documented range
+or value set, a flag the model does not support (🚫 in the comparison table, or replaced by
+another), a flag no doc describes: each would spend credits on a request the docs do not cover,
+so each is an error whose fix (Ctrl+.) is the nearest valid value, the replacement flag or the
+removal. Where the docs contradict each other, the rule's `note` says which reading was taken:
+the one that spends no credits by mistake. Warnings remain for what the docs say is accepted
+but useless (no-ops, duplicates, a weight without its reference) and for prompt-text style.
+All knowledge of flags and models comes from the rule tables; this module only applies them.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ def _fmt(x: float) -> str:
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def nearest(values: tuple[float, ...], v: float) -> float:
+    """The allowed value closest to v; on a tie the lower one (it never costs more)."""
+    return min(values, key=lambda x: (abs(x - v), x))
 
 
 def _values_text(values: tuple[float, ...]) -> str:
@@ -242,9 +251,9 @@ class _Linter:
     def unknown(self, f: Flag) -> None:
         guess = _close_flag(f.name)
         hint = f" — did you mean `--{guess[0]}`?" if guess else ""
-        self.add(WARNING, "flag-unknown",
-                 f"`{f.spelling}` is not a parameter the studio knows for {self.where}; "
-                 f"Midjourney may reject or ignore it{hint}", f.start, f.name_end,
+        self.add(ERROR, "flag-unknown",
+                 f"`{f.spelling}` is not a parameter of {self.where} in the docs, nor a preset"
+                 f"{hint or ' — remove it or save a preset by that name'}", f.start, f.name_end,
                  f"--{guess[0]}" if guess else None)
 
     def status(self, f: Flag, d: FlagDef, rule: FlagRule) -> None:
@@ -300,8 +309,8 @@ class _Linter:
         allowed_set = rule.set if rule is not None else None
         if allowed_set is not None:
             if v not in allowed_set:
-                near = min(allowed_set, key=lambda x: (abs(x - v), x))
-                self.add(WARNING, "value-not-allowed",
+                near = nearest(allowed_set, v)
+                self.add(ERROR, "value-not-allowed",
                          f"`{f.spelling} {raw}` is not a {d.label} {self.where} accepts "
                          f"({_values_text(allowed_set)}) — use {_fmt(near)}", a, b, _fmt(near))
             return
@@ -310,13 +319,13 @@ class _Linter:
             fixed = float(round(v))
         rng = (rule.range if rule is not None else None) or d.range
         if rng is not None and not (rng[0] <= fixed <= rng[1]):
-            clamped = min(max(fixed, rng[0]), rng[1])
-            self.add(WARNING, "value-range",
-                     f"`{f.spelling} {raw}` is outside {_fmt(rng[0])}–{_fmt(rng[1])} for "
-                     f"{self.where}; Midjourney clamps it to {_fmt(clamped)}", a, b, _fmt(clamped))
+            near = min(max(fixed, rng[0]), rng[1])
+            self.add(ERROR, "value-range",
+                     f"`{f.spelling} {raw}` is outside {_fmt(rng[0])}–{_fmt(rng[1])}, the "
+                     f"{d.label} range {self.where} accepts — use {_fmt(near)}", a, b, _fmt(near))
         elif fixed != v:
-            self.add(WARNING, "value-integer",
-                     f"`{f.spelling}` takes a whole number on {self.where}; {raw} becomes "
+            self.add(ERROR, "value-integer",
+                     f"`{f.spelling}` takes a whole number on {self.where}, not {raw} — use "
                      f"{_fmt(fixed)}", a, b, _fmt(fixed))
 
     def ratio(self, f: Flag) -> None:
@@ -365,7 +374,7 @@ class _Linter:
         if d.numeric_choices and _NUMBER.match(raw):
             # Image Parameters says --motion 1-4; the video page says low|high (rules note).
             fix = d.numeric_choices.get(_fmt(float(raw)))
-        self.add(WARNING, "value-not-allowed",
+        self.add(ERROR, "value-not-allowed",
                  f"`{f.spelling} {raw}` is not a {d.label} {self.where} accepts "
                  f"({' | '.join(d.choices)})"
                  + (f" — use {fix}" if fix else ""), a, b, fix)
@@ -382,8 +391,8 @@ class _Linter:
         if d.max_items is not None and len(f.items) > d.max_items:
             a = f.items[d.max_items - 1][1]
             b = f.items[-1][1]
-            self.add(WARNING, "too-many-values",
-                     f"{shown} takes {d.max_items} image; the extra URLs are ignored — remove them",
+            self.add(ERROR, "too-many-values",
+                     f"{shown} takes {d.max_items} image on {self.where} — remove the others",
                      a, b, "")
 
     # ---- whole-prompt rules --------------------------------------------------------------

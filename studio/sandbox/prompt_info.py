@@ -86,16 +86,15 @@ _FLAG_NAME = re.compile(r"--[A-Za-z][\w.]*")
 def lint_rejection(
     text: str, *, model: str | None = None, video: bool = False, task: str = "diffusion"
 ) -> LintRejection | None:
-    """The first error `studio.prompt.lint` reports, or None. A video prompt is also refused
-    for a value outside the documented set of its flag (`--bs 3`, `--motion medium`: Video
-    Parameters lists the only values), even where the linter only warns."""
+    """The first error `studio.prompt.lint` reports, or None: a value outside a documented
+    range or set is one (`--bs 3`, `--motion medium`; where the docs contradict each other the
+    rule files say which reading they take, e.g. `--motion` low | high over Image Parameters'
+    older 1-4)."""
     if not text:
         return None
     result = lint(text, model=model, video=video, task=task)
-    video = result.video
     for diag in result.diagnostics:
-        outside = video and diag.code == "value-not-allowed" and not _documented_elsewhere(result, diag)
-        if diag.severity != "error" and not outside:
+        if diag.severity != "error":
             continue
         start, end = diag.span
         found = _FLAG_NAME.search(text[start:end])
@@ -112,19 +111,6 @@ def lint_rejection(
 def _flag_at(result, diag):  # noqa: ANN001, ANN202 - a LintResult, its Diagnostic, a Flag
     """The flag whose value the diagnostic points at, if any."""
     return next((f for f in result.parsed.flags if (f.value_start, f.value_end) == tuple(diag.span)), None)
-
-
-def _documented_elsewhere(result, diag) -> bool:  # noqa: ANN001
-    """A value another page of the docs gives (Image Parameters: `--motion 1-4`): a warning,
-    not a refusal, while the docs contradict each other (rules/common.json, motion)."""
-    flag = _flag_at(result, diag)
-    definition = load_rules().flag_defs.get(flag.name) if flag is not None else None
-    if definition is None:
-        return False
-    try:
-        return f"{float(flag.value or ''):g}" in definition.numeric_choices
-    except ValueError:
-        return False
 
 
 # --- image size ------------------------------------------------------------------------

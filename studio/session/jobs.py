@@ -137,6 +137,8 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         self.poll_outage_tolerance = poll_outage_tolerance
         self.balance: Any = None
         self._entries: dict[str, JobEntry] = {}
+        self._sets: dict[str, list[JobEntry]] = {}  # group -> its jobs (set_of), rebuilt lazily
+        self._sets_size = -1
         self._by_job_id: dict[str, str] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._video_tasks: dict[str, asyncio.Task[Any]] = {}
@@ -237,17 +239,20 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         parent: tuple[str, int] | None = None,
         prompt: str | None = None,
         request: dict[str, Any] | None = None,
+        group: str | None = None,
         **kwargs: Any,
     ) -> JobEntry:
         """Start `client.<op>(**fields)` and watch the job; returns its entry at once.
 
         The operation's fields come as keywords, or as `request` (both merge): an operation
         with a field called `prompt` (video, extend, shorten) passes it in `request`, since the
-        keyword `prompt` is the prompt the job is shown and searched by."""
+        keyword `prompt` is the prompt the job is shown and searched by. Jobs sent together
+        (a permutation set) share a `group`."""
         fields = {**(request or {}), **kwargs}
         if prompt is None:
             prompt = fields.get("text") or fields.get("remix_prompt") or fields.get("prompt")
         entry = JobEntry(op=op, request=fields, prompt=prompt, parent=parent)
+        entry.record.group = group
         key = entry.key
         entry.model = self._model_for(entry)
         entry.record.backend = self.backend_id
@@ -258,6 +263,31 @@ class JobsSession(JobRunner, JobHistory, JobEdits, AccountState, QObject):
         self.job_added.emit(key)
         self._tasks[key] = spawn(self._guarded(entry, self._run(entry)), name=f"job {key} {op}")
         return entry
+
+    def submit_set(self, prompts: list[str]) -> list[JobEntry]:
+        """One diffusion job per prompt, sent together: one group, so the queue and the history
+        show them as a set and the set can be sent again as a whole."""
+        from studio.store.records import new_key
+
+        group = new_key()
+        return [self.submit("diffusion", text=p, prompt=p, group=group) for p in prompts]
+
+    def set_of(self, key_or_job_id: str) -> list[JobEntry]:
+        """The jobs sent in one set with this one, in the order they were sent ([] when it was
+        sent alone)."""
+        entry = self.entry(key_or_job_id)
+        group = entry.record.group if entry is not None else None
+        if not group:
+            return []
+        if self._sets_size != len(self._entries):  # rebuilt when jobs came or went, not per paint
+            sets: dict[str, list[JobEntry]] = {}
+            for e in self._entries.values():
+                if e.record.group:
+                    sets.setdefault(e.record.group, []).append(e)
+            for members in sets.values():
+                members.sort(key=lambda e: e.submitted_at)
+            self._sets, self._sets_size = sets, len(self._entries)
+        return list(self._sets.get(group, []))
 
     def resubmit(self, key_or_job_id: str) -> JobEntry | None:
         """Send the same request again as a new job (after an error the user fixed)."""

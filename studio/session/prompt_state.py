@@ -5,6 +5,13 @@ copy of the text: the editor pushes what the user typed with `set_text`, the pan
 changes with `set_param` (which rewrites only that flag's span through studio.prompt.params),
 and both redraw from `text_changed` / `lint_changed`. Every change goes through `undo_stack`,
 so Ctrl+Z undoes a slider move and a keystroke alike.
+
+The lint is of what the text stands for (studio.prompt.lint_set: {a, b} sets, presets, the
+default suffix). A keystroke never waits for it: typing marks the lint stale and a coalescing
+timer re-lints once typing pauses (the latest text wins), then `lint_changed` fires. Anything
+that reads `lint()` (Generate, a fix, a hover) gets the current text's lint at once — a stale
+lint is never handed out, so no diagnostic points at text that has moved. Changes from the
+panel, undo, a fix or a program are linted at once, as before.
 """
 
 from __future__ import annotations
@@ -13,11 +20,12 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from studio.prompt import Diagnostic, LintResult, lint, parse
+from studio.prompt import Diagnostic, LintResult, lint_set, parse
 from studio.prompt.diagnostics import apply_fix as fixed_text
+from studio.prompt.textdiff import changed_stretch
 from studio.prompt.params import Params, set_param as rewrite_param
 from studio.prompt.rules import load_rules, normalize_model
 from studio.prompt.size import image_size
@@ -26,6 +34,7 @@ from studio.prompt.support import FlagSupport, flag_catalog, flag_support, model
 from studio.session.prompt_recall import PromptRecall, RecallSource
 
 if TYPE_CHECKING:
+    from studio.session.presets import PresetLibrary
     from studio.store.exports import ExportedPrompt
 
 # Where the last change came from; views use it to decide e.g. whether to move the caret.
@@ -46,6 +55,11 @@ PROMPT_FILE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp
 
 # The model the Legnext server uses when a prompt names none (REFERENCE.md "Model Information").
 SERVER_DEFAULT_MODEL = "7"
+
+# How long typing must pause before the prompt is linted again (ms). Short enough that the
+# problems list and the cost follow within 100 ms of the last key, long enough that a burst of
+# keys is linted once.
+LINT_DELAY_MS = 40
 
 
 class _TextCommand(QUndoCommand):
@@ -90,15 +104,7 @@ def _typing_key(old: str, new: str) -> Any:
     Typing a word merges; a space, a newline, a paste or a jump elsewhere starts a new step —
     the grain most editors use. Returns None when this change must not merge.
     """
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while (suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]):
-        suffix += 1
-    removed = old[prefix:len(old) - suffix]
-    inserted = new[prefix:len(new) - suffix]
+    prefix, removed, inserted = changed_stretch(old, new)
     if len(inserted) == 1 and not removed and not inserted.isspace():
         # Insert: merges with the previous insert that ended where this one starts.
         return ("insert", prefix)
@@ -161,6 +167,12 @@ class PromptState(QObject):
         self._pending_origin = ORIGIN_PROGRAM
         self._server_error: tuple[str, str] | None = None
         self._params: Params | None = None
+        self.presets: PresetLibrary | None = None  # set_presets: --name presets, default suffix
+        self._stale = False  # the text changed by typing since the last lint
+        self._lint_timer = QTimer(self)
+        self._lint_timer.setSingleShot(True)
+        self._lint_timer.setInterval(LINT_DELAY_MS)
+        self._lint_timer.timeout.connect(self._lint_now)
         self._lint: LintResult = self._run_lint()
 
     # ---- reading -------------------------------------------------------------------------
@@ -168,23 +180,30 @@ class PromptState(QObject):
         return self._text
 
     def lint(self) -> LintResult:
+        """The lint of the current text (run now if typing left it stale)."""
+        if self._stale:
+            self._lint_now()
         return self._lint
+
+    def lint_pending(self) -> bool:
+        """Whether typing changed the text since the last lint (`lint_changed` will follow)."""
+        return self._stale
 
     def params(self) -> Params:
         # Parsed on demand and cached per text: the panel asks on every change, typing doesn't.
         if self._params is None:
-            parsed = self._lint.parsed
+            parsed = self.lint().parsed
             self._params = (Params.from_parsed(parsed) if parsed is not None
                             else Params.from_text(self._text, default_model=self._default_model))
         return self._params
 
     def parsed(self):
         """The token/flag structure of the current text (studio.prompt.parse)."""
-        return parse(self._text, default_model=self._default_model)
+        return parse(self._text, default_model=self._default_model, presets=self._preset_names())
 
     def model(self) -> str:
         """The canonical model the prompt targets: its own --v/--niji, else the default."""
-        return self._lint.model
+        return self.lint().model
 
     def default_model(self) -> str:
         return self._default_model
@@ -196,13 +215,96 @@ class PromptState(QObject):
     def text_for_submit(self) -> str:
         """The prompt as it should be sent: names the model explicitly when the user's default
         differs from the server's own default (the server would otherwise silently use v7)."""
-        text = self._text.strip()
+        return self._named_model(self._text.strip(), self.lint().parsed or self.parsed())
+
+    def prompts_for_submit(self) -> list[str]:
+        """Every prompt Generate sends, as sent: the text's {a, b} sets expanded and its presets
+        and the default suffix written out, each naming the default model where it names none
+        and the default is not the server's (empty when the text cannot be expanded)."""
+        return [self._named_model(p.text.strip(), p.parsed or parse(p.text, self._default_model))
+                for p in self.lint().prompts]
+
+    def _named_model(self, text: str, parsed) -> str:  # noqa: ANN001 - ParsedPrompt
         if self._default_model == SERVER_DEFAULT_MODEL:
             return text
-        parsed = self._lint.parsed or self.parsed()
         if parsed.model_flag is not None or any(f.name in ("v", "niji") for f in parsed.flags):
             return text
         return rewrite_param(text, "model", self._default_model)
+
+    # ---- presets ------------------------------------------------------------------------------
+    def set_presets(self, library: PresetLibrary | None) -> None:
+        """The presets (`--name`) and default suffix the prompt is read with; a change to the
+        library re-lints the prompt."""
+        if self.presets is not None:
+            try:
+                self.presets.changed.disconnect(self._on_presets_changed)
+            except (RuntimeError, TypeError):
+                pass
+        self.presets = library
+        if library is not None:
+            library.changed.connect(self._on_presets_changed)
+        self._on_presets_changed()
+
+    def _on_presets_changed(self, *_args: object) -> None:
+        self._params = None
+        self._relint()
+
+    def _preset_names(self) -> frozenset[str]:
+        return self.presets.book.names if self.presets is not None else frozenset()
+
+    def preset_description(self, name: str) -> str:
+        """What preset `name` stands for, its note, and why it does not suit the prompt's model
+        (from the rules), for a hover over its `--name`. "" when there is no such preset."""
+        preset = self.presets.get(name) if self.presets is not None else None
+        if preset is None:
+            return ""
+        lines = [f"Preset {preset.token}: {preset.summary()}"]
+        if preset.note.strip():
+            lines.append(preset.note.strip())
+        reasons = self.presets.suitability(name, self.model())
+        if reasons:
+            lines.append(f"Not suited to {model_label(self.model())}:")
+            lines.extend(f"  • {r}" for r in reasons)
+        return "\n".join(lines)
+
+    def current_parameters(self) -> str:
+        """The prompt's own parameters as written (its known --flags with their values), for
+        saving them as a preset."""
+        parsed = self.lint().parsed or self.parsed()
+        flags = [self._text[f.start:f.end] for f in parsed.flags if f.known and not f.preset]
+        return " ".join(f for f in flags if "{" not in f and "}" not in f)  # a preset holds no set
+
+    def insert_preset(self, name: str) -> None:
+        """Add `--name` at the end of the prompt (one undo step); it is written out when sent."""
+        token = f"--{name.lstrip('-').lower()}"
+        text = self._text.rstrip()
+        self.set_text(f"{text} {token}" if text else token, origin=ORIGIN_PANEL)
+
+    def expand_preset_at(self, start: int, end: int) -> bool:
+        """Write the preset named by text[start:end] (`--name`) out in place: the parameters it
+        adds there, its prompt words after the prompt text (one undo step)."""
+        from studio.prompt.presets import apply_presets, prompt_words, word_separator
+        from studio.prompt.tokens import lex
+
+        if self.presets is None:
+            return False
+        book = dataclasses.replace(self.presets.book, suffix="")
+        used = next((u for u in apply_presets(self._text, book).used if u.span == (start, end)), None)
+        if used is None:
+            return False
+        text = self._text
+        if used.kept:
+            text = text[:start] + used.kept + text[end:]
+        else:
+            cut = end + 1 if text[end:end + 1] == " " else end
+            text = text[:start] + text[cut:]
+        words = prompt_words(book, used.name)
+        if words:
+            body_end = len(text[:lex(text).body_end].rstrip())
+            sep = word_separator(text[:body_end]) if text[:body_end].strip() else ""
+            text = text[:body_end] + sep + words + text[body_end:]
+        self._push(_TextCommand(self, self._text, text, f"Expand --{used.name}"), ORIGIN_PANEL)
+        return True
 
     # ---- prompts sent before and prompts in files -------------------------------------------
     def set_recall_source(self, source: RecallSource | None) -> None:
@@ -307,7 +409,7 @@ class PromptState(QObject):
     def add_image_prompt(self, url: str) -> None:
         """Put an image URL at the start of the prompt (after any image prompts already there)."""
         url = url.strip()
-        parsed = self._lint.parsed or self.parsed()
+        parsed = self.lint().parsed or self.parsed()
         tokens = parsed.image_url_tokens
         at = tokens[-1].end if tokens else 0
         if at:
@@ -317,7 +419,7 @@ class PromptState(QObject):
         self.set_text(new, origin=ORIGIN_PANEL)
 
     def remove_image_prompt(self, index: int) -> None:
-        parsed = self._lint.parsed or self.parsed()
+        parsed = self.lint().parsed or self.parsed()
         tokens = parsed.image_url_tokens
         if not 0 <= index < len(tokens):
             return
@@ -394,7 +496,7 @@ class PromptState(QObject):
         self._server_error = (name, message)
         self._relint()
         return any(d.code == SERVER_ERROR_CODE and d.span != (0, 0)
-                   for d in self._lint.diagnostics)
+                   for d in self.lint().diagnostics)
 
     # ---- internals -----------------------------------------------------------------------
     def _push(self, command: _TextCommand, origin: str) -> None:
@@ -409,17 +511,35 @@ class PromptState(QObject):
         self._text = text
         self._params = None
         self._server_error = None  # the rejected request was for the old text
+        if origin == ORIGIN_EDITOR:
+            # Typing: never lint on the keystroke; once typing pauses (or on the first read).
+            self._stale = True
+            self._lint_timer.start()
+            self.text_changed.emit(text)
+            return
         # Lint first so text_changed listeners read a fresh lint(); views redraw on lint_changed.
+        self._stale = False
+        self._lint_timer.stop()
         self._lint = self._run_lint()
         self.text_changed.emit(text)
         self.lint_changed.emit(self._lint)
 
+    def _lint_now(self) -> None:
+        self._lint_timer.stop()
+        if not self._stale:
+            return
+        self._relint()
+
     def _relint(self) -> None:
+        self._stale = False
+        self._lint_timer.stop()
+        self._params = None
         self._lint = self._run_lint()
         self.lint_changed.emit(self._lint)
 
     def _run_lint(self) -> LintResult:
-        result = lint(self._text, model=self._default_model)
+        book = self.presets.book if self.presets is not None else None
+        result = lint_set(self._text, model=self._default_model, presets=book)
         if self._server_error is None:
             return result
         return _with_server_error(result, self, *self._server_error)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.credits import balance_credits
 from studio.session.connection import Connection, ConnectionInfo
 from studio.session.jobs import ERROR, FAILED, RATE_LIMITED, SUBMITTING, JobsSession
 from studio.session.settings import KeyStore, Settings
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: Any = None
         self.url_edit: Any = None  # the upload-paint launcher, built on first use
         self.animate_url: Any = None  # the animate-from-a-URL box, built on first use
+        self.set_dialog: Any = None  # the open "send these prompts?" question
         self.waiting_box: QMessageBox | None = None  # the question about jobs restored unsent
         self._exposed = False
         # False for scripted runs (--screenshot): no question on quit, the saved prompt is kept.
@@ -382,6 +384,7 @@ class MainWindow(QMainWindow):
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
         self.queue_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
+        self.queue_panel.set_again_requested.connect(self.send_set_again)
         self.history_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
@@ -437,6 +440,10 @@ class MainWindow(QMainWindow):
         """The job history could not be opened as it was (kept aside, or read-only)."""
         self.banner.show_message(text, topic="history")
 
+    def show_presets_problem(self, text: str) -> None:
+        """The presets file could not be read or written as asked (nothing was lost)."""
+        self.banner.show_message(text, topic="presets")
+
     # ----- generating ---------------------------------------------------------------------
     def generate(self) -> Any:
         """Submit the prompt as a diffusion job (blocked while the prompt has an error)."""
@@ -445,11 +452,14 @@ class MainWindow(QMainWindow):
             first = result.errors[0]
             self.notifier.status(f"Not sent: {first.message}", 8000)
             return None
-        text = self.prompt_state.text_for_submit()
-        if not text:
+        prompts = self.prompt_state.prompts_for_submit()
+        if not prompts or not prompts[0]:
             self.notifier.status("Type a prompt first.", 5000)
             self.editor.setFocus()
             return None
+        if len(prompts) > 1:  # {a, b} sets: show them all with the total, one confirmation sends
+            return self.confirm_set(prompts, list(result.prompts))
+        text = prompts[0]
         last = self._sending
         if last is not None and last.prompt == text and last.status in (SUBMITTING, RATE_LIMITED):
             # A double click or a repeated key, not a wish to pay twice for the same prompt.
@@ -462,6 +472,33 @@ class MainWindow(QMainWindow):
             self.settings.prompt_text = self.prompt_state.text()
         self._sending = self.jobs.submit("diffusion", text=text, prompt=text)
         return self._sending
+
+    def confirm_set(self, prompts: list[str], results: list[Any], again: bool = False) -> Any:
+        """The prompts of a set, each with its model and cost, and the total; Send submits them
+        as one group (studio.ui.prompt.prompt_set_dialog)."""
+        from studio.ui.prompt.prompt_set_dialog import PromptSetDialog
+
+        if self.set_dialog is not None:
+            self.set_dialog.close()  # a second Ctrl+Enter replaces the question, never stacks it
+        balance = balance_credits(self.jobs.balance) if self.jobs.balance is not None else None
+        self.set_dialog = PromptSetDialog(prompts, results, self._send_set, self, balance=balance, again=again)
+        self.set_dialog.destroyed.connect(lambda *_: setattr(self, "set_dialog", None))
+        self.set_dialog.open()
+        return self.set_dialog
+
+    def send_set_again(self, prompts: list[str]) -> Any:
+        """A set from the queue: its prompts checked again, shown with their cost."""
+        from studio.prompt import lint
+
+        results = [lint(p, model=self.prompt_state.default_model()) for p in prompts]
+        return self.confirm_set(prompts, results, again=True)
+
+    def _send_set(self, prompts: list[str]) -> None:
+        if self.interactive:
+            self.settings.prompt_text = self.prompt_state.text()
+        entries = self.jobs.submit_set(prompts)
+        self._sending = entries[-1] if entries else None
+        self.notifier.status(f"Sent a set of {len(entries)} prompts; they are in the queue.", 6000)
 
     def submit_prompt(self, text: str) -> Any:
         """Put `text` in the editor and generate (the demo and scripted starts use this)."""
@@ -571,7 +608,7 @@ class MainWindow(QMainWindow):
         status = entry.error_status
         if entry.error_flag and entry.prompt and entry.op == "diffusion":
             # Show the rejection at the flag in the editor while the text is still the one sent.
-            if self.prompt_state.text_for_submit() == entry.prompt:
+            if entry.prompt in self.prompt_state.prompts_for_submit():
                 self.prompt_state.last_server_error(entry.error_flag, entry.error)
         if status == 401:
             return True  # the auth banner is shown by _on_auth_failed

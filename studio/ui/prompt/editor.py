@@ -7,16 +7,27 @@ the document as the smallest replacement, so the caret and scroll position survi
 document's own undo is off — Ctrl+Z goes to the state's one undo stack, which also holds the
 panel's edits. All understanding of the prompt (tokens, diagnostics, cost, flag rules) comes
 from studio.prompt through the state; this module only draws it.
+
+A keystroke costs what Qt's own editing costs plus a little: the lint runs once typing pauses
+(the state's timer), the highlighter only moves its colours with the edit, squiggles follow
+the text by themselves (their cursors track edits), and the problems list and the cost are
+redrawn when the lint lands. Anything that acts on a diagnostic (Ctrl+., a hover, a click in
+the problems list) asks the state for the current lint first, so it never acts on stale spans.
+
+Qt may break a line after a hyphen, which would split `--v 7` as `--` / `v 7`. In the document
+only, the two hyphens that start a flag are non-breaking hyphens (U+2011, the same length and
+look); text leaving the document (to the state, the clipboard, a drag) is mapped back.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import (QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeyEvent,
-                           QKeySequence, QStatusTipEvent, QTextCharFormat, QTextCursor, QTextFormat)
+from PySide6.QtGui import (QAction, QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont,
+                           QKeyEvent, QKeySequence, QStatusTipEvent, QTextCharFormat, QTextCursor, QTextFormat)
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QMessageBox, QPlainTextEdit,
                                QPushButton, QSizePolicy, QTextEdit, QToolButton, QToolTip, QVBoxLayout,
                                QWidget)
@@ -24,10 +35,12 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMenu, QMessag
 from studio.credits import credits_text
 from studio.prompt import Diagnostic, LintResult
 from studio.prompt.support import model_label
+from studio.prompt.textdiff import changed_stretch
 from studio.session.prompt_state import ORIGIN_REDO, ORIGIN_UNDO, PromptState
 from studio.ui.common import theme
 from studio.ui.common.icons import RECENT_ICON, action_icon
 from studio.ui.prompt.completion import COMPLETION_ROLE, FlagCompleter
+from studio.ui.prompt.presets_dialog import PRESET_ICON, PresetsDialog, ask_unsuited, fill_preset_menu
 from studio.ui.prompt.problems_list import ProblemsList, fix_label
 from studio.ui.prompt.highlighter import PromptHighlighter, Utf16Index, muted_color, set_once, severity_color
 from studio.ui.prompt.reference_wells import (build_reference_menu, image_url_from_mime, local_file_message,
@@ -38,6 +51,20 @@ _MAX_LINES = 10
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 GENERATE_LABEL = "Generate  Ctrl+Enter"
+
+# Flags start with two hyphens; in the document they are non-breaking hyphens (see above).
+NB_HYPHEN = "\u2011"
+_FLAG_DASHES = re.compile(r"(?:(?<=\s)|^)--(?=[A-Za-z])")
+
+
+def to_display(text: str) -> str:
+    """The text as the document holds it: a flag's `--` as two non-breaking hyphens."""
+    return _FLAG_DASHES.sub(NB_HYPHEN * 2, text) if "--" in text else text
+
+
+def from_display(text: str) -> str:
+    """The document's text as the prompt it is."""
+    return text.replace(NB_HYPHEN, "-") if NB_HYPHEN in text else text
 
 
 def _is_generate_key(event: QKeyEvent) -> bool:
@@ -54,21 +81,42 @@ def _is_redo(event: QKeyEvent) -> bool:
         event.key() == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier)
 
 
-def _recent_button_style() -> str:
+def _quiet_button_style(name: str) -> str:
     """Flat until hovered, like the grid's job buttons (the theme's QToolButton is a raised one)."""
     c = theme.current
-    return (f"QToolButton#RecentPrompts {{ background: transparent; color: {c.muted};"
+    return (f"QToolButton#{name} {{ background: transparent; color: {c.muted};"
             " border: 1px solid transparent; border-radius: 5px; padding: 1px 6px 1px 4px; }"
-            f"QToolButton#RecentPrompts:hover {{ color: {c.text}; border-color: {c.border}; }}"
-            f"QToolButton#RecentPrompts:focus {{ border-color: {c.accent}; }}"
-            "QToolButton#RecentPrompts::menu-indicator { image: none; width: 0; }")
+            f"QToolButton#{name}:hover {{ color: {c.text}; border-color: {c.border}; }}"
+            f"QToolButton#{name}:focus {{ border-color: {c.accent}; }}"
+            f"QToolButton#{name}::menu-indicator {{ image: none; width: 0; }}")
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _menu_button(parent: QWidget, name: str, text: str, icon: str, tip: str, fill) -> tuple[QToolButton, QMenu]:  # noqa: ANN001
+    """A quiet icon + label button that opens a menu filled when it opens."""
+    button = QToolButton(parent)
+    button.setObjectName(name)
+    button.setText(text)
+    button.setIcon(action_icon(icon))
+    button.setIconSize(QSize(14, 14))
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setStyleSheet(_quiet_button_style(name))
+    button.setToolTip(tip)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    menu.setObjectName(f"{name}Menu")
+    menu.setToolTipsVisible(True)
+    menu.aboutToShow.connect(fill)
+    button.setMenu(menu)
+    return button, menu
+
+
 RECENT_MENU_SIZE = 15  # prompts in the Recent menu
+_WORD_WINDOW = 96  # UTF-16 units before the caret read for completion (a flag name is short)
 _RECENT_ITEM_WIDTH = 420  # px a menu item's one line is elided to
 
 
@@ -103,6 +151,24 @@ class PromptTextEdit(QPlainTextEdit):
         self.setAcceptDrops(True)
         self.document().setUndoRedoEnabled(False)  # the state's undo stack covers typing
         self.setMouseTracking(True)
+
+    def toPlainText(self) -> str:  # noqa: N802 - Qt's name
+        """The prompt as typed (the document shows flag hyphens as non-breaking ones)."""
+        return from_display(super().toPlainText())
+
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802
+        # Qt's own object, edited (one made here would be freed twice: by Python and by the
+        # clipboard). Reading its text first makes Qt fill in every format, then each is fixed.
+        mime = super().createMimeDataFromSelection()
+        text = from_display(mime.text())
+        html = mime.html().replace(NB_HYPHEN, "-").replace("&#8209;", "-") if mime.hasHtml() else ""
+        for kind in list(mime.formats()):
+            if kind not in ("text/plain", "text/html"):
+                mime.removeFormat(kind)  # rich formats that would carry the display hyphens
+        mime.setText(text)
+        if html:
+            mime.setHtml(html)
+        return mime
 
     # ---- keys ----------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
@@ -161,10 +227,11 @@ class PromptTextEdit(QPlainTextEdit):
     # ---- hover ---------------------------------------------------------------------------
     def _show_tooltip(self, pos: QPoint, global_pos: QPoint) -> None:
         found = self._editor.diagnostics_at_point(pos)
-        if not found:
+        preset = self._editor.preset_at_point(pos)
+        if not found and not preset:
             QToolTip.hideText()
             return
-        lines = []
+        lines = [preset] if preset else []
         for d in found:
             fix = f"\n    Fix (Ctrl+.): {fix_label(d, self._editor.state.text())}" if d.fix is not None else ""
             lines.append(f"{d.severity.capitalize()}: {d.message.replace('`', '')}{fix}")
@@ -214,6 +281,17 @@ class PromptTextEdit(QPlainTextEdit):
                 new.setShortcut(action.shortcut())
                 menu.insertAction(action, new)
                 menu.removeAction(action)
+        token = self._editor.preset_token_at_point(event.pos())
+        if token is not None:
+            first = menu.actions()[0] if menu.actions() else None
+            expand = QAction(f"Write out {self.toPlainText()[token[0]:token[1]]}", menu)
+            expand.setToolTip("Replace the preset's name by what it stands for (Ctrl+Z undoes)")
+            expand.triggered.connect(lambda: self._editor.state.expand_preset_at(*token))
+            if first is not None:
+                menu.insertAction(first, expand)
+                menu.insertSeparator(first)
+            else:
+                menu.addAction(expand)
         fixable = [d for d in self._editor.diagnostics_at_point(event.pos()) if d.fix is not None]
         if fixable:
             first = menu.actions()[0] if menu.actions() else None
@@ -259,7 +337,7 @@ class PromptEditor(QWidget):
 
         self.problems = ProblemsList(self)
         self.problems.activated.connect(self.jump_to)
-        self.problems.fix_requested.connect(self.state.apply_fix)
+        self.problems.fix_requested.connect(self.fix)
 
         self.summary_label = QLabel()
         self.summary_label.setObjectName("ProblemSummary")
@@ -272,27 +350,28 @@ class PromptEditor(QWidget):
         info.setContentsMargins(2, 0, 2, 0)
         info.setSpacing(8)
         info.addWidget(self.summary_label, 1)
-        info.addWidget(self.cost_label, 0)
-        # The prompts sent before: a quiet icon + label like the grid's Reroll, after the cost.
-        self.recent_button = QToolButton(self)
-        self.recent_button.setObjectName("RecentPrompts")
-        self.recent_button.setText("Recent")
-        self.recent_button.setIcon(action_icon(RECENT_ICON))
-        self.recent_button.setIconSize(QSize(14, 14))
-        self.recent_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.recent_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.recent_button.setStyleSheet(_recent_button_style())
-        self.recent_button.setToolTip("Prompts sent before, newest first (Ctrl+↑ / Ctrl+↓ in the prompt walk "
-                                      "through them; Ctrl+Z undoes)")
+        # The cost has a line of its own above Generate: a set's "8 prompts · 640 credits · v7 +
+        # v8.1" needs the dock's whole width, and it reads as the total of what Generate sends.
+        cost_row = QHBoxLayout()
+        cost_row.setContentsMargins(2, 0, 2, 0)
+        cost_row.addWidget(self.cost_label, 1)
+        # The prompts sent before: a quiet icon + label like the grid's Reroll.
+        self.recent_button, self.recent_menu = _menu_button(
+            self, "RecentPrompts", "Recent", RECENT_ICON,
+            "Prompts sent before, newest first (Ctrl+↑ / Ctrl+↓ in the prompt walk through them; "
+            "Ctrl+Z undoes)", self._fill_recent)
         self.recent_button.setAccessibleName("Recent prompts")
         self.recent_button.setAccessibleDescription("Menu of the prompts sent before, newest first")
-        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.recent_menu = QMenu(self.recent_button)
-        self.recent_menu.setObjectName("RecentPromptsMenu")
-        self.recent_menu.setToolTipsVisible(True)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.recent_button.setMenu(self.recent_menu)
         info.addWidget(self.recent_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        # Presets: --names that stand for parameters; the picker lists them for the prompt's model.
+        self.presets_button, self.presets_menu = _menu_button(
+            self, "PresetsButton", "Presets", PRESET_ICON,
+            "Presets: a --name stands for saved parameters (type it, or pick it here); save the "
+            "prompt's parameters as one; the default suffix", self._fill_presets)
+        self.presets_button.setAccessibleName("Presets")
+        self.presets_dialog: PresetsDialog | None = None
+        self.preset_box: QMessageBox | None = None  # the open "does not suit" question
+        info.addWidget(self.presets_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.generate_button = QPushButton(GENERATE_LABEL)
         self.generate_button.setObjectName("GenerateButton")
@@ -304,13 +383,24 @@ class PromptEditor(QWidget):
         self.block_reason.setObjectName("GenerateBlockedReason")
         self.block_reason.setWordWrap(True)
         self.block_reason.setVisible(False)
+        # The default suffix (presets) is added to every prompt: always in sight when set.
+        self.suffix_label = QLabel()
+        self.suffix_label.setObjectName("SuffixLine")
+        self.suffix_label.setStyleSheet(f"color: {muted_color().name()};")
+        self.suffix_label.setToolTip("The default suffix is added to every prompt when it is sent "
+                                     "(its parameters yield to the prompt's own). Presets → "
+                                     "Presets and suffix… changes it.")
+        self.suffix_label.setWordWrap(True)
+        self.suffix_label.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.text_edit)
+        layout.addWidget(self.suffix_label)
         layout.addWidget(self.problems)
         layout.addLayout(info)
+        layout.addLayout(cost_row)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.block_reason)
         # Never squeezed below what its rows need (wrapped problem messages included).
@@ -373,6 +463,36 @@ class PromptEditor(QWidget):
         box.open()  # non-blocking: no nested event loop under qasync
         return box
 
+    # ---- presets ---------------------------------------------------------------------------
+    def _fill_presets(self) -> None:
+        fill_preset_menu(self.presets_menu, self.state, self.choose_preset, self.open_presets,
+                         lambda: self.open_presets(new_from_prompt=True))
+
+    def choose_preset(self, name: str) -> QMessageBox | None:
+        """Put preset `name` in the prompt; one that does not suit its model asks first."""
+        if self.preset_box is not None:
+            self.preset_box.close()
+        self.preset_box = ask_unsuited(self.window(), self.state, name)
+        if self.preset_box is not None:
+            self.preset_box.destroyed.connect(lambda *_: setattr(self, "preset_box", None))
+        else:
+            self.text_edit.setFocus()
+        return self.preset_box
+
+    def open_presets(self, new_from_prompt: bool = False) -> PresetsDialog | None:
+        """The presets dialog (one at a time, non-blocking); with `new_from_prompt`, a new
+        preset holding the prompt's parameters, for its name to be typed."""
+        if self.state.presets is None:
+            return None
+        if self.presets_dialog is None:
+            self.presets_dialog = PresetsDialog(self.state, self.window())
+            self.presets_dialog.destroyed.connect(lambda *_: setattr(self, "presets_dialog", None))
+        if new_from_prompt:
+            self.presets_dialog.start_new(self.state.current_parameters(), (self.state.model(),))
+        self.presets_dialog.open()
+        self.presets_dialog.raise_()
+        return self.presets_dialog
+
     # ---- the Recent menu -------------------------------------------------------------------
     def _fill_recent(self) -> None:
         """The recent-prompts menu, read when it opens (newest first): one elided line each,
@@ -394,10 +514,21 @@ class PromptEditor(QWidget):
             action.triggered.connect(lambda _c=False, p=prompt: self.state.use_prompt(p, "Recent prompt"))
 
     # ---- text sync -------------------------------------------------------------------------
+    def _shown_text(self) -> str:
+        """The document's own text (flag hyphens as non-breaking ones)."""
+        return QPlainTextEdit.toPlainText(self.text_edit)
+
     def _on_document_changed(self) -> None:
         if self._syncing:
             return
-        text = self.text_edit.toPlainText()
+        shown = self._shown_text()
+        # In the document flag dashes are non-breaking already; plain `--` before a letter means
+        # a flag just formed (typed or pasted): make it unbreakable too.
+        if "--" in shown and _FLAG_DASHES.search(shown):
+            wanted = to_display(shown)
+            self._replace_shown(shown, wanted)
+            shown = wanted
+        text = from_display(shown)
         if text == self.state.text():
             return
         self._pushing = True
@@ -405,7 +536,6 @@ class PromptEditor(QWidget):
             self.state.set_text(text)
         finally:
             self._pushing = False
-        self._fit_height()
 
     def _on_state_text(self, text: str) -> None:
         if self._pushing:
@@ -414,35 +544,34 @@ class PromptEditor(QWidget):
         # Undo/redo put the caret where the change happened; a panel edit leaves it alone.
         self._apply_state_text(text, move_caret=origin in (ORIGIN_UNDO, ORIGIN_REDO))
 
-    def _apply_state_text(self, text: str, move_caret: bool) -> None:
-        """Make the document equal `text` by replacing only the part that differs."""
-        current = self.text_edit.toPlainText()
-        if current == text:
-            return
-        prefix = 0
-        limit = min(len(current), len(text))
-        while prefix < limit and current[prefix] == text[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < limit - prefix and current[-1 - suffix] == text[-1 - suffix]:
-            suffix += 1
-        old_index, new_index = Utf16Index(current), Utf16Index(text)
+    def _replace_shown(self, current: str, wanted: str, move_caret: bool = False) -> None:
+        """Make the document read `wanted` by replacing only the stretch that differs."""
+        prefix, removed, inserted = changed_stretch(current, wanted)
+        old_index = Utf16Index(current)
         start = old_index.to_utf16(prefix)
-        end = old_index.to_utf16(len(current) - suffix)
+        end = old_index.to_utf16(prefix + len(removed))
         self._syncing = True
         try:
             cursor = QTextCursor(self.text_edit.document())
             cursor.beginEditBlock()
             cursor.setPosition(start)
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.insertText(text[prefix:len(text) - suffix])
+            cursor.insertText(inserted)
             cursor.endEditBlock()
             if move_caret and self.text_edit.hasFocus():
                 caret = self.text_edit.textCursor()
-                caret.setPosition(new_index.to_utf16(len(text) - suffix))
+                caret.setPosition(Utf16Index(wanted).to_utf16(prefix + len(inserted)))
                 self.text_edit.setTextCursor(caret)
         finally:
             self._syncing = False
+
+    def _apply_state_text(self, text: str, move_caret: bool) -> None:
+        """Make the document equal `text` by replacing only the part that differs."""
+        current = self._shown_text()
+        wanted = to_display(text)
+        if current == wanted:
+            return
+        self._replace_shown(current, wanted, move_caret)
         self._fit_height()
 
     # ---- lint → view -----------------------------------------------------------------------
@@ -454,14 +583,29 @@ class PromptEditor(QWidget):
         # Re-highlighting marks the document changed; that is not an edit to send back.
         was, self._syncing = self._syncing, True
         try:
-            self.highlighter.set_tokens(parsed.tokens if parsed is not None else (), text)
-            self.text_edit.setExtraSelections(self._squiggles(result.diagnostics, text))
+            self.highlighter.set_tokens(parsed.tokens if parsed is not None else (), text,
+                                        result.marks, self._index)
+            self._set_squiggles(result.diagnostics, text)
         finally:
             self._syncing = was
         # An untouched empty prompt is a starting point, not a mistake: no red list for it.
         self.problems.set_diagnostics(list(result.diagnostics) if text.strip() else [], text)
         self.completer.set_model_id(result.model)
         self._update_status(result, text)
+
+    def _set_squiggles(self, diagnostics: list[Diagnostic], text: str) -> None:
+        """Wavy underlines for the diagnostics; left alone when the ones on show (whose cursors
+        followed the typing) already sit where the new ones do — no repaint for nothing."""
+        wanted = self._squiggles(diagnostics, text)
+        shown = self.text_edit.extraSelections()
+        if len(shown) == len(wanted) and all(
+                a.cursor.selectionStart() == b.cursor.selectionStart()
+                and a.cursor.selectionEnd() == b.cursor.selectionEnd()
+                and a.format.property(QTextFormat.Property.UserProperty)
+                == b.format.property(QTextFormat.Property.UserProperty)
+                for a, b in zip(shown, wanted)):
+            return
+        self.text_edit.setExtraSelections(wanted)
 
     def _squiggles(self, diagnostics: list[Diagnostic], text: str) -> list[QTextEdit.ExtraSelection]:
         selections: list[QTextEdit.ExtraSelection] = []
@@ -513,8 +657,11 @@ class PromptEditor(QWidget):
         width, height, hd = self.state.render_info()
         # No cost before there is something to generate: "80 credits" for nothing misleads.
         empty = not text.strip()
+        count = len(result.prompts)
         tags = [] if empty else [credits_text(result.cost.credits)]
-        tags.append(model_label(result.model))
+        if not empty and result.expanded is not None and count != 1:
+            tags.insert(0, _plural(count, "prompt") if count else "no prompts")
+        tags.append(" + ".join(model_label(m) for m in result.models))
         if hd:
             tags.append("HD")
         params = self.state.params()
@@ -536,17 +683,23 @@ class PromptEditor(QWidget):
         set_once(self.block_reason, "style", f"color: {severity_color('error').name() if errors and not empty else muted};",
                  self.block_reason.setStyleSheet)
         first = result.errors[0].message.replace("`", "") if errors else ""
-        set_once(self.generate_button, "tip", first or blocked or "Send this prompt (Ctrl+Enter)",
-                 self.generate_button.setToolTip)
+        idle = ("Send this prompt (Ctrl+Enter)" if count == 1 else
+                f"Send these {count} prompts (Ctrl+Enter; shows them and their cost first)")
+        set_once(self.generate_button, "tip", first or blocked or idle, self.generate_button.setToolTip)
+        suffix = self.state.presets.book.suffix if self.state.presets is not None else ""
+        set_once(self.suffix_label, "text", f"Suffix: {suffix}" if suffix else "", self.suffix_label.setText)
+        set_once(self.suffix_label, "visible", bool(suffix), self.suffix_label.setVisible)
 
     def blocked_reason(self) -> str:
         """Why Generate is off ("" when it is on)."""
-        result = self._result
+        result = self.state.lint()
         if not self.state.text().strip():
             return "Type a prompt to generate."
         errors = result.errors
         if errors:
             return f"Fix {_plural(len(errors), 'error')} above to generate."
+        if not result.prompts:
+            return "This text stands for no prompt to send."
         return ""
 
     # ---- actions ---------------------------------------------------------------------------
@@ -558,8 +711,9 @@ class PromptEditor(QWidget):
         self.generate_requested.emit()
 
     def diagnostics_at(self, index: int) -> list[Diagnostic]:
-        """Diagnostics whose span covers character `index` of the text, worst first."""
-        found = [d for d in self._result.diagnostics
+        """Diagnostics whose span covers character `index` of the text, worst first (of the
+        current text: a lint typing left pending runs first)."""
+        found = [d for d in self.state.lint().diagnostics
                  if d.span[0] <= index < d.span[1] or (d.span[0] == d.span[1] == index)]
         return sorted(found, key=lambda d: _RANK.get(d.severity, 3))
 
@@ -568,6 +722,7 @@ class PromptEditor(QWidget):
         rect = self.text_edit.cursorRect(cursor)
         if abs(rect.center().y() - pos.y()) > rect.height():
             return []  # below the last line
+        self.state.lint()  # fresh spans (and index) before reading positions
         position = self._index.from_utf16(cursor.position())
         # The caret lands after a character when the pointer is on its right half.
         hits = self.diagnostics_at(position)
@@ -576,7 +731,30 @@ class PromptEditor(QWidget):
         return sorted(hits, key=lambda d: _RANK.get(d.severity, 3))
 
     def caret_index(self) -> int:
+        self.state.lint()
         return self._index.from_utf16(self.text_edit.textCursor().position())
+
+    def preset_token_at_point(self, pos: QPoint) -> tuple[int, int] | None:
+        """The span of the preset `--name` under the pointer, if any."""
+        cursor = self.text_edit.cursorForPosition(pos)
+        rect = self.text_edit.cursorRect(cursor)
+        if abs(rect.center().y() - pos.y()) > rect.height():
+            return None
+        parsed = self.state.lint().parsed
+        if parsed is None:
+            return None
+        at = self._index.from_utf16(cursor.position())
+        for f in parsed.flags:
+            if f.preset and f.start <= at <= f.name_end:
+                return (f.start, f.name_end)
+        return None
+
+    def preset_at_point(self, pos: QPoint) -> str:
+        """What the preset under the pointer stands for ("" when there is none)."""
+        token = self.preset_token_at_point(pos)
+        if token is None:
+            return ""
+        return self.state.preset_description(self.state.text()[token[0]:token[1]])
 
     def apply_fix_at_cursor(self) -> bool:
         """Ctrl+.: apply the fix of the diagnostic at the caret, else of the first fixable one."""
@@ -585,15 +763,32 @@ class PromptEditor(QWidget):
         if not candidates and caret > 0:
             candidates = [d for d in self.diagnostics_at(caret - 1) if d.fix is not None]
         if not candidates:
-            candidates = sorted((d for d in self._result.diagnostics if d.fix is not None),
+            candidates = sorted((d for d in self.state.lint().diagnostics if d.fix is not None),
                                 key=lambda d: (_RANK.get(d.severity, 3), d.span))
         if not candidates:
             return False
         return self.state.apply_fix(candidates[0])
 
+    def current(self, diagnostic: Diagnostic) -> Diagnostic | None:
+        """The diagnostic as the current lint has it (a row of the problems list may predate the
+        last keystrokes): the same one, or the one with its code and message; None if gone."""
+        now = self.state.lint().diagnostics
+        if diagnostic in now:
+            return diagnostic
+        return next((d for d in now if (d.code, d.message, d.fix) == (diagnostic.code, diagnostic.message,
+                                                                       diagnostic.fix)), None)
+
+    def fix(self, diagnostic: Diagnostic) -> bool:
+        """Apply a diagnostic's fix to the current text (never to where its span used to be)."""
+        found = self.current(diagnostic)
+        return found is not None and self.state.apply_fix(found)
+
     def jump_to(self, diagnostic: Diagnostic) -> None:
         """Select the diagnostic's span in the text and focus the editor."""
-        start, end = diagnostic.span
+        found = self.current(diagnostic)
+        if found is None:
+            return
+        start, end = found.span
         length = len(self.state.text())
         cursor = self.text_edit.textCursor()
         cursor.setPosition(self._index.to_utf16(min(start, length)))
@@ -604,14 +799,17 @@ class PromptEditor(QWidget):
 
     # ---- completion ------------------------------------------------------------------------
     def _word_before_caret(self) -> tuple[str, int]:
-        """The word being typed (up to the caret) and its length in UTF-16 units."""
-        cursor = self.text_edit.textCursor()
-        line = cursor.block().text()
-        at = Utf16Index(line).from_utf16(cursor.positionInBlock())
-        head = line[:at]
+        """The word being typed (up to the caret) and its length in UTF-16 units. Reads only the
+        few characters before the caret: a keystroke costs the same in a prompt of any length."""
+        caret = self.text_edit.textCursor()
+        block_start = caret.block().position()
+        cursor = QTextCursor(caret)
+        cursor.clearSelection()
+        cursor.setPosition(max(block_start, caret.position() - _WORD_WINDOW), QTextCursor.MoveMode.KeepAnchor)
+        head = from_display(cursor.selectedText())
         start = max(head.rfind(" "), head.rfind("\t")) + 1
         word = head[start:]
-        return word, len(word.encode("utf-16-le")) // 2
+        return word, len(word.encode("utf-16-le", "surrogatepass")) // 2
 
     def update_completion(self, force: bool = False) -> None:
         word, _ = self._word_before_caret()
@@ -626,7 +824,7 @@ class PromptEditor(QWidget):
         if prefix is None or (len(prefix) < 2):
             popup.hide()
             return
-        self.completer.set_model_id(self.state.model())
+        self.completer.set_model_id(self._result.model)  # the last lint's: no lint per keystroke
         if prefix != self.completer.completionPrefix():
             self.completer.setCompletionPrefix(prefix)
         rows = self.completer.completionCount()

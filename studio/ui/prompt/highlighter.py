@@ -1,9 +1,15 @@
 """Syntax colours for the prompt editor, painted from studio.prompt's token spans.
 
-The highlighter does no parsing: on every lint it takes the tokens of `LintResult.parsed` and
-turns them into (start, end, format) runs in document coordinates; `highlightBlock` only clips
-those runs to the block. Look (UI.md): flags in the accent colour, their values a shade lighter,
-image URLs underlined, `::` weights bold, prompt text in the normal text colour.
+The highlighter does no parsing: each lint gives it the tokens of `LintResult.parsed` (and the
+braces and commas of {a, b} sets), turned into (start, end, format) runs in document
+coordinates; `highlightBlock` only clips those runs to the block. Look (UI.md): flags in the
+accent colour, their values a shade lighter, image URLs underlined, `::` weights bold, prompt
+text in the normal text colour, a preset's `--name` as one tinted token.
+
+Typing never waits for a lint (studio.session.prompt_state), so between a keystroke and the
+next lint the runs follow the edit: runs after it move, a run typed into (or continued without
+a space) grows. When the lint lands, only the blocks whose runs really changed are highlighted
+again — on a long prompt most keystrokes change none, and nothing is re-laid out for colours.
 
 Python strings index code points while QTextDocument counts UTF-16 units; `Utf16Index` converts,
 so an emoji in a prompt does not shift every colour after it.
@@ -12,9 +18,12 @@ so an emoji in a prompt does not shift every colour after it.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import re
+from operator import itemgetter
+from typing import NamedTuple
 
-from PySide6.QtGui import QColor, QFont, QPalette, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import (QColor, QFont, QPalette, QSyntaxHighlighter, QTextBlock, QTextCharFormat,
+                           QTextDocument)
 from PySide6.QtWidgets import QApplication
 
 # Token kinds from studio.prompt.tokens (kept as strings: a kind the UI does not know yet is
@@ -25,15 +34,24 @@ KIND_WEIGHT = "weight"
 KIND_FLAG = "flag"
 KIND_VALUE = "value"
 KIND_EXTRA = "extra"
+KIND_PRESET = "preset"
+KIND_SET = "set"  # a brace or separating comma of an {a, b} set
+
+# Characters outside the Basic Multilingual Plane: each is two UTF-16 units.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class Utf16Index:
-    """Maps Python string indices to UTF-16 offsets (QTextDocument positions) and back."""
+    """Maps Python string indices to UTF-16 offsets (QTextDocument positions) and back.
+
+    Built per lint and per sync, never per character: the astral characters are found by one
+    C-speed regex scan (none at all for ASCII or BMP-only text, the common case)."""
 
     def __init__(self, text: str) -> None:
-        # Positions (code-point indices) of characters outside the BMP: each takes 2 units.
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+        self._astral = [] if text.isascii() else [m.start() for m in _ASTRAL.finditer(text)]
         self._len = len(text)
+        # The k-th astral character sits at UTF-16 offset pos + k.
+        self._utf16 = [pos + k for k, pos in enumerate(self._astral)]
 
     def to_utf16(self, index: int) -> int:
         if not self._astral:
@@ -43,11 +61,8 @@ class Utf16Index:
     def from_utf16(self, offset: int) -> int:
         if not self._astral:
             return offset
-        # The k-th astral character sits at UTF-16 offset pos + k.
-        for count, pos in enumerate(self._astral):
-            if pos + count >= offset:
-                return offset - count
-        return offset - len(self._astral)
+        # Astral characters that start before `offset` (one inside a pair counts as before).
+        return offset - bisect.bisect_left(self._utf16, offset)
 
 
 def accent_color(palette: QPalette | None = None) -> QColor:
@@ -98,22 +113,29 @@ def set_once(widget: object, key: str, value: object, setter) -> None:
     setter(value)
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     start: int  # UTF-16 document position
     end: int
     kind: str
     fmt: QTextCharFormat
 
 
+_START = itemgetter(0)
+_run = tuple.__new__  # hundreds per keystroke on a long prompt: no NamedTuple __new__ frame
+
+
 class PromptHighlighter(QSyntaxHighlighter):
     """Colours a QTextDocument from the tokens of the latest lint result."""
 
     def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
+        super().__init__(document.parent() if document.parent() is not None else None)
         self._runs: list[Run] = []
         self._starts: list[int] = []
         self._formats = self._make_formats()
+        # Follow edits before QSyntaxHighlighter reformats the edited block: connected first,
+        # so this slot runs first (Qt calls slots in connection order).
+        document.contentsChange.connect(self._follow_edit)
+        self.setDocument(document)
 
     def _make_formats(self) -> dict[str, QTextCharFormat]:
         palette = QApplication.palette()
@@ -135,37 +157,125 @@ class PromptHighlighter(QSyntaxHighlighter):
         weight.setForeground(palette.color(QPalette.ColorRole.Text))
         extra = QTextCharFormat()
         extra.setForeground(muted_color(palette))
+        preset = QTextCharFormat()
+        preset.setForeground(accent)
+        preset.setFontWeight(QFont.Weight.DemiBold)
+        tint = QColor(accent)
+        tint.setAlpha(48)
+        preset.setBackground(tint)  # one tinted token: it stands for several parameters
+        braces = QTextCharFormat()
+        braces.setForeground(accent)
+        braces.setFontWeight(QFont.Weight.Bold)
         return {KIND_FLAG: flag, KIND_VALUE: value, KIND_IMAGE_URL: url, "url_value": url_value,
-                KIND_WEIGHT: weight, KIND_EXTRA: extra}
+                KIND_WEIGHT: weight, KIND_EXTRA: extra, KIND_PRESET: preset, KIND_SET: braces}
 
-    def set_tokens(self, tokens, text: str) -> None:
-        """Take the token spans of `text` (the document's text) and repaint."""
-        index = Utf16Index(text)
+    def format_for(self, kind: str) -> QTextCharFormat | None:
+        return self._formats.get(kind)
+
+    # ---- following the text ---------------------------------------------------------------
+    def _follow_edit(self, position: int, removed: int, added: int) -> None:
+        """Move the runs with an edit (UTF-16 positions), until the next lint replaces them."""
+        if not self._runs or removed == added:
+            return  # nothing moved (a same-length replacement, such as a flag's dashes made unbreakable)
+        delta = added - removed
+        cut_end = position + removed
+        # One character typed right after a token, not a space: the token goes on (`--a` → `--ar`).
+        grow = removed == 0 and added == 1 and not self.document().characterAt(position).isspace()
+        old = self._runs
+        # Runs ending well before the edit stay as they are (no run ends after the next one starts).
+        first = max(0, bisect.bisect_left(self._starts, position) - 1)
+        while first > 0 and old[first - 1].end >= position:
+            first -= 1
+        runs = old[:first]
+        add = runs.append
+        for run in old[first:]:
+            s, e, kind, fmt = run
+            if e < position or (e == position and not grow):
+                add(run)  # before the edit
+            elif e == position:
+                add(_run(Run, (s, e + added, kind, fmt)))
+            elif s >= cut_end:
+                add(_run(Run, (s + delta, e + delta, kind, fmt)))  # after the edit
+            else:
+                # The edit is inside the run or cuts into it: keep what is left, typed text included.
+                ns = s if s < position else position + added
+                ne = e + delta if e > cut_end else position + added
+                if ne > ns:
+                    add(_run(Run, (ns, ne, kind, fmt)))
+        self._runs = runs
+        self._starts = [r[0] for r in runs]
+
+    # ---- the lint's runs ---------------------------------------------------------------------
+    def set_tokens(self, tokens, text: str, marks: tuple[int, ...] = (),
+                   index: Utf16Index | None = None) -> int:
+        """Take the token spans of `text` (the document's text) and repaint the blocks whose
+        colours changed. Returns how many blocks were highlighted again."""
+        index = index or Utf16Index(text)
         runs: list[Run] = []
+        formats = self._formats
         for token in tokens:
             kind = token.kind
-            if kind == KIND_VALUE and token.text.lower().startswith(("http://", "https://")):
+            if kind == KIND_VALUE and token.text[:8].lower().startswith(("http://", "https://")):
                 kind = "url_value"  # URL-valued flags (--sref URL): underlined like image URLs
-            fmt = self._formats.get(kind)
+            fmt = formats.get(kind)
             if fmt is None or token.end <= token.start:
                 continue
-            runs.append(Run(index.to_utf16(token.start), index.to_utf16(token.end), kind, fmt))
-        runs.sort(key=lambda r: r.start)
+            runs.append(_run(Run, (index.to_utf16(token.start), index.to_utf16(token.end), kind, fmt)))
+        braces = formats[KIND_SET]
+        for at in marks:
+            u = index.to_utf16(at)
+            runs.append(_run(Run, (u, u + 1, KIND_SET, braces)))
+        runs.sort(key=_START)  # stable: a set's brace drawn over the value token it sits in
+        old = self._runs
         self._runs = runs
         self._starts = [r.start for r in runs]
-        self.rehighlight()
+        return self._refresh_changed(old, runs)
+
+    def _refresh_changed(self, old: list[Run], new: list[Run]) -> int:
+        """Highlight again only the blocks where `old` and `new` differ."""
+        if len(old) == len(new) and all(a[:3] == b[:3] for a, b in zip(old, new)):
+            return 0
+        doc = self.document()
+        if doc is None:
+            return 0
+        # The changed stretch: from the first differing run to the last one.
+        first = 0
+        limit = min(len(old), len(new))
+        while first < limit and (old[first].start, old[first].end, old[first].kind) == \
+                (new[first].start, new[first].end, new[first].kind):
+            first += 1
+        last_old, last_new = len(old) - 1, len(new) - 1
+        while last_old >= first and last_new >= first and \
+                (old[last_old].start, old[last_old].end, old[last_old].kind) == \
+                (new[last_new].start, new[last_new].end, new[last_new].kind):
+            last_old -= 1
+            last_new -= 1
+        spans = [r for r in (old[first:last_old + 1] + new[first:last_new + 1])]
+        lo = min(r.start for r in spans)
+        hi = max(r.end for r in spans)
+        block: QTextBlock = doc.findBlock(lo)
+        count = 0
+        while block.isValid() and block.position() <= hi:
+            self.rehighlightBlock(block)
+            count += 1
+            block = block.next()
+        return count
 
     def runs(self) -> list[Run]:
         return list(self._runs)
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
+        if not self._runs:
+            return
         block = self.currentBlock()
         begin = block.position()
-        end = begin + max(len(text.encode("utf-16-le")) // 2, 0)
+        end = begin + block.length() - 1  # length() counts the separator after the block
         first = max(0, bisect.bisect_right(self._starts, begin) - 1)
+        set_format = self.setFormat
         for run in self._runs[first:]:
             if run.start >= end:
                 break
-            a, b = max(run.start, begin), min(run.end, end)
+            a = run.start if run.start > begin else begin
+            b = run.end if run.end < end else end
             if a < b:
-                self.setFormat(a - begin, b - a, run.fmt)
+                set_format(a - begin, b - a, run.fmt)

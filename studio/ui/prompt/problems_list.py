@@ -84,6 +84,14 @@ class ProblemRow(QFrame):
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
             self.fix_button = button
 
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        # A wrapped message needs the height of its lines at the width it has now: layouts ask a
+        # label its size for a guessed width, which cut two-line messages in half.
+        super().resizeEvent(event)
+        need = self.message.heightForWidth(self.message.width())
+        if need > 0 and self.message.minimumHeight() != need:
+            self.message.setMinimumHeight(need)
+
     def set_diagnostic(self, diagnostic: Diagnostic, text: str) -> None:
         """Same message, new span (the text moved around it)."""
         self.diagnostic = diagnostic

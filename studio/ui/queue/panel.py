@@ -40,6 +40,7 @@ from studio.credits import credits_text
 from studio.ui.common.time_text import elapsed_text
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
+SetRole = Qt.ItemDataRole.UserRole + 2  # "2/4": the job's place in the set it was sent with
 
 _PAD = 10
 _LINE_GAP = 3
@@ -165,10 +166,17 @@ class QueueModel(QAbstractListModel):
             return None
         if role == KeyRole:
             return key
+        if role == SetRole:
+            return self.set_place(entry)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return row_summary(entry)
+            place = self.set_place(entry)
+            return row_summary(entry) + (f"\nset {place}" if place else "")
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = row_summary(entry)
+            place = self.set_place(entry)
+            if place:
+                tip += (f"\n\nPrompt {place} of a set sent together ({{…}} in the prompt); "
+                        "right-click to send the set again.")
             if entry.prompt:
                 tip = f"{tip}\n\n{entry.prompt}"
             if entry.external:
@@ -179,6 +187,16 @@ class QueueModel(QAbstractListModel):
         return None
 
     # ----- helpers ------------------------------------------------------------------------
+    def set_place(self, entry: JobEntry) -> str:
+        """"2/4" when the job was sent in a set of four, as the second; "" when alone."""
+        if not entry.record.group:
+            return ""
+        members = self.session.set_of(entry.key)
+        if len(members) < 2:
+            return ""
+        keys = [m.key for m in members]
+        return f"{keys.index(entry.key) + 1}/{len(keys)}" if entry.key in keys else ""
+
     def entry_at(self, index: QModelIndex | QPersistentModelIndex | int) -> JobEntry | None:
         """The entry of a row, read straight from the session.
 
@@ -395,6 +413,9 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(QColor(c.muted))
         text = (excerpt(entry.prompt) or (f"from {entry.parent[0][:8]}… #{entry.parent[1] + 1}" if entry.parent else "")
                 or _source_words(entry.request))
+        place = index.data(SetRole)
+        if place:
+            text = f"set {place} · {text}"
         if entry.external:  # found on the account: the artist should not wonder who sent it
             text = f"Started elsewhere · {text}" if text else "Started elsewhere"
         room = max(0, width - meta_w - 10)
@@ -460,6 +481,7 @@ class QueuePanel(QWidget):
 
     job_selected = Signal(str)
     status_message = Signal(str)  # what an action did ("cURL copied: …"), for the status bar
+    set_again_requested = Signal(list)  # the prompts of a set, to show with their cost and send
 
     def __init__(self, session: JobsSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -539,7 +561,15 @@ class QueuePanel(QWidget):
         copy_prompt.setEnabled(bool(entry.prompt))
         copy_prompt.triggered.connect(lambda: QGuiApplication.clipboard().setText(entry.prompt or ""))
         copy_request = copy_request_actions(self.session, key, self, self.status_message.emit)
-        return [show, stop, resume, downloads, retry, hide, copy_id, copy_prompt, *copy_request]
+        actions = [show, stop, resume, downloads, retry, hide, copy_id, copy_prompt, *copy_request]
+        members = self.session.set_of(key)
+        if len(members) > 1:
+            prompts = [m.prompt for m in members if m.prompt]
+            again = QAction(f"Send the set again ({len(prompts)} prompts)…", self)
+            again.setToolTip("Shows the prompts of this set with their cost; one confirmation sends them all")
+            again.triggered.connect(lambda: self.set_again_requested.emit(prompts))
+            actions.insert(5, again)
+        return actions
 
     def send_again(self, key: str) -> QMessageBox | None:
         """Send the request again as a new job. When this one may exist on the server (it has
@@ -593,7 +623,8 @@ class QueuePanel(QWidget):
             return
         menu = QMenu(self)
         for action in self.actions_for(key):
-            if action.text() in ("Send again", "Hide from queue", "Copy job id"):
+            if action.text() in ("Send again", "Hide from queue", "Copy job id") or \
+                    action.text().startswith("Send the set again"):
                 menu.addSeparator()
             menu.addAction(action)
         menu.exec(self.view.viewport().mapToGlobal(pos))
