@@ -441,3 +441,33 @@ def test_a_narrow_history_keeps_its_filters_in_a_popup_that_counts_them(qtbot, s
     qtbot.waitUntil(lambda: not bar.compact, timeout=3000)
     assert bar.model.parent() is bar and not bar.more.isVisible()
     assert bar.favourite.isChecked() and bar.status.currentIndex() == 1  # nothing chosen was lost
+
+
+def test_a_set_is_seen_together_and_sent_again_from_the_history(qtbot, studio):
+    window = studio.window
+    first = window.jobs.submit_set(["a fox --ar 1:1", "a fox --ar 16:9"])
+    qtbot.waitUntil(lambda: all(e.finished for e in first), timeout=15000)
+    (alone,) = _run(qtbot, studio, PROMPTS[0])
+    panel = _panel(qtbot, studio)
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=5000)
+    record = studio.jobs.stored(first[1].key)
+    tip = panel.grid_model.data(panel.grid_model.index_of(panel.browser.position_of(record.key)),
+                                Qt.ItemDataRole.ToolTipRole)
+    assert "Prompt 2 of a set of 2" in tip
+    menu = panel.actions.menu([record], panel)
+    texts = {a.text(): a for a in menu.actions()}
+    assert texts["Send the set again (2 prompts)…"].isEnabled()
+    show = texts["Show its set (2 prompts)"]
+    show.trigger()
+    qtbot.waitUntil(lambda: set(_keys(panel)) == {first[0].key, first[1].key}, timeout=3000)
+    assert panel.filters.set_chip.isVisible() and "Set of 2" in panel.filters.set_chip.text()
+    single = panel.actions.menu([studio.jobs.stored(alone.key)], panel)
+    assert not next(a for a in single.actions() if a.text() == "Show its set").isEnabled()
+
+    texts["Send the set again (2 prompts)…"].trigger()
+    dialog = window.set_dialog
+    assert dialog is not None and dialog.list.count() == 2 and "160 credits" in dialog.summary.text()
+    dialog.close()
+    panel.filters.set_chip.click()  # every job again
+    qtbot.waitUntil(lambda: panel.browser.count == 3, timeout=3000)
+    assert not panel.filters.set_chip.isVisible()

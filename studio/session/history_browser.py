@@ -317,6 +317,17 @@ class HistoryBrowser(QObject):
                 missing += path is None or not path.is_file()
         return missing
 
+    def set_members(self, record: JobRecord) -> list[JobRecord]:
+        """The jobs sent in one set with this one ({a, b} permutations), in the order they were
+        sent; [] when it was sent alone."""
+        if not record.group or self.store is None:
+            return []
+        try:
+            members = self.store.search(group=record.group, limit=100)
+        except Exception:  # noqa: BLE001  an unreadable store: no set to offer
+            return []
+        return sorted(members, key=lambda r: r.created_at) if len(members) > 1 else []
+
     def folder(self, record: JobRecord) -> Path | None:
         if self.archive is None:
             return None

@@ -128,6 +128,11 @@ MIGRATIONS: list[str] = [
         DELETE FROM jobs_fts WHERE rowid = old.rowid;
     END;
     """,
+    # 6 -> 7: the jobs of one set ({a, b} permutations sent together), shown and sent again
+    # from the history.
+    """
+    CREATE INDEX IF NOT EXISTS jobs_grp ON jobs(grp, created_at);
+    """,
 ]
 _FTS_MIGRATIONS = (1, 3, 5)
 
@@ -454,7 +459,7 @@ class JobStore:
                     pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
                     clauses.append("(prompt LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR texts LIKE ? ESCAPE '\\')")
                     args += [pattern, pattern, pattern]
-        for column, value in (("model", q.model), ("op", q.op), ("task_type", q.task_type)):
+        for column, value in (("model", q.model), ("op", q.op), ("task_type", q.task_type), ("grp", q.group)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 args.append(value)

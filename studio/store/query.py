@@ -23,6 +23,7 @@ class JobQuery:
     favourite: bool | None = None
     tag: str | None = None
     has_files: bool | None = None
+    group: str | None = None  # the jobs sent together in one set
 
     def with_(self, **changes: Any) -> JobQuery:
         return replace(self, **changes)

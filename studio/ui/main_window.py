@@ -386,6 +386,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
         self.queue_panel.set_again_requested.connect(self.send_set_again)
         self.history_panel.status_message.connect(lambda text: self.notifier.status(text, 8000))
+        self.history_panel.set_again_requested.connect(self.send_set_again)
         self.jobs.job_added.connect(self._on_job_added)
         self.jobs.on_show.changed.connect(self._on_show_changed)
         self.jobs.waiting_found.connect(self.ask_send_waiting)

@@ -198,6 +198,7 @@ QLabel#WarningText {{ color: {c.warning}; }}
 QLabel#Muted {{ color: {c.muted}; }}
 QFrame#HistoryFilterPopup {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px; }}
 QToolButton#HistoryFiltersButton {{ padding: 3px 8px; }}
+QToolButton#HistorySetChip {{ color: {c.accent}; border: 1px solid {c.accent}; border-radius: 10px; padding: 2px 8px; }}
 QToolButton#HistoryFiltersButton[active="true"] {{ color: {c.accent}; border: 1px solid {c.accent}; border-radius: 5px; }}
 """
 

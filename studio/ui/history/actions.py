@@ -35,6 +35,8 @@ class HistoryAction:
 ACTIONS: tuple[HistoryAction, ...] = (
     HistoryAction("open", "Open in grid", "Return"),
     HistoryAction("use_prompt", "Use prompt", "Ctrl+Shift+U"),
+    HistoryAction("show_set", "Show its set"),
+    HistoryAction("send_set", "Send the set again…"),
     HistoryAction("image_prompt", "Use as image prompt", per_image=True),
     HistoryAction("style_ref", "Use as style reference", per_image=True),
     HistoryAction("favourite", "Favourite", "F", many=True),
@@ -89,6 +91,8 @@ class HistoryActions:
             return "The image is not in the archive."
         if name == "copy_id" and not record.job_id:
             return "The server never gave this job an id."
+        if name in ("show_set", "send_set") and not self.browser.set_members(record):
+            return "This job was sent alone, not as part of a set of {a, b} prompts."
         if name == "download":
             return self.download_unavailable(record)
         if name.startswith("copy_request_"):
@@ -152,6 +156,10 @@ class HistoryActions:
             text = "Remove from favourites" if on else "Favourite"
         if len(records) > 1 and spec.many:
             text = f"{text} ({len(records)} jobs)"
+        if name in ("show_set", "send_set") and len(records) == 1:
+            members = self.browser.set_members(records[0])
+            if members:
+                text = f"{text.rstrip('…')} ({len(members)} prompts){'…' if text.endswith('…') else ''}"
         act = QAction(text, parent)
         if spec.shortcut and label is None:
             act.setShortcut(QKeySequence(spec.shortcut))
@@ -183,6 +191,14 @@ class HistoryActions:
     def _do_use_prompt(self, records: list[JobRecord], _index: Any) -> None:
         self.prompt_state.use_prompt(records[0].prompt or "")
         self.panel.say("Prompt in the editor (Ctrl+Z puts back what was there).")
+
+    def _do_show_set(self, records: list[JobRecord], _index: Any) -> None:
+        members = self.browser.set_members(records[0])
+        self.panel.show_set(records[0].group or "", len(members))
+
+    def _do_send_set(self, records: list[JobRecord], _index: Any) -> None:
+        prompts = [r.prompt for r in self.browser.set_members(records[0]) if r.prompt]
+        self.panel.set_again_requested.emit(prompts)  # the window shows them with their cost first
 
     def _do_image_prompt(self, records: list[JobRecord], index: int | None) -> None:
         self.prompt_state.add_reference("image", self._url(records[0], index) or "")

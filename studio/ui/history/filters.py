@@ -127,6 +127,15 @@ class FilterBar(QWidget):
         self.clear.clicked.connect(self.reset)
         self.clear.setEnabled(False)
         row.addWidget(self.clear)
+        # A set shown from a job's menu: a chip that says so and takes the filter off.
+        self.group: str | None = None
+        self.set_chip = QToolButton(self)
+        self.set_chip.setObjectName("HistorySetChip")
+        self.set_chip.setToolTip("Showing one set of {a, b} prompts; click to show every job")
+        self.set_chip.setAutoRaise(True)
+        self.set_chip.clicked.connect(lambda: self.set_group(None))
+        self.set_chip.hide()
+        row.addWidget(self.set_chip)
         self.count = QLabel(self)
         self.count.setObjectName("Muted")
         self.count.setAccessibleName("Matching jobs")
@@ -227,6 +236,7 @@ class FilterBar(QWidget):
             favourite=True if self.favourite.isChecked() else None,
             tag=tag,
             has_files=True if self.files.isChecked() else None,
+            group=self.group,
         )
 
     def _emit(self) -> None:
@@ -237,8 +247,17 @@ class FilterBar(QWidget):
             self._last = query
             self.query_changed.emit(query)
 
+    def set_group(self, group: str | None, count: int = 0) -> None:
+        """Show only the jobs of one set (None: every job again)."""
+        self.group = group or None
+        self.set_chip.setText(f"Set of {count}  ✕" if self.group else "")
+        self.set_chip.setVisible(self.group is not None)
+        self._emit()
+
     def reset(self) -> None:
         """Every filter back to "any" and the search emptied: one query, not one per control."""
+        self.group = None
+        self.set_chip.hide()
         widgets = (self.search, self.model, self.op, self.status, self.date, self.tag, self.favourite, self.files)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.search.clear()
@@ -317,7 +336,7 @@ class FilterBar(QWidget):
         return self.popup
 
     def _count_filters(self, query: JobQuery) -> None:
-        fields = set(query.set_fields()) - {"text"}
+        fields = set(query.set_fields()) - {"text", "group"}  # a set has its own chip
         used = len(fields) - ({"since", "until"} <= fields)  # a date range is one filter
         self.more.setText(f"Filters · {used}" if used else "Filters")
         self.more.setProperty("active", bool(used))

@@ -66,6 +66,10 @@ def tooltip(record: JobRecord, browser: HistoryBrowser | None = None) -> str:
         text += f"\n\nNotes: {record.notes[:300]}"
     if record.error:
         text += f"\n\n{record.error}"
+    members = browser.set_members(record) if browser is not None and record.group else []
+    if members:
+        place = next((i for i, m in enumerate(members, 1) if m.key == record.key), 0)
+        text += f"\n\nPrompt {place} of a set of {len(members)} (right-click › Show its set)."
     if browser is not None and record.ended and browser.missing_files(record):
         text += f"\n\n{MISSING_HINT}"
     return text

@@ -84,6 +84,7 @@ class HistoryPanel(QWidget):
 
     job_opened = Signal(str)
     status_message = Signal(str)
+    set_again_requested = Signal(list)  # the prompts of a set, to show with their cost and send
 
     def __init__(self, jobs: Any, prompt_state: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -268,6 +269,10 @@ class HistoryPanel(QWidget):
     def _refresh_choices_later(self) -> None:
         if self.browser.visible:
             self._choices.start()
+
+    def show_set(self, group: str, count: int) -> None:
+        """Only the jobs of one set, until the filter's chip (or Clear) takes it off."""
+        self.filters.set_group(group, count)
 
     def say(self, text: str) -> None:
         if text:
