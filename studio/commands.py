@@ -124,6 +124,22 @@ def _store() -> tuple[Any, Any]:
     return store, Archive(paths.archive_dir())
 
 
+def checked_base_url(url: str, prog: str) -> str | None:
+    """A --base-url as the client will use it (https:// added when no scheme is given), or None
+    after printing why it is refused (plain http to another machine: the key would travel in
+    clear). Warns, every time, while the plain-http override is set."""
+    from studio.session.failures import insecure_http_warning
+    from studio.session.settings import BadServerUrl, normalise_base_url, plain_http_allowed
+
+    if plain_http_allowed():
+        print(f"{prog}: warning: {insecure_http_warning()}", file=sys.stderr)
+    try:
+        return normalise_base_url(url)
+    except BadServerUrl as exc:
+        print(f"{prog}: --base-url refused: {exc}", file=sys.stderr)
+        return None
+
+
 def main(command: str, argv: list[str]) -> int:
     try:
         args = _parser(command).parse_args(argv)
@@ -158,6 +174,10 @@ def main(command: str, argv: list[str]) -> int:
             store.close()
     if command == "export":
         return _export(args)
+    if getattr(args, "base_url", None):
+        args.base_url = checked_base_url(args.base_url, f"legnext-studio {command}")
+        if args.base_url is None:
+            return 2
     if command == "generate":
         refused = _check_prompts(args.prompts)
         if refused:

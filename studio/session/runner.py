@@ -212,19 +212,16 @@ class JobRunner:
         import asyncio
 
         from studio.api.errors import LegnextError
+        from studio.store.archive import ArchiveError
+        from studio.store.images import TooManyPixelsError
 
         kind = "video" if into is entry.videos else "image"
 
         async def fetch(index: int, url: str) -> None:
             try:
-                data = await entry.client.download(url)
-            except LegnextError as exc:
+                into[index] = await self._fetch_output(entry, kind, index, url)  # its file, once kept
+            except (LegnextError, ArchiveError, TooManyPixelsError) as exc:
                 errors[index] = failures.download_problem(exc)
-            else:
-                into[index] = data  # shown at once; the file replaces the bytes once kept
-                kept = await self._archive_file(entry, kind, index, data)
-                if kept is not None and into[index] is data:
-                    into[index] = kept
             self._changed(entry)
 
         await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)

@@ -60,7 +60,9 @@ class GridLoading:
         except Exception as exc:
             if shiboken6.isValid(self) and generation == self._generation and index < len(self.canvas.tiles):
                 noun = self.canvas.tiles[index].cell.kind.capitalize()
-                self.canvas.tiles[index].cell.set_error(f"{noun} {index + 1} could not be read ({exc}).")
+                refused = getattr(exc, "too_large", None) is not None  # its words say it all
+                self.canvas.tiles[index].cell.set_error(
+                    f"{noun} {index + 1}: {exc}" if refused else f"{noun} {index + 1} could not be read ({exc}).")
             return
         if not shiboken6.isValid(self) or generation != self._generation or self.key != key or index >= len(self.canvas.tiles):
             return
