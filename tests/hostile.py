@@ -148,6 +148,12 @@ class HostileServer:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (ConnectionError, TimeoutError):
+                    pass  # the client hung up: what a refusal looks like from here
+
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
 

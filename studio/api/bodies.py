@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 
 import httpx
 
@@ -121,18 +122,38 @@ async def iter_body(response: httpx.Response, limit: BodyLimit, where: str) -> A
                 raise too_large(limit, where, inflated=bool(stages), status=response.status_code)
             yield piece
 
-    async for raw in response.aiter_raw(STEP):
-        for piece in counted(_through(stages, raw)):
-            yield piece
+    raws = response.aiter_raw(STEP)
+    done = False
+    try:
+        async for raw in raws:
+            for piece in counted(_through(stages, raw)):
+                yield piece
+        done = True
+    finally:
+        if not done:
+            await _unwind(response, raws)
     for piece in counted(_through(stages, b"", final=True)):
         yield piece
+
+
+async def _unwind(response: httpx.Response, raws: AsyncIterator[bytes]) -> None:
+    """End a body read that stopped early, in this task: close the connection, then let httpx's
+    and httpcore's nested stream generators run to their end (closing only the outer one would
+    leave the inner ones to the garbage collector, which ends them from no task at all)."""
+    await response.aclose()
+    try:
+        async for _ in raws:
+            pass
+    except Exception:  # the closed connection's read error: the end we wanted
+        pass
 
 
 async def read_body(response: httpx.Response, limit: BodyLimit, where: str) -> bytes:
     """The whole body (at most `limit.max_bytes` of it, else ResponseTooLargeError)."""
     body = bytearray()
-    async for piece in iter_body(response, limit, where):
-        body += piece
+    async with aclosing(iter_body(response, limit, where)) as pieces:
+        async for piece in pieces:
+            body += piece
     return bytes(body)
 
 
@@ -140,10 +161,11 @@ async def read_start(response: httpx.Response, max_bytes: int = ERROR_BODY_BYTES
     """The first `max_bytes` of the body (an error answer's words); the rest is left unread."""
     body = bytearray()
     try:
-        async for piece in iter_body(response, BodyLimit("answer", 1 << 62, 0.0), "error answer"):
-            body += piece[: max_bytes - len(body)]
-            if len(body) >= max_bytes:
-                break
+        async with aclosing(iter_body(response, BodyLimit("answer", 1 << 62, 0.0), "error answer")) as pieces:
+            async for piece in pieces:
+                body += piece[: max_bytes - len(body)]
+                if len(body) >= max_bytes:
+                    break
     except MalformedResponseError:
         pass  # an undecodable error body: the status still says what happened
     return bytes(body)

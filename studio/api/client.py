@@ -13,6 +13,7 @@ import json
 import logging
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any, Awaitable, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -468,7 +469,9 @@ class LegnextClient:
         limit = self.limits.file(kind)
 
         async def read(response: httpx.Response, where: str) -> T:
-            return await consume(bodies.iter_body(response, limit, where))
+            # Closed in this task whether `consume` read it all or stopped early.
+            async with aclosing(bodies.iter_body(response, limit, where)) as chunks:
+                return await consume(chunks)
 
         return await self._exchange("GET", self._file_url(url), limit, read, follow_redirects=True)
 

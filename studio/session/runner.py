@@ -42,13 +42,20 @@ class JobRunner:
             await work
         except asyncio.CancelledError:
             # At quit the job goes on on the server: its record keeps its last status, and the
-            # next start watches it again.
-            if not self._closing and self._tasks.get(entry.key) is task and entry.status != CANCELLED:
+            # next start watches it again. A job that has ended stays as it ended.
+            if (not self._closing and self._tasks.get(entry.key) is task
+                    and not entry.record.status.ended):
                 entry.status = CANCELLED
                 entry._mark_finished()
                 self._changed(entry)
             raise
         except Exception as exc:
+            if self._closing:
+                # Shutting down pulls the ground from under a job (its client is closed, its
+                # balance lookup cancelled): not a failure of the job, which the next start
+                # watches again from the status its record keeps.
+                log.info("job %s interrupted by the shutdown: %r", entry.key, exc)
+                return
             await self._fail(entry, exc)
         finally:
             if self._tasks.get(entry.key) is task:

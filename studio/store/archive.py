@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -275,17 +276,18 @@ class Archive:
             try:
                 # Writes happen on the loop: chunks are network-sized and land in the page
                 # cache. The slow parts (fsync, verification) run in a worker thread.
-                async for chunk in _as_chunks(chunks):
-                    if not chunk:
-                        continue
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise ArchiveError(
-                            f"The file is larger than the {size_text(max_bytes)} limit, so it was not saved."
-                        )
-                    if len(head) < _HEAD:
-                        head += chunk[: _HEAD - len(head)]
-                    _write(fd, chunk)
+                async with aclosing(_as_chunks(chunks)) as pieces:  # closed here, however it ends
+                    async for chunk in pieces:
+                        if not chunk:
+                            continue
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise ArchiveError(
+                                f"The file is larger than the {size_text(max_bytes)} limit, so it was not saved."
+                            )
+                        if len(head) < _HEAD:
+                            head += chunk[: _HEAD - len(head)]
+                        _write(fd, chunk)
                 await asyncio.to_thread(os.fsync, fd)
             finally:
                 os.close(fd)
