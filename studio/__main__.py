@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio import logs
     from studio.commands import COMMANDS, checked_base_url  # plain Python, no Qt
 
-    logs.setup()  # the log file (platform log folder), redacted; before anything can fail
+    logs.early()  # records kept from here; the file opens once the window is on screen
     if argv and argv[0] in COMMANDS:
         from studio.commands import main as jobs_main
 

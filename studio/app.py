@@ -462,6 +462,9 @@ def run(
     app.processEvents()
     if probe is not None:
         probe.report()  # the first frame was painted in there (if the platform exposed it)
+    from studio import logs
+
+    logs.setup()  # the log file, with what was logged before the window was on screen
     # Everything built so far lives as long as the window: move it out of the collector's
     # reach, so a full collection never walks it on the GUI thread (a 40-50 ms pause
     # otherwise, measured by benchmarks/ui_stall.py).

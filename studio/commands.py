@@ -141,6 +141,9 @@ def checked_base_url(url: str, prog: str) -> str | None:
 
 
 def main(command: str, argv: list[str]) -> int:
+    from studio import logs
+
+    logs.setup()  # the log file (platform log folder), redacted
     try:
         args = _parser(command).parse_args(argv)
     except SystemExit as exc:  # argparse's usage errors (2) and --help (0)

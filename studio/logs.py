@@ -11,7 +11,6 @@ recent runs. Standard library only, no Qt: the command line uses it too.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import sys
 import threading
@@ -79,13 +78,44 @@ class RedactingFilter(logging.Filter):
 _installed: list[logging.Handler] = []
 
 
+class _Early(logging.Handler):
+    """Holds what is logged before the log file is open (start-up paints the window first:
+    `logging.handlers` and the log folder cost ~30 ms), for `setup` to write out."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+        self.addFilter(RedactingFilter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < 1000:
+            self.records.append(record)
+
+
+_early: _Early | None = None
+
+
+def early() -> None:
+    """Start keeping log records (in memory) until `setup` opens the file; cheap."""
+    global _early
+    if _early is None and not _installed:
+        _early = _Early()
+        root = logging.getLogger()
+        root.addHandler(_early)
+        if root.level > logging.INFO or root.level == logging.NOTSET:
+            root.setLevel(logging.INFO)
+
+
 def setup(folder: Path | None = None, *, level: int = logging.INFO, stderr: bool = True) -> Path | None:
     """Log to `folder`/studio.log (the platform log folder by default), rotating, redacted;
     warnings and errors also to stderr. Returns the log file, or None when the folder cannot be
     written (the studio runs on; stderr still gets the warnings). Calling it again replaces the
     handlers it installed before."""
+    import logging.handlers
+
     from studio import paths
 
+    global _early
     root = logging.getLogger()
     for handler in _installed:
         root.removeHandler(handler)
@@ -114,6 +144,16 @@ def setup(folder: Path | None = None, *, level: int = logging.INFO, stderr: bool
         root.addHandler(handler)
         _installed.append(handler)
     root.setLevel(min(level, root.level) if root.level else level)
+    if _early is not None:  # what was logged before the file was open
+        root.removeHandler(_early)
+        for record in _early.records:
+            record.msg = redact(str(record.msg))  # again: a key may have been registered since
+            if record.exc_text:
+                record.exc_text = redact(record.exc_text)
+            for handler in handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+        _early = None
     # One line per HTTP request is noise in a file meant for bug reports.
     for noisy in ("httpx", "httpcore", "hpack", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -102,3 +102,23 @@ def test_help_opens_the_log_folder(qtbot, qloop, tmp_path, monkeypatch):
     finally:
         stop_studio(qtbot, studio)
     assert opened == [str(paths.log_dir())] and paths.log_dir().is_dir()
+
+
+def test_what_is_logged_before_the_file_opens_is_written_to_it(tmp_path, monkeypatch):
+    """Start-up paints the window before the log file opens: earlier records wait in memory,
+    and a key registered meanwhile is redacted from them too."""
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "home"))
+    monkeypatch.setattr(logs, "_early", None)
+    logs.early()
+    logging.getLogger("studio.start").warning("settings said %s", "sk-early-0042")
+    logs.add_secret("sk-early-0042")
+    path = logs.setup(stderr=False)
+    try:
+        _flush()
+        text = path.read_text(encoding="utf-8")
+        assert "settings said [redacted]" in text and "sk-early-0042" not in text
+    finally:
+        for handler in logs._installed:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        logs._installed.clear()
