@@ -127,12 +127,9 @@ def _store() -> tuple[Any, Any]:
 def checked_base_url(url: str, prog: str) -> str | None:
     """A --base-url as the client will use it (https:// added when no scheme is given), or None
     after printing why it is refused (plain http to another machine: the key would travel in
-    clear). Warns, every time, while the plain-http override is set."""
-    from studio.session.failures import insecure_http_warning
-    from studio.session.settings import BadServerUrl, normalise_base_url, plain_http_allowed
+    clear)."""
+    from studio.session.settings import BadServerUrl, normalise_base_url
 
-    if plain_http_allowed():
-        print(f"{prog}: warning: {insecure_http_warning()}", file=sys.stderr)
     try:
         return normalise_base_url(url)
     except BadServerUrl as exc:
@@ -177,6 +174,11 @@ def main(command: str, argv: list[str]) -> int:
             store.close()
     if command == "export":
         return _export(args)
+    from studio.session.failures import insecure_http_warning
+    from studio.session.settings import plain_http_allowed
+
+    if plain_http_allowed():  # said at every start while the override is set
+        print(f"legnext-studio {command}: warning: {insecure_http_warning()}", file=sys.stderr)
     if getattr(args, "base_url", None):
         args.base_url = checked_base_url(args.base_url, f"legnext-studio {command}")
         if args.base_url is None:
