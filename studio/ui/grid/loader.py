@@ -34,10 +34,10 @@ from studio.store import images
 from studio.store.images import TooManyPixelsError, pixel_bytes
 
 # Decoded images kept for rescaling, the viewer and the editors (bytes of pixels, every byte
-# counted): the job on show and the one before it at 2048² (8 × 16 MB). Anything older is
-# decoded again from its archived file when asked for; a larger cache only raised the resident
-# size of a long session. An image larger than this is never kept.
-DEFAULT_CACHE_BYTES = 160 * 1024 * 1024
+# counted: Pillow keeps RGB in 4 bytes a pixel): the job on show and the one before it at 2048²
+# (8 × 16 MiB). Anything older is decoded again from its archived file when asked for; a larger
+# cache only raised the resident size of a long session. An image larger than this is never kept.
+DEFAULT_CACHE_BYTES = 128 * 1024 * 1024
 
 
 class ImageDecodeError(Exception):
