@@ -17,7 +17,6 @@ from studio.store.records import JobRecord, Origin, Output, Status
 log = logging.getLogger("studio.session.jobs")
 
 REMOTE_LIFETIME_S = 30 * 24 * 3600
-MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 _CLOCK_SKEW_S = 300.0
 _OTHER_SANDBOX = ("This job ran on the offline sandbox of an earlier session; sandbox jobs end when "
                   "the studio does.")
@@ -90,7 +89,7 @@ class JobHistory:
 
         client = entry.client
         if self.archive is None or not hasattr(client, "download_into"):
-            return await client.download(url)
+            return await client.download(url, kind=kind)
         from studio.limits import DEFAULT_LIMITS
 
         limit = getattr(client, "limits", DEFAULT_LIMITS).file(kind)
@@ -111,12 +110,14 @@ class JobHistory:
             return data
         output.path = self.archive.relative(path)
         output.error = None
-        if kind == "image":
-            try:
-                output.thumb = self.archive.relative(await self.archive.thumbnail(path))
-            except Exception as exc:  # the file is kept; the history shows it without a thumbnail
-                log.warning("no thumbnail for %s %d: %r", entry.key, index, exc)
         return path
+
+    async def _add_thumbnail(self, entry: JobEntry, index: int, path: Path) -> None:
+        """The history's thumbnail of an archived image (made after the image is on show)."""
+        try:
+            self._output(entry, "image", index).thumb = self.archive.relative(await self.archive.thumbnail(path))
+        except Exception as exc:  # the file is kept; the history shows it without a thumbnail
+            log.warning("no thumbnail for %s %d: %r", entry.key, index, exc)
 
     def files(self, key_or_job_id: str) -> list[Path]:
         """The archived files of a job's outputs (absolute paths, those that exist)."""

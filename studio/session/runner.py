@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.credits import balance_credits
@@ -230,6 +231,9 @@ class JobRunner:
             except (LegnextError, ArchiveError, TooManyPixelsError) as exc:
                 errors[index] = failures.download_problem(exc)
             self._changed(entry)
+            if kind == "image" and isinstance(into[index], Path):
+                await self._add_thumbnail(entry, index, into[index])
+                self._changed(entry)
 
         await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)
                                if into[i] is None and (only is None or i in only)))
