@@ -367,3 +367,24 @@ def test_the_hostile_payloads_are_what_they_claim():
     assert len(png) < 600_000
     with Image.open(io.BytesIO(png)) as im:
         assert im.size == (12_000, 12_000)
+
+
+def test_an_answer_in_a_coding_the_client_did_not_ask_for_is_refused_in_words():
+    from studio.api.errors import MalformedResponseError
+
+    seen = []
+
+    def transport(request):
+        seen.append(request.headers.get("accept-encoding"))
+        return httpx.Response(200, headers={"content-encoding": "br"}, content=b"\x1b\x00\x00")
+
+    async def body():
+        http = httpx.AsyncClient(transport=httpx.MockTransport(transport))
+        async with LegnextClient(KEY, "https://api.legnext.ai/api", http=http, retry=FAST) as client:
+            with pytest.raises(MalformedResponseError) as caught:
+                await client.balance()
+        await http.aclose()
+        return caught.value
+
+    error = run(body())
+    assert seen == ["gzip, deflate"] and "'br'" in str(error)

@@ -249,7 +249,7 @@ class LegnextClient:
             timeout=httpx.Timeout(timeout),
             trust_env=trust_env,
             verify=_ssl_context(trust_env),
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": bodies.ACCEPT_ENCODING},
+            headers={"User-Agent": USER_AGENT},
         )
         self.operations: dict[str, Callable[..., Awaitable[Job]]] = {
             name: getattr(self, name) for name in ENDPOINTS
@@ -291,7 +291,9 @@ class LegnextClient:
         following redirects by hand when asked: httpx would copy the key onto every hop
         whatever its host (it strips only Authorization)."""
         accept = "application/json" if not follow_redirects else "*/*"
-        request = self._http.build_request(method, url, json=json_body, headers={"Accept": accept})
+        # Only the codings the body reader can inflate within its limit (whatever httpx offers).
+        request = self._http.build_request(
+            method, url, json=json_body, headers={"Accept": accept, "Accept-Encoding": bodies.ACCEPT_ENCODING})
         hops = 0
         while True:
             self._set_key(request)
