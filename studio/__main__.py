@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--offline", action="store_true",
                         help="use the built-in offline sandbox even when an API key is set")
     parser.add_argument("--base-url", metavar="URL",
-                        help="send jobs to this server instead of https://api.legnext.ai/api")
+                        help="send jobs to this server instead of https://api.legnext.ai/api (https, or "
+                             "plain http on this machine only; LEGNEXT_STUDIO_INSECURE_HTTP=1 allows more)")
     parser.add_argument("--screenshot", metavar="PATH", type=Path,
                         help="run a demo job on the sandbox, save the window as a PNG at PATH, exit "
                              "(works without a display)")
@@ -61,14 +62,20 @@ def main(argv: list[str] | None = None) -> int:
         from studio.prompt.cli import main as lint_main
 
         return int(lint_main(argv[1:]) or 0)
-    from studio.commands import COMMANDS  # plain Python, no Qt
+    from studio import logs
+    from studio.commands import COMMANDS, checked_base_url  # plain Python, no Qt
 
+    logs.early()  # records kept from here; the file opens once the window is on screen
     if argv and argv[0] in COMMANDS:
         from studio.commands import main as jobs_main
 
         return jobs_main(argv[0], argv[1:])
 
     args = _parser().parse_args(argv)
+    if args.base_url:
+        args.base_url = checked_base_url(args.base_url, "legnext-studio")
+        if args.base_url is None:
+            return 2
     screenshot: Path | None = args.screenshot
     no_display = False
     if screenshot is not None:

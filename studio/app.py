@@ -79,7 +79,7 @@ class _NotConnected:
     async def watch(self, job_id: str, **kwargs: Any) -> Any:
         raise self._refusal()
 
-    async def download(self, url: str) -> bytes:
+    async def download(self, url: str, **kwargs: Any) -> bytes:
         raise self._refusal()
 
     async def balance(self) -> None:
@@ -212,8 +212,18 @@ class Studio(QObject):
         restored = self.jobs.restore()
         if restored:
             self.jobs.on_show.show(restored[-1].key)  # the newest, where the artist left off
+        # What start-up found wrong (or risky), said once: the history, the settings file, the
+        # plain-http override.
+        from studio.session.failures import insecure_http_warning
+        from studio.session.settings import plain_http_allowed
+
+        notices = [t for t in (self.settings.problem, insecure_http_warning() if plain_http_allowed() else None) if t]
+        for notice in notices:
+            log.warning("%s", notice)
         if self.store_message:
-            self.window.show_history_problem(self.store_message)
+            self.window.show_history_problem("\n".join([self.store_message, *notices]))
+        elif notices:
+            self.window.banner.show_message("\n".join(notices), severity="warning", topic="startup")
         self.presets.message.connect(self.window.show_presets_problem)
         if self.presets.last_message:
             self.window.show_presets_problem(self.presets.last_message)
@@ -305,12 +315,16 @@ class Studio(QObject):
                     "Add an API key in Settings to use your Legnext account instead.") from exc
         base_url = self.sandbox.base_url if self.plan.sandbox else self.plan.base_url
         key = SANDBOX_KEY if self.plan.sandbox else (self.plan.key or "")
+        from studio.session.settings import plain_http_allowed
+
         try:
-            client = LegnextClient(key, base_url, retry=SessionRetryPolicy())
+            client = LegnextClient(key, base_url, retry=SessionRetryPolicy(), allow_plain_http=plain_http_allowed())
         except Exception as exc:  # a bad base URL or key from the settings: nothing to send to
-            raise ConnectFailed(
-                f"the server settings cannot be used ({getattr(exc, 'user_message', exc)}). "
-                "Fix them in Settings.") from exc
+            from studio.api.errors import InsecureURLError
+            from studio.session.failures import describe
+
+            why = describe(exc) if isinstance(exc, InsecureURLError) else getattr(exc, "user_message", exc)
+            raise ConnectFailed(f"the server settings cannot be used ({why}). Fix them in Settings.") from exc
         if self.client is not None:
             self._retired.append(self.client)
         self.client = client
@@ -457,6 +471,9 @@ def run(
     app.processEvents()
     if probe is not None:
         probe.report()  # the first frame was painted in there (if the platform exposed it)
+    from studio import logs
+
+    logs.setup()  # the log file, with what was logged before the window was on screen
     settle_startup_objects()  # a full collection never walks the window on the GUI thread
 
     import asyncio

@@ -124,7 +124,23 @@ def _store() -> tuple[Any, Any]:
     return store, Archive(paths.archive_dir())
 
 
+def checked_base_url(url: str, prog: str) -> str | None:
+    """A --base-url as the client will use it (https:// added when no scheme is given), or None
+    after printing why it is refused (plain http to another machine: the key would travel in
+    clear)."""
+    from studio.session.settings import BadServerUrl, normalise_base_url
+
+    try:
+        return normalise_base_url(url)
+    except BadServerUrl as exc:
+        print(f"{prog}: --base-url refused: {exc}", file=sys.stderr)
+        return None
+
+
 def main(command: str, argv: list[str]) -> int:
+    from studio import logs
+
+    logs.setup()  # the log file (platform log folder), redacted
     try:
         args = _parser(command).parse_args(argv)
     except SystemExit as exc:  # argparse's usage errors (2) and --help (0)
@@ -158,6 +174,15 @@ def main(command: str, argv: list[str]) -> int:
             store.close()
     if command == "export":
         return _export(args)
+    from studio.session.failures import insecure_http_warning
+    from studio.session.settings import plain_http_allowed
+
+    if plain_http_allowed():  # said at every start while the override is set
+        print(f"legnext-studio {command}: warning: {insecure_http_warning()}", file=sys.stderr)
+    if getattr(args, "base_url", None):
+        args.base_url = checked_base_url(args.base_url, f"legnext-studio {command}")
+        if args.base_url is None:
+            return 2
     if command == "generate":
         sets = _check_prompts(args.prompts)
         if sets is None:

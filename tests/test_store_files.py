@@ -149,3 +149,30 @@ def test_save_files_writes_in_a_worker_thread(tmp_path, monkeypatch):
     written = asyncio.run(save_files(tmp_path, "fox", [(1, PNG)]))
     assert [p.name for p in written] == ["fox_2.png"]
     assert len(seen) == 1 and seen[0].startswith("save-files")
+
+
+# ---- every file-name part is made safe in one place (free_path) ---------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("..", "image"), (".", "image"), ("", "image"), ("...", "image"),
+    ("../../etc/passwd", "etc-passwd"), ("..\\..\\windows\\x", "windows-x"), ("a/b\\c", "a-b-c"),
+    ("castle_../../et", "castle_..-..-et"), ("nul\x00byte", "nul-byte"), ("line\nbreak", "line-break"),
+    ("CON", "_CON"), ("lpt1.txt", "_lpt1.txt"), ('what?<>:"|*', "what"), (".hidden", "hidden"),
+    ("  spaced  out  ", "spaced out"), ("trailing dot.", "trailing dot"), ("Café crème", "Café crème"),
+])
+def test_free_path_makes_every_name_one_safe_part(tmp_path, name, expected):
+    path = free_path(tmp_path, name, ".png")
+    assert path.parent == tmp_path and path.name == f"{expected}.png"
+
+
+def test_a_long_name_and_a_strange_extension_are_bounded(tmp_path):
+    path = free_path(tmp_path, "é" * 300, "./../x")
+    assert path.parent == tmp_path and path.suffix == ".bin"
+    assert len(path.stem.encode("utf-8")) <= 120
+
+
+def test_a_job_id_a_server_sent_cannot_steer_a_save(tmp_path):
+    stem = job_stem("a castle", "diffusion", "../../../../tmp/evil")
+    written = write_files(tmp_path / "out", stem, [(0, b"\x89PNG\r\n\x1a\nrest")])
+    assert [p.parent for p in written] == [tmp_path / "out"]
+    assert written[0].name.startswith("a-castle_") and "/" not in written[0].name

@@ -293,7 +293,8 @@ def test_edit_an_image_from_a_url_sends_upload_paint(qtbot, qloop, tmp_path):
             url, small_url = square.job.images[0], wide.job.images[0]
             cdn = url.split("/cdn/")[0]
 
-            names = [a.text() for a in window.menuBar().actions()[-1].menu().actions()]
+            jobs_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Jobs")
+            names = [a.text() for a in jobs_menu.actions()]
             assert "Edit an image from a URL…" in names
             window.edit_url_action.trigger()
             box = window.url_edit.box

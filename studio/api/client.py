@@ -7,34 +7,45 @@ out), sends it under the retry policy, and returns a typed `Job` (or `Balance`).
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import ipaddress
 import json
 import logging
 import ssl
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any, Awaitable, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 
+from studio.api import bodies
 from studio.api.errors import (
     APIError,
+    BadJobIdError,
+    InsecureURLError,
     LegnextError,
     MalformedResponseError,
     NetworkError,
     RedirectError,
     RequestTimeoutError,
     ServerError,
+    TooSlowError,
     ValidationError,
     api_error,
     parse_retry_after,
 )
+from studio import limits as limits_module
+from studio import logs
+from studio.limits import BodyLimit, Limits
+from studio.api.origins import is_loopback, origin as _origin, plain_http_off_machine
 from studio.api.models import AccountInfo, ActiveTasks, Balance, Job
 from studio.api.requests import (
     Canvas,
     CanvasImg,
     Mask,
-    check_job_id,
+    check_server_job_id,
+    is_job_id,
 )
 from studio.api.job_requests import (
     BlendRequest,
@@ -67,7 +78,7 @@ log = logging.getLogger("studio.api")
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 USER_AGENT = "legnext-studio/0.1"
 KEY_HEADER = "x-api-key"  # how the documented API takes the key
-ACCEPT_JSON = {"Accept": "application/json"}  # on every request the client sends
+ACCEPT_JSON = {"Accept": "application/json"}  # on every API request the client sends
 
 # Client method name → endpoint path under the base URL, from the one operations table.
 ENDPOINTS: dict[str, str] = {op.name: op.path for op in OPERATIONS.values()}
@@ -84,31 +95,7 @@ def _ssl_context(trust_env: bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=trust_env)
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str | httpx.URL) -> tuple[str, str, int] | None:
-    """(scheme, host, port) as httpx sends it: default port filled in, IDNA host decoded.
-    None for a URL httpx cannot send to (unparseable, no host, port out of range)."""
-    try:
-        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return None
-    port = parsed.port if parsed.port is not None else _DEFAULT_PORTS.get(parsed.scheme, 0)
-    if not parsed.host or not 0 < port <= 65535:  # httpx would pass port 99999 on to connect()
-        return None
-    return parsed.scheme, parsed.host.lower(), port
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+T = TypeVar("T")
 
 
 def _request_error(exc: httpx.HTTPError, method: str, url: str) -> LegnextError:
@@ -137,29 +124,47 @@ def _network_error(exc: httpx.TransportError, method: str, url: str) -> NetworkE
     return NetworkError(f"{where}: connection failed ({type(exc).__name__}: {exc})", request_sent=True)
 
 
-def _decode_json(response: httpx.Response) -> Any:
+def _decode_json(body: bytes, status: int) -> Any:
     try:
-        return json.loads(response.content)
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
-        snippet = response.text[:200] if response.content else "(empty body)"
+        text = body.decode("utf-8", "replace")
+        snippet = text[:200] if body else "(empty body)"
         raise MalformedResponseError(
-            f"HTTP {response.status_code}: expected JSON, got {snippet!r}",
-            body=response.text,
-            status=response.status_code,
+            f"HTTP {status}: expected JSON, got {snippet!r}", body=text, status=status,
         ) from None
 
 
-def _error_from_response(response: httpx.Response) -> LegnextError:
+def _error_from_response(response: httpx.Response, body: bytes) -> LegnextError:
     try:
-        parsed: Any = json.loads(response.content) if response.content else ""
+        parsed: Any = json.loads(body) if body else ""
     except (ValueError, UnicodeDecodeError, RecursionError):
-        parsed = response.text
+        parsed = body.decode("utf-8", "replace")
     return api_error(
         response.status_code,
         parsed,
         reason=response.reason_phrase,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
     )
+
+
+class _Sent:
+    """Whether any byte of a request may have left (httpcore's trace events say when sending
+    starts): a request cut off before that certainly never reached the server. A transport
+    that reports no events at all (a test's MockTransport) is taken as having sent."""
+
+    def __init__(self) -> None:
+        self.traced = False
+        self.started = False
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        self.traced = True
+        if name.endswith("send_request_headers.started"):
+            self.started = True
+
+    @property
+    def certainly_not(self) -> bool:
+        return self.traced and not self.started
 
 
 def _error_code(value: Any) -> int | None:
@@ -196,6 +201,14 @@ def _refusal(job: Job, data: Mapping[str, Any], status: int) -> APIError | None:
     return _error_for(code if code is not None else status, data, status)
 
 
+def _check_answered_id(job_id: Any, op: str, status: int) -> None:
+    """A job id a server answered with: it will be part of a path and a file name, so only the
+    documented uuid form is taken."""
+    if not is_job_id(job_id):
+        raise BadJobIdError(f"{op}: the answer's job_id {str(job_id)[:80]!r} is not a job id (a uuid)",
+                            job_id=job_id, status=status)
+
+
 class LegnextClient:
     """Async client for the Legnext API (or the sandbox, which speaks the same API).
 
@@ -211,6 +224,8 @@ class LegnextClient:
         timeout: float = 30,
         retry: RetryPolicy | None = None,
         http: httpx.AsyncClient | None = None,
+        limits: Limits | None = None,
+        allow_plain_http: bool = False,
     ) -> None:
         key = (api_key or "").strip()
         if not key.isascii() or any(not ch.isprintable() for ch in key):
@@ -218,14 +233,20 @@ class LegnextClient:
         origin = _origin(base_url)
         if origin is None or origin[0] not in ("http", "https"):
             raise ValidationError("base_url", f"must be an http(s) URL, got {base_url!r}")
+        # The key would travel in clear: only with the documented override (it warns every start).
+        if plain_http_off_machine(base_url) and not allow_plain_http:
+            raise InsecureURLError("base_url", base_url)
+        logs.add_secret(key)  # whatever is logged from here on, the key is not in it
         self._api_key = key
         self.base_url = base_url.rstrip("/")
         self._origin = origin
+        self._allow_plain_http = allow_plain_http
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.limits = limits or limits_module.DEFAULT_LIMITS
         self._owns_http = http is None
         # Proxy settings from the environment apply to the real API, never to a loopback sandbox.
-        trust_env = not _is_loopback(origin[1])
+        trust_env = not is_loopback(origin[1])
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             trust_env=trust_env,
@@ -257,25 +278,38 @@ class LegnextClient:
     # ---- transport ------------------------------------------------------------------------
 
     def _set_key(self, request: httpx.Request) -> None:
-        """The key on a request to the API's own origin, and off any other (checked per hop)."""
+        """The key on a request to the API's own origin, and off any other (checked per hop);
+        never over plain http to another machine, unless the override allowed that origin."""
         request.headers.pop(KEY_HEADER, None)
-        if _origin(request.url) == self._origin:
+        if _origin(request.url) == self._origin and (
+                not plain_http_off_machine(request.url) or self._allow_plain_http):
             request.headers[KEY_HEADER] = self._api_key
 
     async def _request(
-        self, method: str, url: str, json_body: dict[str, Any] | None, follow_redirects: bool
+        self, method: str, url: str, json_body: dict[str, Any] | None, follow_redirects: bool,
+        sent: _Sent,
     ) -> httpx.Response:
-        """One try, following redirects by hand when asked: httpx would copy the key onto every
-        hop whatever its host (it strips only Authorization)."""
+        """One try, the answer's body not yet read (the caller reads it within its limit),
+        following redirects by hand when asked: httpx would copy the key onto every hop
+        whatever its host (it strips only Authorization)."""
+        accept = ACCEPT_JSON["Accept"] if not follow_redirects else "*/*"
+        # Only the codings the body reader can inflate within its limit (whatever httpx offers).
         request = self._http.build_request(
-            method, url, json=json_body, headers=ACCEPT_JSON
-        )
-        self._set_key(request)
+            method, url, json=json_body, headers={"Accept": accept, "Accept-Encoding": bodies.ACCEPT_ENCODING})
         hops = 0
         while True:
-            response = await self._http.send(request, follow_redirects=False)
+            self._set_key(request)
+            request.extensions["trace"] = sent
+            try:
+                response = await self._http.send(request, follow_redirects=False, stream=True)
+            except httpx.InvalidURL as exc:  # the URL was checked: what fails is a redirect's target
+                raise RedirectError(
+                    f"{method} {urlsplit(url).path}: redirected to an address httpx cannot use ({exc})",
+                    user_message="The server redirected the request to an address that cannot be used.",
+                ) from None
             if not follow_redirects or response.next_request is None:
                 return response
+            await response.aclose()
             hops += 1
             if hops > self._http.max_redirects:
                 raise httpx.TooManyRedirects(
@@ -288,66 +322,86 @@ class LegnextClient:
                     status=response.status_code,
                     user_message="The server redirected the request to an address that cannot be used.",
                 )
-            self._set_key(request)
 
-    async def _send(
+    async def _exchange(
         self,
         method: str,
         url: str,
+        limit: BodyLimit,
+        read: Callable[[httpx.Response, str], Awaitable[T]],
         *,
         json_body: dict[str, Any] | None = None,
         follow_redirects: bool = False,
-    ) -> httpx.Response:
-        """One logical request under the retry policy; returns a 2xx response or raises."""
+    ) -> T:
+        """One logical request under the retry policy: each try must complete (connect, send,
+        the whole answer read by `read`) within `limit.deadline`; a 2xx answer is handed to
+        `read(response, where)`, whose result is returned; anything else raises."""
+        where = f"{method} {urlsplit(url).path}"
         attempt = 1
         while True:
+            sent = _Sent()
+            cause: BaseException | None = None
             try:
-                response = await self._request(method, url, json_body, follow_redirects)
+                async with asyncio.timeout(limit.deadline):
+                    response = await self._request(method, url, json_body, follow_redirects, sent)
+                    try:
+                        if response.is_success:
+                            return await read(response, where)
+                        body = await bodies.read_start(response)
+                    finally:
+                        await response.aclose()
+                error: LegnextError = _error_from_response(response, body)
+            except TimeoutError:
+                error = TooSlowError(
+                    f"{where}: no complete answer within {limit.deadline:g} s (the server was too slow)",
+                    deadline=limit.deadline, request_sent=not sent.certainly_not)
             except httpx.InvalidURL as exc:  # raised before anything is sent
                 raise ValidationError("url", f"is not a usable URL ({exc})") from None
             except httpx.HTTPError as exc:
-                error: LegnextError = _request_error(exc, method, url)
-                cause: BaseException | None = exc
-            else:
-                if response.is_success:
-                    return response
-                error, cause = _error_from_response(response), None
+                error, cause = _request_error(exc, method, url), exc
+            except LegnextError as exc:  # the body was refused while it arrived (too large, ...)
+                error, cause = exc, None
+            if isinstance(error, NetworkError) and sent.certainly_not:
+                error.request_sent = False  # cut off before a byte of the request left
             if not self.retry.should_retry(method, error, attempt):
-                log.info(
-                    "%s %s failed after %d attempt(s): %s",
-                    method,
-                    urlsplit(url).path,
-                    attempt,
-                    type(error).__name__,
-                )
+                log.info("%s failed after %d attempt(s): %s", where, attempt, type(error).__name__)
                 raise error from cause
             delay = self.retry.delay(attempt, error)
-            log.info("%s %s: %s, retrying in %.2f s", method, urlsplit(url).path, type(error).__name__, delay)
+            log.info("%s: %s, retrying in %.2f s", where, type(error).__name__, delay)
             await self.retry.sleep(delay)
             attempt += 1
 
+    async def _json(self, method: str, url: str, limit: BodyLimit,
+                    json_body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON) of a 2xx answer read within `limit`."""
+
+        async def read(response: httpx.Response, where: str) -> tuple[int, bytes]:
+            return response.status_code, await bodies.read_body(response, limit, where)
+
+        status, body = await self._exchange(method, url, limit, read, json_body=json_body)
+        return status, _decode_json(body, status)
+
     async def _get_json(self, path: str) -> Any:
-        response = await self._send("GET", self.base_url + path)
-        data = _decode_json(response)
-        embedded = _embedded_error(data, response.status_code)
+        status, data = await self._json("GET", self.base_url + path, self.limits.json)
+        embedded = _embedded_error(data, status)
         if embedded is not None:
             raise embedded
         return data
 
     async def _post_job(self, op: str, payload: dict[str, Any]) -> Job:
         try:
-            response = await self._send("POST", self.base_url + ENDPOINTS[op], json_body=payload)
-            data = _decode_json(response)
-            embedded = _embedded_error(data, response.status_code)
+            status, data = await self._json("POST", self.base_url + ENDPOINTS[op], self.limits.post, payload)
+            embedded = _embedded_error(data, status)
             if embedded is not None:
                 raise embedded
             job = Job.from_dict(data)
             if not job.job_id:
-                raise _refusal(job, data, response.status_code) or MalformedResponseError(
+                raise _refusal(job, data, status) or MalformedResponseError(
                     f"{op}: the answer has no job_id, so the job cannot be followed",
                     body=data,
-                    status=response.status_code,
+                    status=status,
                 )
+            _check_answered_id(job.job_id, op, status)
             return job
         except (NetworkError, ServerError, MalformedResponseError) as exc:
             # The POST may have reached the server and created (and charged for) the job: the
@@ -366,11 +420,13 @@ class LegnextClient:
     # ---- reads ------------------------------------------------------------------------------
 
     async def get_job(self, job_id: str) -> Job:
-        check_job_id("job_id", job_id)
+        check_server_job_id("job_id", job_id)  # it becomes a path segment: never "..", never "a/b"
         data = await self._get_json(JOB_PATH.format(job_id=quote(job_id, safe="")))
         job = Job.from_dict(data)
         if not job.job_id:
             job.job_id = job_id
+        elif job.job_id != job_id:
+            _check_answered_id(job.job_id, "job", 200)
         return job
 
     async def balance(self) -> Balance:
@@ -378,20 +434,50 @@ class LegnextClient:
 
     async def active_tasks(self) -> ActiveTasks:
         """The account's jobs that have not ended, and its concurrent_limit. NotFoundError
-        means the server lacks the endpoint (it is in the OpenAPI file, not the published docs)."""
-        return ActiveTasks.from_dict(await self._get_json(ACTIVE_TASKS_PATH))
+        means the server lacks the endpoint (it is in the OpenAPI file, not the published docs).
+        A listed job whose id is not a job id is left out (it could never be followed)."""
+        listing = ActiveTasks.from_dict(await self._get_json(ACTIVE_TASKS_PATH))
+        bad = [task.job_id for task in listing.tasks if not is_job_id(task.job_id)]
+        if bad:
+            log.warning("active tasks: left out %d job(s) whose id is not a uuid: %r", len(bad), bad[:3])
+            listing.tasks = [task for task in listing.tasks if is_job_id(task.job_id)]
+        return listing
 
     async def account_info(self) -> AccountInfo:
         """Plan, balance, used credits and quota. NotFoundError: the server lacks the endpoint."""
         return AccountInfo.from_dict(await self._get_json(ACCOUNT_INFO_PATH))
 
-    async def download(self, url: str) -> bytes:
-        """Fetch an output file (image or video) with the GET retry policy."""
+    def _file_url(self, url: str) -> str:
         origin = _origin(url) if isinstance(url, str) else None
         if origin is None or origin[0] not in ("http", "https"):
             raise ValidationError("url", f"must be an http(s) URL, got {url!r}")
-        response = await self._send("GET", url, follow_redirects=True)
-        return response.content
+        return url
+
+    async def download(self, url: str, *, kind: str = "image") -> bytes:
+        """Fetch an output file (image or video) with the GET retry policy, in memory: at most
+        the limit of its kind (studio.limits), within its deadline."""
+        limit = self.limits.file(kind)
+
+        async def read(response: httpx.Response, where: str) -> bytes:
+            return await bodies.read_body(response, limit, where)
+
+        return await self._exchange("GET", self._file_url(url), limit, read, follow_redirects=True)
+
+    async def download_into(self, url: str, consume: Callable[[AsyncIterator[bytes]], Awaitable[T]],
+                            *, kind: str = "image") -> T:
+        """Fetch an output file straight into `consume(chunks)` (the archive writes it to
+        disk as it arrives, so memory never holds the file); returns what `consume` returns.
+        The chunks stop with ResponseTooLargeError past the kind's limit. A try that fails on
+        the wire is made again whole (`consume` is called again with fresh chunks); whatever
+        `consume` itself raises ends the download."""
+        limit = self.limits.file(kind)
+
+        async def read(response: httpx.Response, where: str) -> T:
+            # Closed in this task whether `consume` read it all or stopped early.
+            async with aclosing(bodies.iter_body(response, limit, where)) as chunks:
+                return await consume(chunks)
+
+        return await self._exchange("GET", self._file_url(url), limit, read, follow_redirects=True)
 
     # ---- image generation -------------------------------------------------------------------
 

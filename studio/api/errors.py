@@ -6,6 +6,21 @@ policy) tell apart what happened: nothing sent (`ValidationError`), the server s
 (`APIError` and its status classes), the wire failed (`NetworkError`), the answer was unreadable
 (`MalformedResponseError`), or the job itself failed (`JobFailedError`).
 
+Hierarchy (technical: what happened; studio.session.failures words it for the user):
+
+    LegnextError
+    ├── ValidationError              nothing sent: an argument broke a documented rule
+    │   └── InsecureURLError         plain http to a host off this machine (the key would travel in clear)
+    ├── APIError                     the server said no (one class per status; RedirectError)
+    ├── NetworkError                 the wire failed (`.request_sent`)
+    │   └── RequestTimeoutError      no answer in time
+    │       └── TooSlowError         the whole request overran its deadline (a trickling server)
+    ├── MalformedResponseError       an answer that cannot be read
+    │   ├── ResponseTooLargeError    more bytes (once inflated) than the limit for that answer
+    │   └── BadJobIdError            a job id that is not the documented uuid
+    ├── JobFailedError               the job itself failed (UnknownStatusError)
+    └── WatchTimeoutError            the job did not end in the time given
+
 `.may_have_run` is True when a request that creates (and charges for) a job failed in a way that
 leaves the job possibly created: a POST whose connection broke or timed out after sending, or
 that got a 5xx or an unreadable 2xx. Its `.user_message` then says so instead of "try again",
@@ -55,6 +70,16 @@ class ValidationError(LegnextError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", user_message=f"Invalid {field}: {message}")
         self.field = field
+
+
+class InsecureURLError(ValidationError):
+    """A plain http:// address off this machine: the API key would travel in clear. Allowed only
+    by the documented override (studio.session.failures.INSECURE_HTTP_ENV)."""
+
+    def __init__(self, field: str, url: str) -> None:
+        super().__init__(field, f"{url} is plain http to another machine; the API key would travel "
+                                "unencrypted (use https://)")
+        self.url = url
 
 
 class APIError(LegnextError):
@@ -195,6 +220,21 @@ class RequestTimeoutError(NetworkError):
                 f"{_CHECK_FIRST}")
 
 
+class TooSlowError(RequestTimeoutError):
+    """The request did not complete within its overall deadline (connect, send and the whole
+    answer): the server answers too slowly, or trickles. `.deadline` is the time allowed, in s."""
+
+    default_user_message = "The server was too slow: its answer did not arrive in time."
+
+    def __init__(self, message: str, *, deadline: float, request_sent: bool = True) -> None:
+        super().__init__(message, request_sent=request_sent)
+        self.deadline = deadline
+
+    def _may_have_run_message(self) -> str:
+        return (f"The server was too slow to answer, but it may have started this job (and charged for it). "
+                f"{_CHECK_FIRST}")
+
+
 class MalformedResponseError(LegnextError):
     """A response the client could not read (not JSON, wrong shape, missing job id)."""
 
@@ -208,6 +248,37 @@ class MalformedResponseError(LegnextError):
     def _may_have_run_message(self) -> str:
         return (f"The server's answer could not be read, but it may have started this job (and charged for it). "
                 f"{_CHECK_FIRST}")
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The answer went past its limit while it arrived (studio.limits); it was not read on.
+
+    `.what` names it ("answer", "image", "video"), `.limit` is the limit in bytes and
+    `.inflated` says the body was compressed and the limit was met while inflating it.
+    """
+
+    default_user_message = "The server sent more than the studio accepts, so it was refused."
+
+    def __init__(self, message: str, *, what: str, limit: int, inflated: bool = False,
+                 status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.what = what
+        self.limit = limit
+        self.inflated = inflated
+
+    def _may_have_run_message(self) -> str:
+        return (f"The server's answer was too large to read, but it may have started this job (and charged "
+                f"for it). {_CHECK_FIRST}")
+
+
+class BadJobIdError(MalformedResponseError):
+    """A job id from a server that is not the documented form (a uuid); never used in a path."""
+
+    default_user_message = "The server sent a job id that is not one, so the job cannot be followed."
+
+    def __init__(self, message: str, *, job_id: Any = None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.job_id = job_id
 
 
 class JobFailedError(LegnextError):

@@ -7,6 +7,7 @@ Every rule here is one the vendor docs state (REFERENCE.md); breaking one raises
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -116,6 +117,23 @@ def check_job_id(field: str, value: Any) -> str:
     if "/" in value or any(ch.isspace() for ch in value):
         # It becomes a path segment of GET /v1/job/{id}.
         raise ValidationError(field, f"is not a job id: {value[:80]!r}")
+    return value
+
+
+# "job_id: Unique task identifier (UUID)" (REFERENCE.md, every task's response fields).
+JOB_ID_FORM = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_job_id(value: Any) -> bool:
+    """Whether `value` has the documented form of a job id (a uuid), the only form that may
+    become part of a path (GET /v1/job/{id}) or a file name."""
+    return isinstance(value, str) and JOB_ID_FORM.fullmatch(value) is not None
+
+
+def check_server_job_id(field: str, value: Any) -> str:
+    """A job id about to be used in a path: only the documented uuid form (never "..")."""
+    if not is_job_id(value):
+        raise ValidationError(field, f"is not a job id (the API's are uuids): {str(value)[:80]!r}")
     return value
 
 

@@ -4,7 +4,9 @@ The rule that matters most: a POST creates (and charges for) a job, so it is re-
 certainly never reached the server (the connection could not be made) or when the server
 explicitly refused it with 429. After a timeout, a dropped connection or a 5xx the job may exist
 already; the error goes to the caller instead of risking a duplicate, double-charged job.
-GETs have no side effects and are retried on 429, 5xx and any network error.
+GETs have no side effects and are retried on 429, 5xx and any network error, except a request
+that ran out its whole deadline (TooSlowError): the server is too slow, and trying again would
+only take that long again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from studio.api.errors import LegnextError, NetworkError, RateLimitError, ServerError
+from studio.api.errors import LegnextError, NetworkError, RateLimitError, ServerError, TooSlowError
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -39,6 +41,10 @@ class RetryPolicy:
     def should_retry(self, method: str, error: LegnextError, attempt: int) -> bool:
         """Whether to try again after `error` on try number `attempt` (1-based)."""
         if attempt >= self.max_attempts:
+            return False
+        if isinstance(error, TooSlowError):
+            # The whole deadline went by (a trickling server): another try would only take as
+            # long again, and a POST may have landed meanwhile.
             return False
         if isinstance(error, RateLimitError):
             # 429 means the server turned the request away without acting on it.

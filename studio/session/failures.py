@@ -28,16 +28,34 @@ class Context:
 
 def why(exc: BaseException) -> str:
     """A few words for what went wrong on the wire: "HTTP 503", "no answer in time"."""
-    from studio.api.errors import MalformedResponseError, RequestTimeoutError
+    from studio.api.errors import (
+        BadJobIdError,
+        MalformedResponseError,
+        RequestTimeoutError,
+        ResponseTooLargeError,
+        TooSlowError,
+    )
 
     status = getattr(exc, "status", None)
     if isinstance(status, int) and not isinstance(exc, MalformedResponseError):
         return f"HTTP {status}"
+    if isinstance(exc, TooSlowError):
+        return f"the server was too slow: nothing complete within {duration(exc.deadline)}"
     if isinstance(exc, RequestTimeoutError):
         return "no answer in time"
+    if isinstance(exc, ResponseTooLargeError):
+        return f"an answer larger than {_limit_text(exc)}, refused"
+    if isinstance(exc, BadJobIdError):
+        return "a job id that is not one"
     if isinstance(exc, MalformedResponseError):
         return "an unreadable answer"
     return "the connection failed"
+
+
+def _limit_text(exc: BaseException) -> str:
+    from studio.limits import size_text
+
+    return size_text(getattr(exc, "limit", 0)) + (" once inflated" if getattr(exc, "inflated", False) else "")
 
 
 def duration(seconds: float) -> str:
@@ -58,10 +76,62 @@ WRONG_ADDRESS = ("The server answered 404 (not found) where the Legnext API shou
 CHECK_BALANCE = "Check your balance before sending it again."
 
 
+# The documented override that lets the key go over plain http to another machine (README).
+INSECURE_HTTP_ENV = "LEGNEXT_STUDIO_INSECURE_HTTP"
+
+
+def insecure_url(url: str) -> str:
+    """Why a plain-http address off this machine is refused, and the way out."""
+    return (f"{url} uses plain http to another machine: the API key would travel unencrypted. Use an "
+            "https:// address (plain http is accepted only for this machine, such as "
+            f"http://127.0.0.1:8123/api). To allow it anyway, start the studio with {INSECURE_HTTP_ENV}=1.")
+
+
+def insecure_http_warning() -> str:
+    """Said at every start while the override is set."""
+    return (f"{INSECURE_HTTP_ENV} is set: plain http:// server addresses are allowed, and the API key is "
+            "sent unencrypted to them. Unset it unless you need it.")
+
+
+def image_problem(exc: BaseException, *, done: str = "opened") -> str:
+    """Why an image was not opened (or kept: `done`): a pixel bomb, or what else went wrong."""
+    from studio.store.images import TooManyPixelsError
+
+    if isinstance(exc, TooManyPixelsError):
+        return (f"The image declares {exc.width:,} × {exc.height:,} pixels, more than the largest the API "
+                f"makes ({exc.max_edge:,} × {exc.max_edge:,}), so it was not {done}.")
+    return f"The image could not be read ({exc})."
+
+
+def _refused_words(exc: BaseException, context: Context) -> str | None:
+    """The words for the hardening refusals: too large, too slow, not a job id, plain http."""
+    from studio.api.errors import BadJobIdError, InsecureURLError, ResponseTooLargeError, TooSlowError
+
+    if isinstance(exc, InsecureURLError):
+        return insecure_url(exc.url)
+    if isinstance(exc, ResponseTooLargeError):
+        what = {"answer": "an answer", "image": "an image", "video": "a video"}.get(exc.what, exc.what)
+        if context.what == "download":
+            return (f"The server sent {what} larger than {_limit_text(exc)}, far above the largest the API "
+                    "makes, so the download was stopped and nothing was kept.")
+        return f"The server sent {what} larger than {_limit_text(exc)}, so the studio refused to read it."
+    if isinstance(exc, TooSlowError):
+        if context.what == "download":
+            return (f"The server was too slow: the file had not arrived after {duration(exc.deadline)}, so "
+                    "the download was stopped. Retry to fetch it again.")
+        return (f"The server was too slow: its answer had not arrived after {duration(exc.deadline)}, so "
+                "the studio stopped waiting.")
+    if isinstance(exc, BadJobIdError):
+        return (f"The server answered with a job id that is not one ({str(exc.job_id)[:40]!r}), so the "
+                "job cannot be followed.")
+    return None
+
+
 def describe(exc: BaseException, context: Context = Context()) -> str:
     """One clear sentence or two for `exc`, given what the session knows."""
     from studio.api.errors import (
         AuthenticationError,
+        BadJobIdError,
         BadRequestError,
         ForbiddenError,
         InsufficientCreditsError,
@@ -71,7 +141,9 @@ def describe(exc: BaseException, context: Context = Context()) -> str:
         NetworkError,
         NotFoundError,
         RateLimitError,
+        ResponseTooLargeError,
         ServerError,
+        TooSlowError,
         WatchTimeoutError,
     )
 
@@ -109,6 +181,13 @@ def describe(exc: BaseException, context: Context = Context()) -> str:
     if context.what == "job" and not context.job_known and context.may_have_run:
         if isinstance(exc, ServerError):
             happened = f"The server failed ({why(exc)}) after the request reached it"
+        elif isinstance(exc, TooSlowError):
+            happened = (f"The server was too slow: no complete answer within {duration(exc.deadline)} "
+                        "after the request was sent")
+        elif isinstance(exc, ResponseTooLargeError):
+            happened = f"The server's answer was larger than {_limit_text(exc)} and was refused unread"
+        elif isinstance(exc, BadJobIdError):
+            happened = f"The server answered with a job id that is not one ({str(exc.job_id)[:40]!r})"
         elif isinstance(exc, MalformedResponseError):
             happened = "The server's answer could not be read"
         else:
@@ -117,6 +196,9 @@ def describe(exc: BaseException, context: Context = Context()) -> str:
                 + (context.adopt_note or CHECK_BALANCE))
     if isinstance(exc, ServerError):
         return f"The Legnext server had a problem ({why(exc)}). Try again in a little while."
+    refused = _refused_words(exc, context)
+    if refused is not None:
+        return refused
     if isinstance(exc, LegnextError):
         return exc.user_message or str(exc)
     return f"Unexpected error: {exc}"
@@ -135,6 +217,14 @@ def connection_problem(exc: BaseException) -> str:
 
 
 def download_problem(exc: BaseException) -> str:
+    """A download that failed on the wire, or whose file the archive refused."""
+    from studio.store.archive import ArchiveError
+    from studio.store.images import TooManyPixelsError
+
+    if isinstance(exc, TooManyPixelsError):
+        return image_problem(exc, done="kept")
+    if isinstance(exc, ArchiveError):
+        return str(exc)  # the archive's own words: damaged, incomplete, not an image
     return describe(exc, Context(what="download"))
 
 
@@ -177,3 +267,6 @@ def invalid(exc: Any) -> str:
     subject = f"the URL of image {int(listed.group(1)) + 1}" if listed else _FIELD_WORDS.get(field, field)
     sentence = f"{subject} {message}".strip() if subject else message
     return sentence[:1].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
+def not_archived(exc: BaseException) -> str:
+    """An output on screen that the archive could not keep (a full disk, no permission)."""
+    return f"Not saved to the archive: {exc}"

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from studio.session import failures
 from studio.session.entry import COMPLETED, ERROR, NO_LISTING, NOT_RUNNING, WAITING, JobEntry, _HOLDS_SLOT, _label
 from studio.session.tasks import spawn
 from studio.store.records import JobRecord, Origin, Output, Status
@@ -16,7 +17,6 @@ from studio.store.records import JobRecord, Origin, Output, Status
 log = logging.getLogger("studio.session.jobs")
 
 REMOTE_LIFETIME_S = 30 * 24 * 3600
-MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 _CLOCK_SKEW_S = 300.0
 _OTHER_SANDBOX = ("This job ran on the offline sandbox of an earlier session; sandbox jobs end when "
                   "the studio does.")
@@ -81,35 +81,49 @@ class JobHistory:
         entry.record.outputs.sort(key=lambda o: (o.kind, o.index))
         return output
 
-    async def _archive_file(self, entry: JobEntry, kind: str, index: int, data: bytes) -> Path | None:
-        """Keep a downloaded output in the archive (verified, then renamed into place).
-        Returns its file, which then stands for it in memory; None if it could not be kept."""
-        if self.archive is None:
-            return None
+    async def _fetch_output(self, entry: JobEntry, kind: str, index: int, url: str) -> Any:
+        """An output of a job: streamed from `url` into the archive as it arrives (verified,
+        then renamed into place; held afterwards as its file, so memory never holds it), or,
+        with no archive, downloaded into memory. Either way within the limit of its kind
+        (studio.limits). Raises what the download raised, or the archive's refusal of the
+        file itself (damaged, not an image, a pixel bomb); a disk that cannot take it leaves the
+        output in memory, with the reason on its record."""
+        from studio.store.archive import ArchiveError, CorruptFileError
+
+        client = entry.client
+        if self.archive is None or not hasattr(client, "download_into"):
+            return await client.download(url, kind=kind)
+        from studio.limits import DEFAULT_LIMITS
+
+        limit = getattr(client, "limits", DEFAULT_LIMITS).file(kind)
         output = self._output(entry, kind, index)
+
+        async def keep(chunks: Any) -> Path:
+            return await self.archive.store(entry.key, kind, index, chunks, max_bytes=limit.max_bytes)
+
         try:
-            path = await self.archive.store(entry.key, kind, index, data, max_bytes=MAX_OUTPUT_BYTES)
-            output.path = self.archive.relative(path)
-            output.error = None
-            if kind == "image":
-                output.thumb = self.archive.relative(await self.archive.thumbnail(path))
-            elif kind == "video":
-                output.thumb = await self._video_thumb(path)
-        except Exception as exc:  # the image stays on screen; the record says why it is not kept
+            path = await client.download_into(url, keep, kind=kind)
+        except CorruptFileError:
+            raise
+        except (ArchiveError, OSError) as exc:  # the disk, not the file: show it all the same
             log.warning("could not archive %s %s %d: %s", entry.key, kind, index, exc)
-            output.error = f"Not saved to the archive: {exc}"
+            data = await client.download(url, kind=kind)
+            output.error = failures.not_archived(exc)
             self.message.emit(f"{_label(entry)}: {output.error}")
-            return None
+            return data
+        output.path = self.archive.relative(path)
+        output.error = None
         return path
 
-    async def _video_thumb(self, path: Path) -> str | None:
-        """The history's still of an archived video (its first frame); None when it does not
-        decode here — the video is kept all the same, and the grid says why it cannot show."""
+    async def _add_thumbnail(self, entry: JobEntry, kind: str, index: int, path: Path) -> None:
+        """The history's thumbnail of an archived image, or the still of a video (its first
+        frame), made after the output is on show. Without one the file is kept all the same:
+        the history shows it without a thumbnail, the grid says why a video cannot show."""
         try:
-            return self.archive.relative(await self.archive.thumbnail(path))
+            self._output(entry, kind, index).thumb = self.archive.relative(await self.archive.thumbnail(path))
         except Exception as exc:
-            log.info("no thumbnail for %s: %s", path.name, exc)
-            return None
+            log.log(logging.INFO if kind == "video" else logging.WARNING,
+                    "no thumbnail for %s %s %d: %r", entry.key, kind, index, exc)
 
     def files(self, key_or_job_id: str) -> list[Path]:
         """The archived files of a job's outputs (absolute paths, those that exist)."""
@@ -304,6 +318,14 @@ class JobHistory:
             return False
         import asyncio
 
+        # Another request of the same kind whose answer is still on its way made one of the
+        # listed jobs: let its answer claim it first, or this entry could take its job.
+        waited = 0.0
+        while waited < _ADOPT_WAIT_S and any(
+                key != entry.key and key in self._entries and self._entries[key].op == entry.op
+                for key in self._sending):
+            await asyncio.sleep(0.05)
+            waited += 0.05
         # The job is only listed while it runs: a failed look is tried again at once, briefly,
         # rather than leaving a charged job behind.
         for attempt in range(_ADOPT_LOOKS):
@@ -341,6 +363,7 @@ class JobHistory:
 
 
 _ADOPT_LOOKS = 4  # tries at the account's running jobs after a lost POST
+_ADOPT_WAIT_S = 65.0  # at most a POST's whole deadline (studio.limits.JOB_POST), and a little
 
 
 def _backend_family(backend: str | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.credits import balance_credits
@@ -42,13 +43,20 @@ class JobRunner:
             await work
         except asyncio.CancelledError:
             # At quit the job goes on on the server: its record keeps its last status, and the
-            # next start watches it again.
-            if not self._closing and self._tasks.get(entry.key) is task and entry.status != CANCELLED:
+            # next start watches it again. A job that has ended stays as it ended.
+            if (not self._closing and self._tasks.get(entry.key) is task
+                    and not entry.record.status.ended):
                 entry.status = CANCELLED
                 entry._mark_finished()
                 self._changed(entry)
             raise
         except Exception as exc:
+            if self._closing:
+                # Shutting down pulls the ground from under a job (its client is closed, its
+                # balance lookup cancelled): not a failure of the job, which the next start
+                # watches again from the status its record keeps.
+                log.info("job %s interrupted by the shutdown: %r", entry.key, exc)
+                return
             await self._fail(entry, exc)
         finally:
             if self._tasks.get(entry.key) is task:
@@ -212,20 +220,20 @@ class JobRunner:
         import asyncio
 
         from studio.api.errors import LegnextError
+        from studio.store.archive import ArchiveError
+        from studio.store.images import TooManyPixelsError
 
         kind = "video" if into is entry.videos else "image"
 
         async def fetch(index: int, url: str) -> None:
             try:
-                data = await entry.client.download(url)
-            except LegnextError as exc:
+                into[index] = await self._fetch_output(entry, kind, index, url)  # its file, once kept
+            except (LegnextError, ArchiveError, TooManyPixelsError) as exc:
                 errors[index] = failures.download_problem(exc)
-            else:
-                into[index] = data  # shown at once; the file replaces the bytes once kept
-                kept = await self._archive_file(entry, kind, index, data)
-                if kept is not None and into[index] is data:
-                    into[index] = kept
             self._changed(entry)
+            if isinstance(into[index], Path):
+                await self._add_thumbnail(entry, kind, index, into[index])
+                self._changed(entry)
 
         await asyncio.gather(*(fetch(i, url) for i, url in enumerate(urls)
                                if into[i] is None and (only is None or i in only)))

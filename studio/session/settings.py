@@ -8,15 +8,24 @@ variable.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
+from studio import logs
 from studio.credits import balance_credits, credits_text
+from studio.session.failures import INSECURE_HTTP_ENV, insecure_url
 from studio.session.tasks import run_in_thread
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.legnext.ai/api"
 KEYRING_SERVICE = "legnext-studio"
@@ -43,9 +52,11 @@ DEFAULT_LOW_BALANCE_JOBS = 5
 
 
 def _config_dir() -> Path:
-    # Qt's own lookup (already loaded): it reads XDG_CONFIG_HOME on every call, like platformdirs.
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
-    return Path(base or Path.home() / ".config") / "legnext-studio"
+    # The one way to the config folder (studio.paths: platformdirs, or LEGNEXT_STUDIO_HOME),
+    # read on every call so a test or script that points elsewhere gets its own file.
+    from studio.paths import config_dir
+
+    return config_dir()
 
 
 def _default_download_dir() -> Path:
@@ -53,8 +64,53 @@ def _default_download_dir() -> Path:
     return Path(pictures or Path.home() / "Pictures") / "Legnext Studio"
 
 
+class _Unreadable(Exception):
+    """A stored value that is not of the type its option needs."""
+
+
+def _as_type(raw: Any, default: Any) -> Any:
+    """`raw` (what QSettings returned from the INI file) as the type of `default`; raises
+    _Unreadable when it cannot be, or is no sane value of it (NaN, infinity)."""
+    if isinstance(default, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower() if isinstance(raw, (str, int)) else None
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise _Unreadable(f"not a yes/no value: {raw!r}")
+    if isinstance(default, (int, float)):
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+            raise _Unreadable(f"not a number: {raw!r}")
+        try:
+            number = float(raw)
+        except ValueError:
+            raise _Unreadable(f"not a number: {raw!r}") from None
+        if not math.isfinite(number):
+            raise _Unreadable(f"not a finite number: {raw!r}")
+        return int(number) if isinstance(default, int) else number
+    if isinstance(default, QByteArray):
+        if isinstance(raw, QByteArray):
+            return raw
+        raise _Unreadable(f"not saved bytes: {type(raw).__name__}")
+    if isinstance(default, (str, Path)):
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            raw = ", ".join(raw)  # an unquoted comma in a hand-edited INI value splits it
+        if not isinstance(raw, str) or "\0" in raw:
+            raise _Unreadable(f"not text: {type(raw).__name__}")
+        return Path(raw) if isinstance(default, Path) else raw
+    raise TypeError(f"no typed reading for a default of type {type(default).__name__}")
+
+
 class Settings:
     """Typed access to the plain options (everything but the key).
+
+    Every value is read through `value(key, default)`, which hands back the default (and logs
+    why) for anything missing, unreadable or of the wrong type: a damaged settings file never
+    stops the studio. A file Qt cannot read whole (a stored Python value that no longer
+    unpickles, a broken INI) is kept aside as `<name>.unreadable-<time>` and a fresh one written
+    with what could be read; `problem` then says so, once, for the window.
 
     The file path is looked up when the object is built (QSettings' own default location is
     fixed at first use), so a test that points XDG_CONFIG_HOME elsewhere gets a fresh file.
@@ -62,110 +118,166 @@ class Settings:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else _config_dir() / "studio.ini"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
-
-    # Small helpers: QSettings returns strings from INI files whatever was stored.
-    def _get_str(self, key: str, default: str) -> str:
-        value = self.qsettings.value(key, default)
-        return str(value) if value not in (None, "") else default
-
-    def _get_float(self, key: str, default: float) -> float:
+        self.problem: str | None = None
+        self._logged: set[str] = set()
         try:
-            return float(self.qsettings.value(key, default))
-        except (TypeError, ValueError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("settings folder %s cannot be made: %s", self.path.parent, exc)
+        self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self._check_file()
+
+    # ----- the file as a whole ----------------------------------------------------------------
+    def _check_file(self) -> None:
+        """Read the whole file once: PySide raises what unpickling a stored Python value raised
+        (EOFError, UnpicklingError, ...) at the first access, whatever key is asked for, and
+        Qt reports an INI it could not parse in `status()`."""
+        try:
+            keys = self.qsettings.allKeys()
+            failure: str | None = None
+        except Exception as exc:
+            keys, failure = None, f"{type(exc).__name__}: {exc}"
+        if failure is None and self.qsettings.status() != QSettings.Status.NoError:
+            failure = f"Qt could not read it ({self.qsettings.status().name})"
+        if failure is None:
+            return
+        log.warning("settings file %s could not be read whole: %s", self.path, failure)
+        salvaged: dict[str, Any] = {}
+        for key in keys if keys is not None else self._keys_quietly():
+            try:
+                value = self.qsettings.value(key)
+            except Exception:
+                continue
+            if value is not None:
+                salvaged[key] = value
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            log.warning("could not move the settings file aside: %s", exc)
+            self.problem = (f"The settings file {self.path} could not be read whole ({failure}); the "
+                            "studio uses the values it could read, and defaults for the others.")
+            return
+        self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
+        for key, value in salvaged.items():
+            self.qsettings.setValue(key, value)
+        self.qsettings.sync()
+        self.problem = (f"The settings file could not be read whole ({failure}). It was kept as {aside}; "
+                        "the studio starts with the values it could read, and defaults for the others.")
+
+    def _keys_quietly(self) -> list[str]:
+        try:
+            return list(self.qsettings.allKeys())
+        except Exception:
+            return []
+
+    # ----- the one typed accessor ---------------------------------------------------------------
+    def value(self, key: str, default: T) -> T:
+        """The value stored at `key`, as the type of `default`; `default` when it is missing,
+        or cannot be read as that type (logged once per key and run)."""
+        try:
+            if not self.qsettings.contains(key):
+                return default
+            raw = self.qsettings.value(key)
+            if raw is None:
+                raise _Unreadable("a stored value that could not be loaded")
+            return _as_type(raw, default)
+        except Exception as exc:  # _Unreadable, or whatever PySide raised reading it
+            if key not in self._logged:
+                self._logged.add(key)
+                log.warning("setting %s is unreadable (%s); using the default %r", key, exc, default)
             return default
 
-    def _get_bool(self, key: str, default: bool) -> bool:
-        value = self.qsettings.value(key, default)
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
+    def set_value(self, key: str, value: Any) -> None:
+        self.qsettings.setValue(key, value)
 
+    # ----- the options --------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return self._get_str("api/base_url", DEFAULT_BASE_URL).rstrip("/")
+        return (self.value("api/base_url", DEFAULT_BASE_URL).strip() or DEFAULT_BASE_URL).rstrip("/")
 
     @base_url.setter
     def base_url(self, value: str) -> None:
-        self.qsettings.setValue("api/base_url", (value or DEFAULT_BASE_URL).strip().rstrip("/"))
+        self.set_value("api/base_url", (value or DEFAULT_BASE_URL).strip().rstrip("/"))
 
     @property
     def use_sandbox(self) -> bool:
         """Always run on the built-in sandbox, even with a key (it is used anyway without one)."""
-        return self._get_bool("api/use_sandbox", False)
+        return self.value("api/use_sandbox", False)
 
     @use_sandbox.setter
     def use_sandbox(self, value: bool) -> None:
-        self.qsettings.setValue("api/use_sandbox", bool(value))
+        self.set_value("api/use_sandbox", bool(value))
 
     @property
     def sandbox_speed(self) -> float:
-        return max(0.1, self._get_float("sandbox/speed", DEFAULT_SANDBOX_SPEED))
+        return min(1000.0, max(0.1, self.value("sandbox/speed", DEFAULT_SANDBOX_SPEED)))
 
     @sandbox_speed.setter
     def sandbox_speed(self, value: float) -> None:
-        self.qsettings.setValue("sandbox/speed", float(value))
+        self.set_value("sandbox/speed", float(value))
 
     @property
     def poll_initial(self) -> float:
         """Seconds before the first status check of a new job."""
-        return max(0.05, self._get_float("polling/initial", 1.0))
+        return min(3600.0, max(0.05, self.value("polling/initial", 1.0)))
 
     @poll_initial.setter
     def poll_initial(self, value: float) -> None:
-        self.qsettings.setValue("polling/initial", float(value))
+        self.set_value("polling/initial", float(value))
 
     @property
     def poll_max(self) -> float:
         """The longest pause between two status checks of a job."""
-        return max(self.poll_initial, self._get_float("polling/max", 8.0))
+        return min(3600.0, max(self.poll_initial, self.value("polling/max", 8.0)))
 
     @poll_max.setter
     def poll_max(self, value: float) -> None:
-        self.qsettings.setValue("polling/max", float(value))
+        self.set_value("polling/max", float(value))
 
     @property
     def watch_timeout(self) -> float:
         """Give up watching a job after this many seconds (0 = never)."""
-        return max(0.0, self._get_float("polling/timeout", 900.0))
+        return min(30 * 24 * 3600.0, max(0.0, self.value("polling/timeout", 900.0)))
 
     @watch_timeout.setter
     def watch_timeout(self, value: float) -> None:
-        self.qsettings.setValue("polling/timeout", float(value))
+        self.set_value("polling/timeout", float(value))
 
     @property
     def low_balance_jobs(self) -> int:
         """Warn when the credits left pay for fewer jobs than this at the prompt's cost (0: never)."""
-        return max(0, int(self._get_float("account/low_balance_jobs", DEFAULT_LOW_BALANCE_JOBS)))
+        return min(1000, max(0, self.value("account/low_balance_jobs", DEFAULT_LOW_BALANCE_JOBS)))
 
     @low_balance_jobs.setter
     def low_balance_jobs(self, value: int) -> None:
-        self.qsettings.setValue("account/low_balance_jobs", max(0, int(value)))
+        self.set_value("account/low_balance_jobs", max(0, int(value)))
 
     @property
     def download_dir(self) -> Path:
-        return Path(self._get_str("files/download_dir", str(_default_download_dir())))
+        default = _default_download_dir()
+        found = self.value("files/download_dir", default)
+        return found if str(found).strip() else default
 
     @download_dir.setter
     def download_dir(self, value: Path | str) -> None:
-        self.qsettings.setValue("files/download_dir", str(value))
+        self.set_value("files/download_dir", str(value))
 
     @property
     def prompt_text(self) -> str:
         """The prompt on show when the studio last closed (its parameters are flags in it)."""
-        return str(self.qsettings.value("session/prompt", "") or "")
+        return self.value("session/prompt", "")
 
     @prompt_text.setter
     def prompt_text(self, value: str) -> None:
-        self.qsettings.setValue("session/prompt", value or "")
+        self.set_value("session/prompt", value or "")
 
     def section_expanded(self, key: str) -> bool:
         """Whether a folding section of the parameter panel was left open."""
-        return self._get_bool(f"param_panel/{key}_expanded", False)
+        return self.value(f"param_panel/{key}_expanded", False)
 
     def set_section_expanded(self, key: str, expanded: bool) -> None:
-        self.qsettings.setValue(f"param_panel/{key}_expanded", bool(expanded))
+        self.set_value(f"param_panel/{key}_expanded", bool(expanded))
 
     def sync(self) -> None:
         self.qsettings.sync()
@@ -175,12 +287,19 @@ class BadServerUrl(ValueError):
     """A server address the studio cannot use; the message says why, in the user's words."""
 
 
-def normalise_base_url(text: str) -> str:
+def plain_http_allowed() -> bool:
+    """Whether the documented override (LEGNEXT_STUDIO_INSECURE_HTTP=1) lets the key go over
+    plain http to another machine. The studio warns at every start while it is set."""
+    return os.environ.get(INSECURE_HTTP_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def normalise_base_url(text: str, *, allow_plain_http: bool | None = None) -> str:
     """The server address as the client needs it: http(s)://host[:port][/path], no trailing /.
 
     Empty means the real API. A missing scheme becomes https:// — the real API is https only,
     and the key must not travel in clear to a host the user typed without saying "http".
-    Anything else that is not an http(s) URL with a host raises BadServerUrl.
+    Anything else that is not an http(s) URL with a host raises BadServerUrl, and so does plain
+    http to another machine than this one, unless the override allows it.
     """
     url = (text or "").strip()
     if not url:
@@ -198,6 +317,11 @@ def normalise_base_url(text: str) -> str:
         raise BadServerUrl(f"The server address must start with https:// or http:// (not {parts.scheme}://)")
     if not parts.hostname:
         raise BadServerUrl(f"The server address names no host: {text.strip()!r}")
+    from studio.api.origins import plain_http_off_machine  # httpx: not at start-up
+
+    allowed = plain_http_allowed() if allow_plain_http is None else allow_plain_http
+    if plain_http_off_machine(url) and not allowed:
+        raise BadServerUrl(insecure_url(url.rstrip("/")))
     return url.rstrip("/")
 
 
@@ -289,6 +413,7 @@ class KeyStore:
             raise KeyringUnavailable(problem)
         import keyring
 
+        logs.add_secret(key)
         keyring.set_password(KEYRING_SERVICE, KEYRING_USER, key.strip())
 
     def forget(self) -> None:
@@ -305,8 +430,14 @@ class KeyStore:
     def set_session_key(self, key: str | None) -> None:
         """A key for this run only, held in memory (the fallback without a keyring)."""
         self._session_key = (key or "").strip() or None
+        logs.add_secret(self._session_key)
 
     def resolve(self) -> ApiKey:
+        found = self._resolve()
+        logs.add_secret(found.value)  # never in the log file, wherever it came from
+        return found
+
+    def _resolve(self) -> ApiKey:
         stored = self.stored_key()
         if stored:
             return ApiKey(stored, "keyring")
@@ -410,7 +541,7 @@ async def check_connection(base_url: str, key: str | None, *, keys: KeyStore | N
     if not key:
         return ConnectionCheck(False, "Enter an API key first.")
     try:
-        async with LegnextClient(key, base_url, timeout=timeout) as client:
+        async with LegnextClient(key, base_url, timeout=timeout, allow_plain_http=plain_http_allowed()) as client:
             balance = await client.balance()
     except LegnextError as exc:
         from studio.session.failures import connection_problem

@@ -17,9 +17,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from studio.limits import size_text
 from studio.store.files import _FILE_MODE, extension
 
 if TYPE_CHECKING:
@@ -51,13 +53,6 @@ class ArchiveError(Exception):
 
 class CorruptFileError(ArchiveError):
     """The downloaded bytes are not the complete image or video they claim to be."""
-
-
-def _size_text(n: int) -> str:
-    for unit, step in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= step:
-            return f"{n / step:.1f}".rstrip("0").rstrip(".") + f" {unit}"
-    return f"{n} bytes"
 
 
 def _write(fd: int, data: bytes | memoryview) -> None:
@@ -115,12 +110,15 @@ def _verify(path: Path, kind: str, ext: str) -> None:
 
 
 def _verify_image(path: Path, ext: str) -> None:
-    from PIL import Image
+    from studio.store.images import TooManyPixelsError, open_image
 
     try:
-        with Image.open(path) as im:
+        # The pixels its header declares are checked first: a pixel bomb is refused unread.
+        with open_image(path) as im:
             found = im.format
             im.verify()
+    except TooManyPixelsError:
+        raise
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, struct.error...)
         raise CorruptFileError(f"The downloaded image is damaged or incomplete ({exc}).") from exc
     if _IMAGE_FORMATS.get(found or "") != ext:
@@ -173,29 +171,28 @@ def _verify_video(path: Path, ext: str) -> None:
 
 
 def _still(path: Path):  # noqa: ANN202 - a Pillow image
-    """The picture a thumbnail is made of: the image, or a video's first frame (PyAV)."""
-    from PIL import Image
+    """A video's first frame (PyAV), what its thumbnail is made of."""
+    from studio.store.video import VideoDecodeError, poster
 
-    if path.suffix == ".mp4":
-        from studio.store.video import VideoDecodeError, poster
-
-        try:
-            return poster(path)
-        except VideoDecodeError as exc:
-            raise CorruptFileError(f"No thumbnail could be made of {path.name}: {exc}.") from exc
-    return Image.open(path)
+    try:
+        return poster(path)
+    except VideoDecodeError as exc:
+        raise CorruptFileError(f"No thumbnail could be made of {path.name}: {exc}.") from exc
 
 
 def _make_thumbnail(path: Path, target_index: int, size: int) -> Path:
-    from PIL import Image, features
+    from PIL import features
+
+    from studio.store.images import thumbnail
 
     webp = bool(features.check("webp"))
     target = path.with_name(f"thumb-{target_index}{'.webp' if webp else '.jpg'}")
-    with _still(path) as im:
-        # draft() lets the JPEG decoder scale down by 1/2..1/8 while decoding (a no-op for
-        # other formats): far less work than decoding the full image and shrinking it.
-        im.draft("RGB", (size, size))
-        im.thumbnail((size, size))
+    if path.suffix == ".mp4":  # a video's still: its first frame (small already)
+        still = _still(path)
+        still.thumbnail((size, size))
+    else:  # decoded within the process's pixel budget; a JPEG at 1/2..1/8 of its size straight away
+        still = thumbnail(path, size)
+    with still as im:
         if webp:
             # WebP takes RGB or RGBA; a palette or grey image keeps its transparency, if any.
             alpha = "A" in im.getbands() or "transparency" in im.info
@@ -299,17 +296,18 @@ class Archive:
             try:
                 # Writes happen on the loop: chunks are network-sized and land in the page
                 # cache. The slow parts (fsync, verification) run in a worker thread.
-                async for chunk in _as_chunks(chunks):
-                    if not chunk:
-                        continue
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise ArchiveError(
-                            f"The file is larger than the {_size_text(max_bytes)} limit, so it was not saved."
-                        )
-                    if len(head) < _HEAD:
-                        head += chunk[: _HEAD - len(head)]
-                    _write(fd, chunk)
+                async with aclosing(_as_chunks(chunks)) as pieces:  # closed here, however it ends
+                    async for chunk in pieces:
+                        if not chunk:
+                            continue
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise ArchiveError(
+                                f"The file is larger than the {size_text(max_bytes)} limit, so it was not saved."
+                            )
+                        if len(head) < _HEAD:
+                            head += chunk[: _HEAD - len(head)]
+                        _write(fd, chunk)
                 await asyncio.to_thread(os.fsync, fd)
             finally:
                 os.close(fd)

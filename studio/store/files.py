@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,39 @@ def extension(data: bytes) -> str:
     return ".bin"
 
 
+# Characters no file name part may hold on some system: separators, Windows' reserved ones,
+# controls. Device names Windows will not create a file under, whatever the extension.
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]+')
+_DEVICE_NAMES = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?")
+_EXT = re.compile(r"\.[a-z0-9]{1,5}")
+_NAME_BYTES = 120  # well under every file system's 255, leaving room for "-12" and ".png.json"
+
+
+def safe_part(text: str, fallback: str = "image") -> str:
+    """`text` as one safe file-name part, whatever it came from (a prompt, a job id a server
+    sent, a name typed in a dialog): no separators or reserved characters, no leading dots
+    (never "." or ".."), no Windows device name, at most 120 bytes. Every name the studio
+    writes a file under passes here (`free_path`)."""
+    part = unicodedata.normalize("NFC", str(text or ""))
+    part = _UNSAFE_CHARS.sub("-", part)
+    part = re.sub(r"\s+", " ", part).strip(" .-")
+    while len(part.encode("utf-8")) > _NAME_BYTES:
+        part = part[:-1]
+    part = part.rstrip(" .")
+    if not part:
+        return fallback
+    if _DEVICE_NAMES.fullmatch(part):
+        part = f"_{part}"
+    return part
+
+
 def free_path(folder: Path, name: str, ext: str, also: tuple[str, ...] = ()) -> Path:
     """`folder/name.ext`, or `name-2.ext`, `name-3.ext`, ... if that is taken. `also` names the
-    suffixes of companion files that must be free too (`(".json",)`: a sidecar `name.ext.json`)."""
+    suffixes of companion files that must be free too (`(".json",)`: a sidecar `name.ext.json`).
+    `name` is made one safe part (`safe_part`) and `ext` a plain extension, so the file is
+    always directly in `folder`."""
+    name = safe_part(name)
+    ext = ext.lower() if _EXT.fullmatch(ext.lower()) else ".bin"
     path = folder / f"{name}{ext}"
     n = 2
     while path.exists() or any(path.with_name(path.name + suffix).exists() for suffix in also):

@@ -380,6 +380,26 @@ class MainWindow(QMainWindow):
         self.account_action.triggered.connect(self.balance_label.toggle_panel)
         jobs_menu.addAction(self.account_action)
 
+        help_menu = menu.addMenu("&Help")
+        self.open_logs_action = QAction("Open log folder", self)
+        self.open_logs_action.setToolTip("The studio's log (no API key in it), to attach to a bug report")
+        self.open_logs_action.triggered.connect(self.open_log_folder)
+        help_menu.addAction(self.open_logs_action)
+
+    def open_log_folder(self) -> Any:
+        """Show the folder of the studio's log files in the file manager."""
+        from studio import paths
+
+        folder = paths.log_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notifier.status(f"The log folder {folder} cannot be made: {exc}", 8000)
+            return None
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.notifier.status(f"The logs are in {folder}", 12000)
+        return folder
+
     def _wire(self) -> None:
         self.editor.generate_requested.connect(self.generate)
         self.queue_panel.job_selected.connect(self.pick_job)
@@ -694,25 +714,21 @@ class MainWindow(QMainWindow):
         return QSize(min(1440, int(area.width() * 0.9)), min(900, int(area.height() * 0.9)))
 
     def _restore_layout(self) -> None:
-        q = self.settings.qsettings
-        geometry = q.value("window/geometry")
-        state = q.value("window/state")
-        version = q.value("window/layout_version")
-        restored = False
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            restored = self.restoreGeometry(geometry)
+        geometry = self.settings.value("window/geometry", QByteArray())
+        state = self.settings.value("window/state", QByteArray())
+        version = self.settings.value("window/layout_version", -1)
+        restored = not geometry.isEmpty() and self.restoreGeometry(geometry)
         if not restored:
             self.resize(self.default_size())
         self._layout_restored = False
-        if isinstance(state, QByteArray) and str(version) == str(_LAYOUT_VERSION):
+        if not state.isEmpty() and version == _LAYOUT_VERSION:
             self._layout_restored = self.restoreState(state, _LAYOUT_VERSION)
 
     def save_layout(self) -> None:
-        q = self.settings.qsettings
-        q.setValue("window/geometry", self.saveGeometry())
-        q.setValue("window/state", self.saveState(_LAYOUT_VERSION))
-        q.setValue("window/layout_version", _LAYOUT_VERSION)
-        q.sync()
+        self.settings.set_value("window/geometry", self.saveGeometry())
+        self.settings.set_value("window/state", self.saveState(_LAYOUT_VERSION))
+        self.settings.set_value("window/layout_version", _LAYOUT_VERSION)
+        self.settings.sync()
 
     def search_history(self) -> None:
         """Show the history and put the cursor in its search box."""

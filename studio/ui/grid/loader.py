@@ -10,13 +10,15 @@ PyAV: studio.store.video). Only the final, display-sized pixels are wrapped in a
 `QImage` (a small copy), which the GUI thread then paints as is.
 
 `ImageLoader` runs that work on a small thread pool and hands results back to the asyncio
-(qasync) loop, so callers simply `await loader.load(data, size)`.
+(qasync) loop, so callers simply `await loader.load(data, size)`. Decoding goes through
+studio.store.images: an image declaring more pixels than any documented output is refused
+unread, a huge one is decoded reduced for display, and every decode in the process holds its
+bytes against one budget, so a server sending pixel bombs cannot run the memory up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import sys
 import threading
@@ -29,19 +31,30 @@ from typing import Any
 from PIL import Image
 from PySide6.QtGui import QImage
 
-# Full-size decodes kept for rescaling, the viewer and the editors (bytes of pixels): the job on
-# show and the one before it at 2048² (8 × 12 MB). Anything older is decoded again from its
-# archived file when asked for; a larger cache only raised the resident size of a long session.
-DEFAULT_CACHE_BYTES = 100 * 1024 * 1024
+from studio.store import images
+from studio.store.images import TooManyPixelsError, pixel_bytes
+
+# Decoded images kept for rescaling, the viewer and the editors (bytes of pixels, every byte
+# counted: Pillow keeps RGB in 4 bytes a pixel): the job on show and the one before it at 2048²
+# (8 × 16 MiB). Anything older is decoded again from its archived file when asked for; a larger
+# cache only raised the resident size of a long session. An image larger than this is never kept.
+DEFAULT_CACHE_BYTES = 128 * 1024 * 1024
 
 
 class ImageDecodeError(Exception):
-    """The bytes are not an image Pillow can read (corrupt or truncated download)."""
+    """The bytes are not an image the studio will read: corrupt or truncated, or declaring more
+    pixels than any documented output (`too_large`, refused before decoding)."""
+
+    def __init__(self, message: str, *, too_large: TooManyPixelsError | None = None) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass(frozen=True)
 class DecodedImage:
-    """A full-resolution decoded image, kept as Pillow pixels (never touched by the GUI thread)."""
+    """A decoded image, kept as Pillow pixels (never touched by the GUI thread). `width` and
+    `height` are the image's own size; `pixels` is reduced for display when the image is larger
+    than studio.limits.DISPLAY_MAX_EDGE (a Topaz upscale), else full size."""
 
     pixels: Image.Image
     width: int
@@ -53,7 +66,7 @@ class DecodedImage:
 
     @property
     def nbytes(self) -> int:
-        return self.width * self.height * len(self.pixels.getbands())
+        return pixel_bytes(self.pixels.mode, *self.pixels.size)
 
 
 def _decode(data: bytes | Path) -> DecodedImage:
@@ -65,19 +78,16 @@ def _decode(data: bytes | Path) -> DecodedImage:
         except VideoDecodeError as exc:
             raise ImageDecodeError(str(exc)) from exc
         return DecodedImage(frame, frame.width, frame.height)
+    # An archived output is read from its file here, in the worker (never held in memory).
     try:
-        # An archived output is read from its file here, in the worker (never held in memory).
-        with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as opened:
-            opened.load()
-            image = opened
-            # Keep 8-bit RGB(A): everything the grid paints; palette/grey/16-bit become RGB(A).
-            if image.mode not in ("RGB", "RGBA"):
-                has_alpha = "A" in image.getbands() or "transparency" in image.info
-                image = image.convert("RGBA" if has_alpha else "RGB")
-            # (a loaded image stays valid after its file is closed: no copy needed)
+        decoded = images.decode(data)
+    except TooManyPixelsError as exc:
+        from studio.session.failures import image_problem
+
+        raise ImageDecodeError(image_problem(exc), too_large=exc) from exc
     except Exception as exc:  # Pillow raises many types for bad data; all mean "not an image"
         raise ImageDecodeError(f"not a readable image ({exc.__class__.__name__})") from exc
-    return DecodedImage(image, image.width, image.height)
+    return DecodedImage(decoded.image, decoded.width, decoded.height)
 
 
 def fit_size(width: int, height: int, box_w: int, box_h: int) -> tuple[int, int]:
@@ -132,7 +142,7 @@ def _scale(decoded: DecodedImage, width: int, height: int) -> QImage:
     if (w, h) == (0, 0):
         return QImage()
     pixels = decoded.pixels
-    if (w, h) != decoded.size:
+    if (w, h) != pixels.size:
         # reducing_gap: a fast box reduction first, then Lanczos — same look, a fraction of the time.
         pixels = pixels.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=2.5)
     return _to_qimage(pixels)
@@ -158,14 +168,20 @@ class _Cache:
         return found
 
     def put(self, key: Any, value: DecodedImage) -> None:
-        old = self._items.pop(key, None)
-        if old is not None:
-            self._bytes -= old.nbytes
+        """Keep `value`, dropping the least recently used until every byte fits the budget; an
+        image larger than the whole budget is not kept at all."""
+        self.pop(key)
+        if value.nbytes > self.max_bytes:
+            return
         self._items[key] = value
         self._bytes += value.nbytes
-        while self._bytes > self.max_bytes and len(self._items) > 1:
+        while self._bytes > self.max_bytes:
             _, dropped = self._items.popitem(last=False)
             self._bytes -= dropped.nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
 
     def pop(self, key: Any) -> None:
         old = self._items.pop(key, None)

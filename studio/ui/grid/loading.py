@@ -67,6 +67,8 @@ class GridLoading:
                 if cell.kind == "video":  # the file is kept: it may play elsewhere
                     text = (f"Video {index + 1} cannot be shown: {exc}.\nIt is kept: right-click to "
                             "save it or open it in the system player.")
+                elif getattr(exc, "too_large", None) is not None:  # a pixel bomb: its words say it all
+                    text = f"Image {index + 1}: {exc}"
                 else:
                     text = f"Image {index + 1} could not be read ({exc})."
                 self._unreadable[index] = text
