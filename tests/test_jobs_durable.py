@@ -551,3 +551,34 @@ def test_a_job_started_elsewhere_on_the_account_is_shown_marked_and_archived(qtb
             assert [e.key for e in again.jobs.entries() if e.job_id == job_id] == [entry.key]
         finally:
             stop_studio(qtbot, again)
+
+
+def test_a_job_another_studio_on_this_store_is_sending_is_not_taken_in_as_a_strangers(qtbot, qloop, sandbox):
+    """Two studios on one store: while one has a request on its way (its row written, its answer
+    not yet saved), the other, listing the account, must not take that job in as external —
+    both would then keep the same job."""
+    import time
+    from types import SimpleNamespace
+
+    from studio.store.records import JobRecord
+
+    studio = start_studio(qtbot, base_url=sandbox.base_url)
+    try:
+        store = studio.jobs.store
+        other = JobRecord(op="diffusion", prompt="the other studio's", status=Status.SUBMITTING,
+                          backend=studio.jobs.backend_id)
+        store.put(other)  # as the other process wrote it before its POST left
+        assert store.sending() == {"diffusion"}
+        task = SimpleNamespace(job_id="3b0c5a4e-1f6d-4c8e-9a77-2f1e6b0d9c11", task_type="diffusion",
+                               created_at=None)
+        assert studio.jobs._take_in_external([task]) == []
+        assert studio.jobs.entry(task.job_id) is None
+        # A job of another kind is someone else's: taken in and followed as usual.
+        upscale = SimpleNamespace(job_id="4c1d6b5f-2a7e-4d9f-8b88-3a2f7c1e0d22", task_type="upscale", created_at=None)
+        assert [e.job_id for e in studio.jobs._take_in_external([upscale])] == [upscale.job_id]
+        # A row left by a run that crashed minutes ago is not a request in flight.
+        other.created_at = time.time() - 3600
+        store.put(other)
+        assert store.sending() == set()
+    finally:
+        stop_studio(qtbot, studio)

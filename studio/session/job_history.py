@@ -283,6 +283,11 @@ class JobHistory:
             job_id = getattr(task, "job_id", "")
             if not job_id or job_id in self._by_job_id:
                 continue
+            # Another studio (or command) on this store may be sending a request of this kind:
+            # its job is its own, though its answer may not be saved yet. Read before the job
+            # id lookup, so the answer being saved in between is seen by one or the other.
+            if self.store is not None and self._sending_elsewhere(getattr(task, "task_type", "")):
+                continue
             if self.store is not None and self._stored(job_id) is not None:
                 continue  # one of ours from an earlier run that is no longer on show
             created = getattr(task, "created_at", None)
@@ -299,6 +304,19 @@ class JobHistory:
             self._watch_again(entry)
             found.append(entry)
         return found
+
+    def _sending_elsewhere(self, task_type: str) -> bool:
+        from studio.api.operations import operation
+
+        try:
+            sending = self.store.sending()
+            name = operation(task_type).name if task_type else ""
+        except KeyError:
+            name = task_type
+        except Exception:
+            log.debug("store lookup failed for requests in flight", exc_info=True)
+            return True  # unsure: leave it to whoever sent it
+        return name in sending or (not name and bool(sending))
 
     def _stored(self, job_id: str) -> JobRecord | None:
         try:

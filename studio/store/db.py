@@ -410,6 +410,15 @@ class JobStore:
                 f"SELECT data FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at, rowid",
                 _ENDED_VALUES))
 
+    def sending(self, within: float = 300.0) -> set[str]:
+        """The operations of requests being sent right now, by any process on this store (a
+        row is written before its POST leaves; it gets its job id when the answer comes).
+        Rows older than `within` seconds are a crashed run's, not a request in flight."""
+        with self._locked() as conn:
+            return {op for (op,) in conn.execute(
+                "SELECT DISTINCT op FROM jobs WHERE job_id IS NULL AND status = ? AND created_at > ?",
+                (Status.SUBMITTING.value, time.time() - within))}
+
     def children(self, job_id: str) -> list[JobRecord]:
         """Jobs made from one of `job_id`'s outputs (upscales, variations...), oldest first."""
         with self._locked() as conn:
