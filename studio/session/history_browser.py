@@ -22,7 +22,7 @@ from studio.store.records import JobRecord
 
 log = logging.getLogger(__name__)
 
-PAGE = 48  # records read together when a view reaches an unread one (~5 ms: under a frame)
+PAGE = 24  # records read together when a view reaches an unread one (a screen row or two: ~3 ms)
 CACHE = 720  # records kept: a few screens of the grid either way (more only feeds the GC)
 _LINEAGE_LIMIT = 200  # jobs in one lineage tree, at most
 # A new job or a delete re-reads the matches at most this often (ms): a burst is one query.

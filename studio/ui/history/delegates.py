@@ -44,9 +44,16 @@ def _wrapped(fm: QFontMetrics, text: str, width: int, lines: int) -> str:
     return "\n".join(out)
 
 
+_SMALL: dict[str, QFont] = {}  # by the base font's key: made once, not on every tile painted
+
+
 def _small(font: QFont) -> QFont:
-    small = QFont(font)
-    small.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+    key = font.key()
+    small = _SMALL.get(key)
+    if small is None:
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        _SMALL[key] = small
     return small
 
 
@@ -67,6 +74,8 @@ class _Painting(QStyledItemDelegate):
         return self.thumbs.get(*found) if found is not None else MISSING
 
     def _placeholder(self, painter: QPainter, room: QRect, record: JobRecord, image: object, font: QFont) -> None:
+        if image is None and record.ended and record.status not in _BAD and not record.text_outputs():
+            return  # its thumbnail is being read: the quiet tile is the placeholder (a frame or two)
         c = theme.current
         painter.setFont(_small(font))
         texts = record.text_outputs() if record.status == Status.COMPLETED else []
@@ -91,8 +100,7 @@ class _Painting(QStyledItemDelegate):
             painter.setPen(QColor(c.warning))
             text = "missing" if any(o.kind == "image" for o in record.outputs) else job_title(record)
         else:
-            painter.setPen(QColor(c.faint))
-            text = "…"
+            return
         painter.drawText(room, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
 
 

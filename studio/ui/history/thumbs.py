@@ -20,7 +20,9 @@ from PySide6.QtGui import QImage, QImageReader, QPainter, QPainterPath, QPixmap
 MISSING = object()  # the file is not there or cannot be read
 RADIUS = 6  # UI.md: rounded 6 px corners
 _MAX_QUEUED = 160
-_THREADS = 2
+# One reader: with the GUI thread that makes two busy threads, as many as these machines have
+# cores (a second reader preempted the GUI thread mid-paint: the scroll's worst frames).
+_THREADS = 1
 _KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio
 
 Source = Path | bytes
