@@ -252,3 +252,18 @@ def test_topaz_results_in_each_format_are_archived_and_shown(qtbot, studio, sand
     assert window.grid.decoded(0).size == (1920, 1920)
     files = studio.jobs.files(entry.key)
     assert [f.suffix for f in files] == [ending] and not any(o.error for o in entry.record.outputs)
+
+
+@pytest.mark.parametrize("how", ["menu", "view"])
+def test_the_tools_open_as_a_tab_beside_the_queue_however_they_are_opened(qtbot, studio, how):
+    window = studio.window
+    window.resize(1024, 700)
+    if how == "menu":
+        dock = _open(qtbot, window, "Blend images…")
+    else:
+        dock = window.tools_dock
+        dock.toggleViewAction().trigger()  # View → Tools (Ctrl+4)
+        qtbot.waitUntil(dock.isVisible, timeout=3000)
+    assert window.queue_dock in window.tabifiedDockWidgets(dock)
+    # the column's height, not a strip under the queue
+    qtbot.waitUntil(lambda: dock.height() > window.height() // 2, timeout=3000)

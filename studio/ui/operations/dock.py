@@ -47,6 +47,7 @@ class ToolsDock(QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.tabs: QTabWidget | None = None
+        self._widened = False
 
     def build(self) -> QTabWidget:
         if self.tabs is None:
@@ -72,17 +73,37 @@ class ToolsDock(QDockWidget):
         self.build()  # shown by View → Tools or a restored layout, not only by open_page
         super().showEvent(event)
 
-    def open_page(self, page: int) -> None:
-        """Show the dock (beside the queue the first time) on `page`, focused."""
+    def join_queue(self) -> None:
+        """Be a tab beside the queue when docked in its area and not in a tab group yet."""
         window = self.window_
-        tabs = self.build()
-        if self.isHidden() and window.dockWidgetArea(self) == window.dockWidgetArea(window.queue_dock) \
-                and not self.isFloating():
-            window.tabifyDockWidget(window.queue_dock, self)
-        self.show()
+        queue = window.queue_dock
+        if (self.isFloating() or queue.isHidden() or queue.isFloating() or window.tabifiedDockWidgets(self)
+                or window.dockWidgetArea(self) != window.dockWidgetArea(queue)):
+            return
+        window.tabifyDockWidget(queue, self)
         self.raise_()
-        if not self.isFloating() and self.width() < MIN_OPEN_WIDTH:  # room for a thumbnail and its address
-            window.resizeDocks([self], [MIN_OPEN_WIDTH], Qt.Orientation.Horizontal)
+
+    def _widen(self) -> None:
+        """Room for a thumbnail and its address, the first time it opens (after that, the
+        width the artist gave the column stays)."""
+        if self._widened or self.isFloating():
+            return
+        self._widened = True
+        if self.width() < MIN_OPEN_WIDTH:
+            self.window_.resizeDocks([self], [MIN_OPEN_WIDTH], Qt.Orientation.Horizontal)
+
+    def shown(self) -> None:
+        """On show, whatever showed it: a tab beside the queue, wide enough to work in."""
+        self.build()
+        self.join_queue()
+        self._widen()
+
+    def open_page(self, page: int) -> None:
+        """Show the dock (a tab beside the queue) on `page`, focused."""
+        tabs = self.build()
+        self.show()
+        self.shown()
+        self.raise_()
         tabs.setCurrentIndex(page)
         focus = {self.IMAGE: self.image_page.input.field, self.BLEND: self.blend_page.field,
                  self.SHORTEN: self.shorten_page.send_button}[page]
@@ -94,6 +115,9 @@ def install_tools(window: Any) -> ToolsDock:
     dock = ToolsDock(window)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()
+    # A tab beside the queue however it is opened (the Tools menu, or View → Tools, which shows
+    # it where Qt left it: split under the queue, a strip a hundred pixels high at 700 px).
+    dock.visibilityChanged.connect(lambda visible: visible and dock.shown())
     bar = window.menuBar()
     menu = QMenu("&Tools", bar)
     menu.setObjectName("ToolsMenu")
