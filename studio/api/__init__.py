@@ -1,40 +1,35 @@
-"""The Legnext API client: endpoints, typed models, errors, retry policy and job watcher (no Qt)."""
+"""The Legnext API client: endpoints, typed models, errors, retry policy and job watcher (no Qt).
 
-from studio.api.client import DEFAULT_BASE_URL, ENDPOINTS, LegnextClient
-from studio.api.errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ForbiddenError,
-    InsufficientCreditsError,
-    JobFailedError,
-    LegnextError,
-    MalformedResponseError,
-    NetworkError,
-    NotFoundError,
-    PayloadTooLargeError,
-    RateLimitError,
-    RedirectError,
-    RequestTimeoutError,
-    ServerError,
-    UnknownStatusError,
-    UnprocessableError,
-    ValidationError,
-    WatchTimeoutError,
-)
-from studio.api.models import Balance, Job, JobErrorInfo, JobMeta, JobOutput, JobStatus, TaskType, Usage
-from studio.api.requests import Canvas, CanvasImg, Mask, Polygon
-from studio.api.retry import NO_RETRY, RetryPolicy
-from studio.api.watcher import JobWatcher, PollPolicy
+The names below are loaded on first use (PEP 562): importing a light part of the package (the
+operations table, a request's text) does not pull in httpx and the client before the window is
+on screen (benchmarks/startup.py)."""
 
-__all__ = [
-    "DEFAULT_BASE_URL", "ENDPOINTS", "LegnextClient",
-    "APIError", "AuthenticationError", "BadRequestError", "ForbiddenError", "InsufficientCreditsError",
-    "JobFailedError", "LegnextError", "MalformedResponseError", "NetworkError", "NotFoundError",
-    "PayloadTooLargeError", "RateLimitError", "RedirectError", "RequestTimeoutError", "ServerError",
-    "UnknownStatusError", "UnprocessableError", "ValidationError", "WatchTimeoutError",
-    "Balance", "Job", "JobErrorInfo", "JobMeta", "JobOutput", "JobStatus", "TaskType", "Usage",
-    "Canvas", "CanvasImg", "Mask", "Polygon",
-    "NO_RETRY", "RetryPolicy",
-    "JobWatcher", "PollPolicy",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    **dict.fromkeys(("DEFAULT_BASE_URL", "ENDPOINTS", "LegnextClient"), "client"),
+    **dict.fromkeys((
+        "APIError", "AuthenticationError", "BadRequestError", "ForbiddenError", "InsufficientCreditsError",
+        "JobFailedError", "LegnextError", "MalformedResponseError", "NetworkError", "NotFoundError",
+        "PayloadTooLargeError", "RateLimitError", "RedirectError", "RequestTimeoutError", "ServerError",
+        "UnknownStatusError", "UnprocessableError", "ValidationError", "WatchTimeoutError"), "errors"),
+    **dict.fromkeys(("Balance", "Job", "JobErrorInfo", "JobMeta", "JobOutput", "JobStatus", "TaskType", "Usage"),
+                    "models"),
+    **dict.fromkeys(("Canvas", "CanvasImg", "Mask", "Polygon"), "requests"),
+    **dict.fromkeys(("NO_RETRY", "RetryPolicy"), "retry"),
+    **dict.fromkeys(("JobWatcher", "PollPolicy"), "watcher"),
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'studio.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"studio.api.{module}"), name)
+    globals()[name] = value
+    return value

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import httpx
+if TYPE_CHECKING:
+    from studio.api.job_requests import JobRequest
 
-from studio.api.client import ACCEPT_JSON, KEY_HEADER, USER_AGENT
-from studio.api.job_requests import JobRequest
+# httpx and the client are imported where a request is written, not with this module: the
+# menus read FORMATS while the window is built, before anything is sent.
 
 KEY_VARIABLE = "LEGNEXT_API_KEY"  # the environment variable the studio itself also reads
 # Headers the transport makes up per connection and per body: curl and httpx write their own.
@@ -36,6 +37,10 @@ class SentRequest:
     def of(cls, request: JobRequest, base_url: str) -> SentRequest:
         """What `LegnextClient.submit(request)` sends to `base_url` (ValidationError, as for
         the client, when the request breaks a documented rule)."""
+        import httpx
+
+        from studio.api.client import ACCEPT_JSON, USER_AGENT
+
         wire = httpx.Request("POST", base_url.rstrip("/") + request.operation.path,
                              json=request.body(), headers={"User-Agent": USER_AGENT, **ACCEPT_JSON})
         headers = tuple((name.decode("ascii"), value.decode("ascii")) for name, value in wire.headers.raw
@@ -53,6 +58,8 @@ def curl_text(sent: SentRequest) -> str:
     """A cURL command for bash/zsh/sh. Everything but the key is single-quoted (so quotes,
     `$`, backticks and newlines in a prompt stay literal); the key header is double-quoted so
     the shell puts `$LEGNEXT_API_KEY` in."""
+    from studio.api.client import KEY_HEADER
+
     lines = [f"curl {shlex.quote(sent.url)}"]
     inferred = "POST" if sent.body else "GET"
     if sent.method.upper() != inferred:
@@ -90,6 +97,8 @@ def httpx_text(sent: SentRequest) -> str:
     """A Python script that sends the request with httpx and prints the answer. The body is
     written as a dict to read and edit, and encoded the way the studio's httpx encodes it
     (compact separators, UTF-8, keys in order), so it goes out byte for byte the same."""
+    from studio.api.client import KEY_HEADER
+
     headers = [f'        "{KEY_HEADER}": os.environ["{KEY_VARIABLE}"],']
     headers += [f"        {_literal(name)}: {_literal(value)}," for name, value in sent.headers]
     lines = [
