@@ -60,7 +60,13 @@ class LegnextError(Exception):
         self.may_have_run = True
         self.user_message = self._may_have_run_message()
 
+    # What went wrong with the answer, for errors after which the job may still exist: "The server
+    # was too slow to answer" -> "..., but it may have started this job (and charged for it)."
+    lost_answer: str | None = None
+
     def _may_have_run_message(self) -> str:
+        if self.lost_answer:
+            return f"{self.lost_answer}, but it may have started this job (and charged for it). {_CHECK_FIRST}"
         return f"The server may have started this job (and charged for it) before this went wrong. {_CHECK_FIRST}"
 
 
@@ -209,15 +215,15 @@ class NetworkError(LegnextError):
         self.request_sent = request_sent
 
     def _may_have_run_message(self) -> str:
+        if self.lost_answer:
+            return super()._may_have_run_message()
         return f"The server may have started this job (and charged for it) before the connection broke. {_CHECK_FIRST}"
 
 
 class RequestTimeoutError(NetworkError):
     default_user_message = "The server did not answer in time."
 
-    def _may_have_run_message(self) -> str:
-        return (f"The server did not answer in time, but it may have started this job (and charged for it). "
-                f"{_CHECK_FIRST}")
+    lost_answer = "The server did not answer in time"
 
 
 class TooSlowError(RequestTimeoutError):
@@ -230,9 +236,7 @@ class TooSlowError(RequestTimeoutError):
         super().__init__(message, request_sent=request_sent)
         self.deadline = deadline
 
-    def _may_have_run_message(self) -> str:
-        return (f"The server was too slow to answer, but it may have started this job (and charged for it). "
-                f"{_CHECK_FIRST}")
+    lost_answer = "The server was too slow to answer"
 
 
 class MalformedResponseError(LegnextError):
@@ -245,9 +249,7 @@ class MalformedResponseError(LegnextError):
         self.body = body
         self.status = status
 
-    def _may_have_run_message(self) -> str:
-        return (f"The server's answer could not be read, but it may have started this job (and charged for it). "
-                f"{_CHECK_FIRST}")
+    lost_answer = "The server's answer could not be read"
 
 
 class ResponseTooLargeError(MalformedResponseError):
@@ -266,9 +268,7 @@ class ResponseTooLargeError(MalformedResponseError):
         self.limit = limit
         self.inflated = inflated
 
-    def _may_have_run_message(self) -> str:
-        return (f"The server's answer was too large to read, but it may have started this job (and charged "
-                f"for it). {_CHECK_FIRST}")
+    lost_answer = "The server's answer was too large to read"
 
 
 class BadJobIdError(MalformedResponseError):
