@@ -40,3 +40,12 @@ def settle_lint(qtbot, state, timeout: int = 2000) -> None:
     """Wait for the lint that typing left pending: the prompt is linted once typing pauses
     (studio.session.prompt_state), and lint_changed redraws the views then."""
     qtbot.waitUntil(lambda: not state.lint_pending(), timeout=timeout)
+
+
+def shown(qtbot, widget, size=(420, 300)):
+    """`widget` on screen at `size`, owned by the test, exposed before it returns."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

@@ -11,7 +11,7 @@ from studio.session.prompt_state import PromptState
 from studio.ui.prompt.editor import PromptEditor, from_display
 from studio.ui.prompt.highlighter import accent_color, severity_color
 from studio.ui.prompt.reference_wells import LEGNEXT_IMAGE_MIME
-from tests.studio_support import settle_lint
+from tests.studio_support import settle_lint, shown
 
 
 @pytest.fixture
@@ -21,11 +21,7 @@ def state(qapp):
 
 @pytest.fixture
 def editor(qtbot, state):
-    widget = PromptEditor(state)
-    qtbot.addWidget(widget)
-    widget.resize(420, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown(qtbot, PromptEditor(state), (420, 300))
     return widget
 
 

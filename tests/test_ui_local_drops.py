@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from studio.session.prompt_state import PromptState
 from studio.ui.prompt.editor import PromptEditor
 from studio.ui.prompt.reference_wells import ReferenceWells, local_files_in_mime
+from tests.studio_support import shown
 
 PROMPT = "https://example.com/refs/fox.png a red fox in snow --v 7"
 
@@ -37,11 +38,7 @@ def state(qapp):
 
 
 def test_a_file_dropped_in_the_middle_of_the_prompts_url_leaves_the_prompt_alone(qtbot, state):
-    editor = PromptEditor(state)
-    qtbot.addWidget(editor)
-    editor.resize(420, 300)
-    editor.show()
-    qtbot.waitExposed(editor)
+    editor = shown(qtbot, PromptEditor(state), (420, 300))
     # A drop at x=60 lands inside "https://example.com/…", where Qt would paste file:///…
     event = _drop(editor.text_edit, _files("/home/ada/Pictures/sketch.bmp"))
     assert event.isAccepted()

@@ -9,7 +9,7 @@ from PySide6.QtGui import QDropEvent
 
 from studio.session.prompt_state import PromptState
 from studio.ui.prompt.param_panel import ParameterPanel
-from tests.studio_support import settle_lint
+from tests.studio_support import settle_lint, shown
 from studio.ui.prompt.editor import PromptEditor
 
 
@@ -20,11 +20,7 @@ def state(qapp):
 
 @pytest.fixture
 def panel(qtbot, state):
-    widget = ParameterPanel(state)
-    qtbot.addWidget(widget)
-    widget.resize(360, 900)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown(qtbot, ParameterPanel(state), (360, 900))
     return widget
 
 

@@ -19,7 +19,7 @@ from studio.store import preset_file
 from studio.ui.prompt.editor import NB_HYPHEN, PromptEditor
 from studio.ui.prompt.prompt_set_dialog import PromptSetDialog
 from studio.ui.prompt.presets_dialog import PresetsDialog
-from tests.studio_support import settle_lint, start_studio, stop_studio
+from tests.studio_support import settle_lint, shown, start_studio, stop_studio
 
 GLOOMY = Preset("gloomy", "--ar 16:9 --s 400 --c 20", "volumetric fog", "wide and dark")
 SOFT = Preset("soft", "--stop 50", note="soft edges")
@@ -39,11 +39,7 @@ def state(qapp, library):
 
 @pytest.fixture
 def editor(qtbot, state):
-    widget = PromptEditor(state)
-    qtbot.addWidget(widget)
-    widget.resize(460, 320)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown(qtbot, PromptEditor(state), (460, 320))
     return widget
 
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from studio.session.prompt_state import PromptState
 from studio.ui.prompt.editor import PromptEditor
-from tests.studio_support import start_studio, stop_studio
+from tests.studio_support import shown, start_studio, stop_studio
 
 SENT = ["first prompt --v 7", "second prompt --ar 3:2", "third prompt --niji 6"]
 NEWEST_FIRST = list(reversed(SENT))
@@ -57,11 +57,7 @@ def state(qapp, source):
 
 @pytest.fixture
 def editor(qtbot, state):
-    widget = PromptEditor(state)
-    qtbot.addWidget(widget)
-    widget.resize(420, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = shown(qtbot, PromptEditor(state), (420, 300))
     widget.text_edit.setFocus()
     return widget
 
